@@ -1,0 +1,174 @@
+//! Requests and replies of the agent API ([`crate::paths`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::inventory::{Inventory, SectionKind};
+use crate::limits::{MAX_COMMANDS, MAX_LIST};
+use crate::text::{capped_vec, Text};
+
+/// What an agent reports about its machine so the server can match it to a known device.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IdentityFacts {
+    /// Host name.
+    pub hostname: Text,
+    /// System serial number, if readable.
+    pub serial: Option<Text>,
+    /// SMBIOS UUID, if readable.
+    pub uuid: Option<Text>,
+    /// `/etc/machine-id`.
+    pub machine_id: Option<Text>,
+    /// MAC addresses of physical interfaces.
+    #[serde(deserialize_with = "capped_vec::<_, _, MAX_LIST>")]
+    pub macs: Vec<Text>,
+}
+
+impl IdentityFacts {
+    /// A digest of the facts that tell one physical or virtual machine from another. Two
+    /// agents reporting the same host identifier with different fingerprints are two machines
+    /// cloned from one image.
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [&self.uuid, &self.serial, &self.machine_id] {
+            hasher.update(part.as_deref().unwrap_or("").as_bytes());
+            hasher.update([0]);
+        }
+        let mut macs: Vec<&str> = self.macs.iter().map(|mac| mac.as_str()).collect();
+        macs.sort_unstable();
+        for mac in macs {
+            hasher.update(mac.as_bytes());
+            hasher.update([0]);
+        }
+        hex::encode(&hasher.finalize()[..16])
+    }
+}
+
+/// `POST /agent/v1/enroll`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The enrollment token.
+    pub token: Text,
+    /// The host identifier the agent generated.
+    pub host_id: Text,
+    /// Agent version.
+    pub agent_version: Text,
+    /// Identity facts.
+    pub facts: IdentityFacts,
+}
+
+/// Reply to a successful enrollment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollResponse {
+    /// The agent's id; sent with every later request.
+    pub agent_id: Text,
+    /// The agent's 256-bit secret, hex; the server keeps only its hash.
+    pub secret: Text,
+    /// The device this agent reports for.
+    pub device_id: i64,
+    /// The host identifier to use from now on (the server replaces a cloned one).
+    pub host_id: Text,
+    /// Check-in interval in seconds.
+    pub checkin_interval_secs: u64,
+}
+
+/// `POST /agent/v1/checkin`: small and frequent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinRequest {
+    /// Host identifier.
+    pub host_id: Text,
+    /// Agent version.
+    pub agent_version: Text,
+    /// Fingerprint of the machine ([`IdentityFacts::fingerprint`]).
+    pub fingerprint: Text,
+    /// Hash of every section the agent holds.
+    #[serde(default)]
+    pub section_hashes: BTreeMap<SectionKind, Text>,
+    /// Entries waiting in the agent's offline queue.
+    #[serde(default)]
+    pub queue_len: u32,
+}
+
+/// Reply to a check-in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckinResponse {
+    /// When to check in next, in seconds (the agent adds jitter).
+    pub next_checkin_secs: u64,
+    /// Sections the server wants sent now.
+    pub wanted_sections: Vec<SectionKind>,
+    /// Commands to run.
+    #[serde(deserialize_with = "capped_vec::<_, _, MAX_COMMANDS>")]
+    pub commands: Vec<Command>,
+    /// Set when the server found this agent's identity on another machine (a cloned image):
+    /// the agent must adopt these credentials and host identifier.
+    pub reassigned: Option<EnrollResponse>,
+}
+
+/// `POST /agent/v1/inventory`: the sections the server asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InventoryUpload {
+    /// Host identifier.
+    pub host_id: Text,
+    /// Agent version.
+    pub agent_version: Text,
+    /// When the agent collected it, Unix seconds.
+    pub collected_at: u64,
+    /// Identity facts at collection time.
+    pub facts: IdentityFacts,
+    /// The sections.
+    pub inventory: Inventory,
+}
+
+/// Reply to an inventory upload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InventoryResponse {
+    /// Sections stored.
+    pub accepted: Vec<SectionKind>,
+}
+
+/// Reply to `GET /agent/v1/channel`: empty when the hold time ran out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelResponse {
+    /// Commands to run now.
+    #[serde(deserialize_with = "capped_vec::<_, _, MAX_COMMANDS>")]
+    pub commands: Vec<Command>,
+}
+
+/// An immediate action for the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Command {
+    /// Command id, for acknowledgement and idempotence.
+    pub id: i64,
+    /// What to do.
+    pub action: Action,
+}
+
+/// The actions an agent understands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Collect and send the full inventory now.
+    RefreshInventory,
+}
+
+/// The JSON body of every 4xx/5xx reply of the agent API and the REST API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Stable machine-readable code (`invalid_payload`, `unauthorized`, `token_expired`, …).
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// The field at fault, for payload errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}

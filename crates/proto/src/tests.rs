@@ -1,0 +1,100 @@
+use proptest::prelude::*;
+
+use crate::inventory::{Package, Software};
+use crate::limits::MAX_TEXT_BYTES;
+use crate::{decode, CheckinRequest, Inventory, InventoryUpload, SectionKind, Text};
+
+fn upload_json(name: &str) -> String {
+    format!(
+        r#"{{"host_id":"h1","agent_version":"0.1.0","collected_at":1,"facts":{{"hostname":"pc"}},
+        "inventory":{{"software":{{"packages":[{{"name":"bash","version":"5.2","arch":"amd64","source":"dpkg"}},
+        {{"name":{name},"version":"1","arch":"amd64","source":"dpkg"}}]}}}}}}"#
+    )
+}
+
+fn check_rejected(json: &str, field: &str) {
+    let error = decode::<InventoryUpload>(json.as_bytes()).unwrap_err();
+    assert_eq!(error.field, field, "{error}");
+}
+
+#[test]
+fn decodes_a_valid_upload() {
+    let upload: InventoryUpload = decode(upload_json(r#""vim""#).as_bytes()).unwrap();
+    let packages = upload.inventory.software.unwrap().packages;
+    assert_eq!(packages[1].name.as_str(), "vim");
+}
+
+#[test]
+fn names_the_field_at_fault() {
+    check_rejected(&upload_json(r#""a\u0007b""#), "inventory.software.packages[1].name");
+    check_rejected(&upload_json("42"), "inventory.software.packages[1].name");
+    let long = format!("\"{}\"", "x".repeat(MAX_TEXT_BYTES + 1));
+    check_rejected(&upload_json(&long), "inventory.software.packages[1].name");
+    let unknown = upload_json(r#""vim","colour":"red""#);
+    check_rejected(&unknown, "inventory.software.packages[1].colour");
+}
+
+#[test]
+fn refuses_invalid_utf8_and_trailing_data() {
+    let mut bytes = upload_json(r#""vim""#).into_bytes();
+    let at = bytes.windows(3).position(|w| w == b"vim").unwrap();
+    bytes[at] = 0xff;
+    assert!(decode::<InventoryUpload>(&bytes).is_err());
+    let trailing = format!("{} {{}}", upload_json(r#""vim""#));
+    assert_eq!(decode::<InventoryUpload>(trailing.as_bytes()).unwrap_err().field, ".");
+}
+
+#[test]
+fn section_hash_changes_with_content() {
+    let mut inventory = Inventory {
+        software: Some(Software { packages: vec![Package { name: "a".into(), ..Package::default() }] }),
+        ..Inventory::default()
+    };
+    let first = inventory.section_hash(SectionKind::Software).unwrap();
+    assert_eq!(inventory.section_hash(SectionKind::Os), None);
+    inventory.software.as_mut().unwrap().packages[0].version = "2".into();
+    assert_ne!(inventory.section_hash(SectionKind::Software).unwrap(), first);
+    assert_eq!(inventory.present(), vec![SectionKind::Software]);
+    inventory.retain(&[SectionKind::Os]);
+    assert!(inventory.present().is_empty());
+}
+
+#[test]
+fn section_names_round_trip() {
+    for kind in SectionKind::ALL {
+        assert_eq!(SectionKind::parse(kind.as_str()), Some(kind));
+        let json = serde_json::to_string(&kind).unwrap();
+        assert_eq!(json, format!("\"{}\"", kind.as_str()));
+    }
+}
+
+proptest! {
+    // Whatever bytes arrive, decoding never panics, and anything accepted holds only valid text.
+    #[test]
+    fn decoder_never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = decode::<InventoryUpload>(&bytes);
+        let _ = decode::<CheckinRequest>(&bytes);
+    }
+
+    #[test]
+    fn accepted_names_are_clean(name in "\\PC{0,40}") {
+        let json = upload_json(&serde_json::to_string(&name).unwrap());
+        match decode::<InventoryUpload>(json.as_bytes()) {
+            Ok(upload) => {
+                let packages = upload.inventory.software.unwrap().packages;
+                prop_assert!(Text::new(packages[1].name.as_str()).is_ok());
+                prop_assert_eq!(packages[1].name.as_str(), name.as_str());
+            }
+            Err(error) => prop_assert_eq!(error.field, "inventory.software.packages[1].name"),
+        }
+    }
+
+    #[test]
+    fn encode_decode_round_trip(names in proptest::collection::vec("[a-z0-9.+-]{1,20}", 0..20)) {
+        let packages = names.iter().map(|n| Package { name: n.as_str().into(), version: "1".into(), ..Package::default() }).collect();
+        let inventory = Inventory { software: Some(Software { packages }), ..Inventory::default() };
+        let bytes = serde_json::to_vec(&inventory).unwrap();
+        let decoded: Inventory = decode(&bytes).unwrap();
+        prop_assert_eq!(decoded, inventory);
+    }
+}
