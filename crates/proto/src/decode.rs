@@ -22,7 +22,10 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let field = error.path().to_string();
         let inner = error.into_inner();
-        DecodeError { field, reason: strip_position(&inner) }
+        DecodeError {
+            field,
+            reason: strip_position(&inner),
+        }
     })?;
     deserializer.end().map_err(|error| DecodeError {
         field: ".".to_string(),

@@ -61,7 +61,9 @@ impl SectionKind {
 
     /// Parses a wire name.
     pub fn parse(name: &str) -> Option<SectionKind> {
-        SectionKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+        SectionKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
     }
 }
 

@@ -26,7 +26,10 @@ fn decodes_a_valid_upload() {
 
 #[test]
 fn names_the_field_at_fault() {
-    check_rejected(&upload_json(r#""a\u0007b""#), "inventory.software.packages[1].name");
+    check_rejected(
+        &upload_json(r#""a\u0007b""#),
+        "inventory.software.packages[1].name",
+    );
     check_rejected(&upload_json("42"), "inventory.software.packages[1].name");
     let long = format!("\"{}\"", "x".repeat(MAX_TEXT_BYTES + 1));
     check_rejected(&upload_json(&long), "inventory.software.packages[1].name");
@@ -41,19 +44,32 @@ fn refuses_invalid_utf8_and_trailing_data() {
     bytes[at] = 0xff;
     assert!(decode::<InventoryUpload>(&bytes).is_err());
     let trailing = format!("{} {{}}", upload_json(r#""vim""#));
-    assert_eq!(decode::<InventoryUpload>(trailing.as_bytes()).unwrap_err().field, ".");
+    assert_eq!(
+        decode::<InventoryUpload>(trailing.as_bytes())
+            .unwrap_err()
+            .field,
+        "."
+    );
 }
 
 #[test]
 fn section_hash_changes_with_content() {
     let mut inventory = Inventory {
-        software: Some(Software { packages: vec![Package { name: "a".into(), ..Package::default() }] }),
+        software: Some(Software {
+            packages: vec![Package {
+                name: "a".into(),
+                ..Package::default()
+            }],
+        }),
         ..Inventory::default()
     };
     let first = inventory.section_hash(SectionKind::Software).unwrap();
     assert_eq!(inventory.section_hash(SectionKind::Os), None);
     inventory.software.as_mut().unwrap().packages[0].version = "2".into();
-    assert_ne!(inventory.section_hash(SectionKind::Software).unwrap(), first);
+    assert_ne!(
+        inventory.section_hash(SectionKind::Software).unwrap(),
+        first
+    );
     assert_eq!(inventory.present(), vec![SectionKind::Software]);
     inventory.retain(&[SectionKind::Os]);
     assert!(inventory.present().is_empty());

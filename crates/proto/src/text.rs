@@ -100,10 +100,7 @@ impl From<&str> for Text {
 
 impl From<String> for Text {
     fn from(value: String) -> Text {
-        match Text::new(value) {
-            Ok(text) => text,
-            Err(_) => Text::default(),
-        }
+        Text::sanitize(&value)
     }
 }
 

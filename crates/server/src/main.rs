@@ -1,1 +1,14 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = kanri_server::cli::Cli::parse();
+    match kanri_server::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("kanri-server: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

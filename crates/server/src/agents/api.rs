@@ -1,0 +1,136 @@
+//! Agent API and the refresh action of the REST API.
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use kanri_proto::{
+    ChannelResponse, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
+    InventoryResponse, InventoryUpload,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::agents::service;
+use crate::app::AppState;
+use crate::core::auth::Actor;
+use crate::core::body::{decode_body, BodyError};
+use crate::core::error::AppError;
+use crate::core::metrics;
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+}
+
+/// Maps a refused body to the API error and counts it.
+fn rejected(error: BodyError, kind: &'static str) -> AppError {
+    metrics::counter_rejected(kind, &error);
+    match error {
+        BodyError::TooLarge { .. } => AppError::TooLarge(error.to_string()),
+        BodyError::Encoding(_) => AppError::UnsupportedMediaType(error.to_string()),
+        BodyError::Decode(decode) => AppError::Invalid {
+            code: "invalid_payload",
+            message: decode.to_string(),
+            field: Some(decode.field),
+        },
+        other => AppError::Invalid {
+            code: "invalid_payload",
+            message: other.to_string(),
+            field: None,
+        },
+    }
+}
+
+/// `POST /agent/v1/enroll`.
+pub async fn enroll(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<EnrollResponse>, AppError> {
+    let request: EnrollRequest = decode_body(&headers, body, state.config.max_body_bytes)
+        .await
+        .map_err(|error| rejected(error, "enroll"))?;
+    Ok(Json(service::enroll(&state, &request).await?))
+}
+
+/// `POST /agent/v1/checkin`.
+pub async fn checkin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<CheckinResponse>, AppError> {
+    let started = Instant::now();
+    let auth = service::authenticate(&state, authorization(&headers)).await?;
+    let request: CheckinRequest = decode_body(&headers, body, state.config.max_body_bytes)
+        .await
+        .map_err(|error| rejected(error, "checkin"))?;
+    let response = service::checkin(&state, &auth, &request).await?;
+    ::metrics::counter!(metrics::CHECKINS).increment(1);
+    ::metrics::histogram!(metrics::CHECKIN_SECONDS).record(started.elapsed().as_secs_f64());
+    Ok(Json(response))
+}
+
+/// `POST /agent/v1/inventory`.
+pub async fn inventory(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<InventoryResponse>, AppError> {
+    let started = Instant::now();
+    let auth = service::authenticate(&state, authorization(&headers)).await?;
+    let upload: InventoryUpload =
+        match decode_body(&headers, body, state.config.max_body_bytes).await {
+            Ok(upload) => upload,
+            Err(error) => {
+                crate::inventory::service::report_rejected(&state, auth.device_id, &error).await;
+                return Err(rejected(error, "inventory"));
+            }
+        };
+    let response = crate::inventory::service::ingest(&state, &auth, upload).await?;
+    ::metrics::counter!(metrics::INVENTORY_INGESTS).increment(1);
+    ::metrics::histogram!(metrics::INVENTORY_SECONDS).record(started.elapsed().as_secs_f64());
+    Ok(Json(response))
+}
+
+/// Query of the channel poll.
+#[derive(Debug, Deserialize)]
+pub struct ChannelParams {
+    /// Seconds to hold at most (capped by the protocol limit).
+    wait: Option<u64>,
+}
+
+/// `GET /agent/v1/channel`.
+pub async fn channel(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<ChannelParams>,
+) -> Result<Json<ChannelResponse>, AppError> {
+    let auth = service::authenticate(&state, authorization(&headers)).await?;
+    let hold = params
+        .wait
+        .unwrap_or(kanri_proto::limits::CHANNEL_HOLD_SECS)
+        .min(kanri_proto::limits::CHANNEL_HOLD_SECS);
+    Ok(Json(
+        service::channel(&state, &auth, Duration::from_secs(hold)).await?,
+    ))
+}
+
+/// Reply of the refresh action.
+#[derive(Debug, Serialize)]
+pub struct RefreshAccepted {
+    /// The queued command.
+    pub command_id: i64,
+}
+
+/// `POST /api/v1/devices/{id}/refresh`.
+pub async fn refresh(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<(StatusCode, Json<RefreshAccepted>), AppError> {
+    let command_id = service::request_refresh(&state, &actor, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(RefreshAccepted { command_id })))
+}

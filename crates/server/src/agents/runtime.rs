@@ -1,0 +1,272 @@
+//! A node's in-memory agent state: credential cache, section-hash cache, the last-seen
+//! buffer, and the hub that wakes waiting channel polls.
+//!
+//! **Architecture Invariant:** an unchanged check-in reads and writes only this structure; the
+//! database sees it as one batched last-seen write per flush interval.
+//! Everything here is a cache of the database or a buffer flushed to it, so several nodes can
+//! share one PostgreSQL: caches expire after [`CACHE_TTL_MS`] and pending commands are
+//! re-read from the database every second.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use kanri_proto::SectionKind;
+use tokio::sync::{watch, Notify};
+
+use crate::core::time::now_ms;
+
+/// How long a cached credential is trusted before it is re-read (covers revocation done on
+/// another node).
+pub const CACHE_TTL_MS: i64 = 60_000;
+
+/// A cached agent credential.
+#[derive(Debug, Clone)]
+pub struct AgentAuth {
+    /// Agent id.
+    pub agent_id: String,
+    /// The device it reports for.
+    pub device_id: i64,
+    /// SHA-256 of the secret.
+    pub secret_hash: String,
+    /// Host identifier.
+    pub host_id: String,
+    /// Machine fingerprint last accepted.
+    pub fingerprint: String,
+    /// Agent version last reported.
+    pub agent_version: String,
+    /// The device is excluded: check-ins are accepted, inventory is not asked for.
+    pub excluded: bool,
+    /// When this entry was read from the database.
+    pub loaded_at: i64,
+}
+
+/// Section hashes the server holds for a device.
+pub type SectionHashes = HashMap<SectionKind, String>;
+
+/// In-memory agent state of one node.
+pub struct AgentRuntime {
+    auth: Mutex<HashMap<String, AgentAuth>>,
+    hashes: Mutex<HashMap<i64, SectionHashes>>,
+    last_seen: Mutex<HashMap<i64, i64>>,
+    pending: Mutex<HashSet<i64>>,
+    waiters: Mutex<HashMap<i64, Arc<Notify>>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks leaves only cache data behind; keep serving.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl AgentRuntime {
+    /// An empty runtime; `shutdown` ends held channel polls.
+    pub fn new(shutdown: watch::Receiver<bool>) -> AgentRuntime {
+        AgentRuntime {
+            auth: Mutex::new(HashMap::new()),
+            hashes: Mutex::new(HashMap::new()),
+            last_seen: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashSet::new()),
+            waiters: Mutex::new(HashMap::new()),
+            shutdown,
+        }
+    }
+
+    /// A fresh cached credential.
+    pub fn cached_auth(&self, agent_id: &str) -> Option<AgentAuth> {
+        let auth = lock(&self.auth);
+        auth.get(agent_id)
+            .filter(|entry| now_ms() - entry.loaded_at < CACHE_TTL_MS)
+            .cloned()
+    }
+
+    /// Caches a credential.
+    pub fn remember_auth(&self, entry: AgentAuth) {
+        lock(&self.auth).insert(entry.agent_id.clone(), entry);
+    }
+
+    /// Updates a cached credential in place.
+    pub fn update_auth(&self, agent_id: &str, change: impl FnOnce(&mut AgentAuth)) {
+        if let Some(entry) = lock(&self.auth).get_mut(agent_id) {
+            change(entry);
+        }
+    }
+
+    /// Drops a credential (revoked or replaced).
+    pub fn forget_agent(&self, agent_id: &str) {
+        lock(&self.auth).remove(agent_id);
+    }
+
+    /// Drops everything cached about a deleted device.
+    pub fn forget_device(&self, device_id: i64) {
+        lock(&self.auth).retain(|_, entry| entry.device_id != device_id);
+        lock(&self.hashes).remove(&device_id);
+        lock(&self.last_seen).remove(&device_id);
+        lock(&self.pending).remove(&device_id);
+    }
+
+    /// Marks a device excluded or not in cached credentials.
+    pub fn set_excluded(&self, device_id: i64, excluded: bool) {
+        for entry in lock(&self.auth)
+            .values_mut()
+            .filter(|entry| entry.device_id == device_id)
+        {
+            entry.excluded = excluded;
+        }
+    }
+
+    /// Cached section hashes of a device, if loaded.
+    pub fn hashes(&self, device_id: i64) -> Option<SectionHashes> {
+        lock(&self.hashes).get(&device_id).cloned()
+    }
+
+    /// Caches a device's section hashes.
+    pub fn remember_hashes(&self, device_id: i64, hashes: SectionHashes) {
+        lock(&self.hashes).insert(device_id, hashes);
+    }
+
+    /// Records one stored section hash.
+    pub fn set_hash(&self, device_id: i64, kind: SectionKind, hash: String) {
+        lock(&self.hashes)
+            .entry(device_id)
+            .or_default()
+            .insert(kind, hash);
+    }
+
+    /// Which of the agent's sections the server lacks, given what it holds; `None` when the
+    /// hashes are not cached yet.
+    pub fn wanted_sections(
+        &self,
+        device_id: i64,
+        reported: &[(SectionKind, &str)],
+    ) -> Option<Vec<SectionKind>> {
+        let hashes = lock(&self.hashes);
+        let held = hashes.get(&device_id)?;
+        Some(
+            reported
+                .iter()
+                .filter(|(kind, hash)| held.get(kind).map(String::as_str) != Some(*hash))
+                .map(|(kind, _)| *kind)
+                .collect(),
+        )
+    }
+
+    /// Notes a contact; written to the database by the flush job.
+    pub fn saw(&self, device_id: i64, at: i64) {
+        lock(&self.last_seen).insert(device_id, at);
+    }
+
+    /// The buffered last contact of a device, if not flushed yet.
+    pub fn buffered_last_seen(&self, device_id: i64) -> Option<i64> {
+        lock(&self.last_seen).get(&device_id).copied()
+    }
+
+    /// Takes the buffered contacts for writing.
+    pub fn take_last_seen(&self) -> Vec<(i64, i64)> {
+        let mut buffer = lock(&self.last_seen);
+        let mut taken: Vec<(i64, i64)> = buffer.drain().collect();
+        taken.sort_unstable();
+        taken
+    }
+
+    /// Puts back contacts whose write failed, unless newer ones arrived meanwhile.
+    pub fn restore_last_seen(&self, entries: Vec<(i64, i64)>) {
+        let mut buffer = lock(&self.last_seen);
+        for (device_id, seen) in entries {
+            let slot = buffer.entry(device_id).or_insert(seen);
+            *slot = (*slot).max(seen);
+        }
+    }
+
+    /// Whether a device may have commands waiting.
+    pub fn has_pending(&self, device_id: i64) -> bool {
+        lock(&self.pending).contains(&device_id)
+    }
+
+    /// Clears the pending mark after the commands were taken.
+    pub fn clear_pending(&self, device_id: i64) {
+        lock(&self.pending).remove(&device_id);
+    }
+
+    /// Marks a device as having commands and wakes its waiting channel poll.
+    pub fn mark_pending(&self, device_id: i64) {
+        lock(&self.pending).insert(device_id);
+        if let Some(notify) = lock(&self.waiters).get(&device_id) {
+            notify.notify_one();
+        }
+    }
+
+    /// Replaces the pending set with the database's view, waking newly pending devices.
+    pub fn sync_pending(&self, devices: HashSet<i64>) {
+        let newly: Vec<i64> = {
+            let mut pending = lock(&self.pending);
+            let newly = devices.difference(&pending).copied().collect();
+            *pending = devices;
+            newly
+        };
+        let waiters = lock(&self.waiters);
+        for device_id in newly {
+            if let Some(notify) = waiters.get(&device_id) {
+                notify.notify_one();
+            }
+        }
+    }
+
+    /// The notifier a channel poll of `device_id` waits on.
+    pub fn waiter(&self, device_id: i64) -> Arc<Notify> {
+        lock(&self.waiters)
+            .entry(device_id)
+            .or_insert_with(|| Arc::new(Notify::new()))
+            .clone()
+    }
+
+    /// Drops the notifier when no poll waits on it any more.
+    pub fn release_waiter(&self, device_id: i64, notify: &Arc<Notify>) {
+        let mut waiters = lock(&self.waiters);
+        // Two references: the map's and the caller's.
+        if Arc::strong_count(notify) <= 2 {
+            waiters.remove(&device_id);
+        }
+    }
+
+    /// A receiver that turns true when the server shuts down.
+    pub fn shutdown(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wanted_sections_are_those_that_differ() {
+        let (_tx, rx) = watch::channel(false);
+        let runtime = AgentRuntime::new(rx);
+        assert_eq!(runtime.wanted_sections(1, &[(SectionKind::Os, "a")]), None);
+        runtime.remember_hashes(1, SectionHashes::from([(SectionKind::Os, "a".to_string())]));
+        let reported = [(SectionKind::Os, "a"), (SectionKind::Software, "b")];
+        assert_eq!(
+            runtime.wanted_sections(1, &reported),
+            Some(vec![SectionKind::Software])
+        );
+        runtime.set_hash(1, SectionKind::Software, "b".into());
+        assert_eq!(runtime.wanted_sections(1, &reported), Some(vec![]));
+    }
+
+    #[test]
+    fn last_seen_buffer_keeps_the_newest() {
+        let (_tx, rx) = watch::channel(false);
+        let runtime = AgentRuntime::new(rx);
+        runtime.saw(1, 10);
+        runtime.saw(2, 20);
+        let taken = runtime.take_last_seen();
+        assert_eq!(taken, vec![(1, 10), (2, 20)]);
+        assert!(runtime.take_last_seen().is_empty());
+        runtime.saw(1, 15);
+        runtime.restore_last_seen(taken);
+        assert_eq!(runtime.buffered_last_seen(1), Some(15));
+        assert_eq!(runtime.buffered_last_seen(2), Some(20));
+    }
+}

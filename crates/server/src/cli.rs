@@ -1,0 +1,398 @@
+//! Command-line interface: `serve`, `demo`, `token create`, `api-token create`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process};
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::Server;
+use crate::core::config::{Config, FileConfig};
+use crate::core::db::Db;
+
+/// Kanri management server.
+#[derive(Debug, Parser)]
+#[command(name = "kanri-server", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Start the server on embedded SQLite with an agent managing this machine.
+    Demo(ServeArgs),
+    /// Enrollment tokens for agents.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// API tokens for the REST API.
+    ApiToken {
+        #[command(subcommand)]
+        command: ApiTokenCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Directory for the SQLite database, TLS material and generated files.
+    #[arg(long, env = "KANRI_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// `postgres://user:password@host/db` to use PostgreSQL instead of embedded SQLite.
+    #[arg(long, env = "KANRI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, env = "KANRI_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    /// Serve plain HTTP (behind a TLS-terminating proxy, or for a local demo).
+    #[arg(long, env = "KANRI_HTTP")]
+    http: bool,
+    /// TOML file with any of these settings.
+    #[arg(long, env = "KANRI_CONFIG")]
+    config: Option<PathBuf>,
+    /// PEM certificate chain to serve instead of the generated self-signed one.
+    #[arg(long, env = "KANRI_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, env = "KANRI_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Most managed devices (licences); unlimited when absent.
+    #[arg(long, env = "KANRI_LICENCE_DEVICES")]
+    licence_devices: Option<u64>,
+    /// Largest decompressed agent request body in bytes.
+    #[arg(long, env = "KANRI_MAX_BODY_BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Agent check-in interval in seconds.
+    #[arg(long, env = "KANRI_CHECKIN_INTERVAL")]
+    checkin_interval: Option<u64>,
+    /// Days to keep events.
+    #[arg(long, env = "KANRI_EVENT_RETENTION_DAYS")]
+    event_retention_days: Option<u64>,
+    /// Most database connections.
+    #[arg(long, env = "KANRI_DB_MAX_CONNECTIONS")]
+    db_max_connections: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// Data directory of the server (SQLite).
+    #[arg(long, env = "KANRI_DATA_DIR", default_value = "./kanri-data")]
+    data_dir: PathBuf,
+    /// PostgreSQL URL of the server.
+    #[arg(long, env = "KANRI_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an enrollment token and print it.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Lifetime such as 30m, 12h, 7d.
+        #[arg(long, value_parser = crate::core::time::parse_duration)]
+        expires: Option<std::time::Duration>,
+        /// How many agents may enroll with it.
+        #[arg(long)]
+        uses: Option<u64>,
+        /// A label to recognise it by.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApiTokenCommand {
+    /// Create an API token for a user and print it.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The user the token acts as.
+        #[arg(long)]
+        user: String,
+        /// A name to recognise it by.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Lifetime such as 90d.
+        #[arg(long, value_parser = crate::core::time::parse_duration)]
+        expires: Option<std::time::Duration>,
+    },
+}
+
+/// Runs a parsed command line.
+///
+/// # Errors
+/// Whatever stopped the command, with context.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(resolve(args)?).await,
+            Command::Demo(args) => demo(args).await,
+            Command::Token {
+                command:
+                    TokenCommand::Create {
+                        db,
+                        expires,
+                        uses,
+                        label,
+                    },
+            } => {
+                let db = open(&db).await?;
+                let token =
+                    crate::agents::service::create_token(&db, &label, expires, uses).await?;
+                println!("{token}");
+                Ok(())
+            }
+            Command::ApiToken {
+                command:
+                    ApiTokenCommand::Create {
+                        db,
+                        user,
+                        name,
+                        expires,
+                    },
+            } => {
+                let db = open(&db).await?;
+                let expires_at =
+                    expires.map(|d| crate::core::time::now_ms() + d.as_millis() as i64);
+                let token =
+                    crate::accounts::service::create_api_token(&db, &user, &name, expires_at)
+                        .await?;
+                println!("{token}");
+                Ok(())
+            }
+        }
+    })
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KANRI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn open(args: &DbArgs) -> anyhow::Result<Db> {
+    let mut config = Config::new(&args.data_dir);
+    config.database_url = args.database_url.clone();
+    if config.database_url.is_none() && !args.data_dir.join("kanri.db").exists() {
+        bail!(
+            "no Kanri database in {}; start the server once or pass --data-dir",
+            args.data_dir.display()
+        );
+    }
+    let url = config.effective_database_url();
+    Db::connect(&url, 2)
+        .await
+        .with_context(|| format!("cannot open {}", crate::core::config::redact_url(&url)))
+}
+
+/// Applies defaults, the config file, then environment and flags.
+fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
+    let file = match &args.config {
+        Some(path) => FileConfig::load(path).map_err(anyhow::Error::msg)?,
+        None => FileConfig::default(),
+    };
+    let data_dir = args
+        .data_dir
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("./kanri-data"));
+    let mut config = Config::new(data_dir);
+    config.database_url = args.database_url.or(file.database_url);
+    config.listen = args.listen.or(file.listen).unwrap_or(config.listen);
+    config.http = args.http || file.http.unwrap_or(false);
+    config.tls_cert = args.tls_cert.or(file.tls_cert);
+    config.tls_key = args.tls_key.or(file.tls_key);
+    config.licence_devices = args.licence_devices.or(file.licence_devices);
+    config.max_body_bytes = args
+        .max_body_bytes
+        .or(file.max_body_bytes)
+        .unwrap_or(config.max_body_bytes);
+    config.checkin_interval_secs = args
+        .checkin_interval
+        .or(file.checkin_interval_secs)
+        .unwrap_or(config.checkin_interval_secs)
+        .max(1);
+    config.event_retention_days = args
+        .event_retention_days
+        .or(file.event_retention_days)
+        .unwrap_or(config.event_retention_days);
+    config.flush_interval_ms = file
+        .flush_interval_ms
+        .unwrap_or(config.flush_interval_ms)
+        .max(100);
+    config.db_max_connections = args
+        .db_max_connections
+        .or(file.db_max_connections)
+        .unwrap_or(config.db_max_connections);
+    if config.tls_cert.is_some() != config.tls_key.is_some() {
+        bail!("tls_cert and tls_key must be given together");
+    }
+    Ok(config)
+}
+
+/// What an administrator needs right after start: where to go, what to pin, how to log in.
+fn banner(
+    base_url: &str,
+    data_dir: &Path,
+    tls: Option<&crate::core::tls::TlsMaterial>,
+    password: Option<&str>,
+) -> String {
+    let mut lines = vec![format!("Kanri server listening on {base_url}")];
+    if let Some(tls) = tls {
+        lines.push(format!(
+            "TLS certificate SHA-256 fingerprint (agents' --ca-fingerprint): {}",
+            tls.fingerprint
+        ));
+    }
+    if let Some(password) = password {
+        lines.push(format!("First administrator: admin / {password}"));
+        lines.push(format!(
+            "(also written to {}; you will be asked to change it at first login)",
+            data_dir.join("initial-admin-password").display()
+        ));
+    }
+    lines.join("\n")
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing::info!(message = "Starting.", config = ?config);
+    let data_dir = config.data_dir.clone();
+    let server = Server::prepare(config).await?;
+    let (tls, password) = (server.tls.clone(), server.initial_password.clone());
+    let running = server.start().await?;
+    println!(
+        "{}",
+        banner(
+            &running.base_url,
+            &data_dir,
+            tls.as_ref(),
+            password.as_deref()
+        )
+    );
+    wait_for_signal().await;
+    tracing::info!(message = "Shutting down.");
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+async fn demo(mut args: ServeArgs) -> anyhow::Result<()> {
+    if args.listen.is_none() {
+        args.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 31443)));
+    }
+    let config = resolve(args)?;
+    let data_dir = config.data_dir.clone();
+    let server = Server::prepare(config).await?;
+    let fingerprint = server.tls.as_ref().map(|tls| tls.fingerprint.clone());
+    let token = crate::agents::service::create_token(
+        &server.state.db,
+        "demo",
+        Some(std::time::Duration::from_secs(600)),
+        Some(1),
+    )
+    .await?;
+    let (tls, password) = (server.tls.clone(), server.initial_password.clone());
+    let running = server.start().await?;
+    println!(
+        "{}",
+        banner(
+            &running.base_url,
+            &data_dir,
+            tls.as_ref(),
+            password.as_deref()
+        )
+    );
+    if password.is_none() {
+        println!(
+            "The admin password was shown at the first start ({}).",
+            data_dir.join("initial-admin-password").display()
+        );
+    }
+    let agent_state = data_dir.join("demo-agent");
+    let mut child = start_demo_agent(
+        &running.base_url,
+        &token,
+        fingerprint.as_deref(),
+        &agent_state,
+    )?;
+    println!(
+        "A local agent (state in {}) is managing this machine. Press Ctrl-C to stop.",
+        agent_state.display()
+    );
+    wait_for_signal().await;
+    let _ = child.kill();
+    let _ = child.wait();
+    running.shutdown().await;
+    Ok(())
+}
+
+fn agent_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let beside = exe.with_file_name("kanri-agent");
+    if beside.exists() {
+        return Ok(beside);
+    }
+    bail!(
+        "kanri-agent was not found beside {}; build both with `cargo build --release` first",
+        exe.display()
+    )
+}
+
+fn start_demo_agent(
+    base_url: &str,
+    token: &str,
+    fingerprint: Option<&str>,
+    state_dir: &Path,
+) -> anyhow::Result<Child> {
+    let agent = agent_binary()?;
+    if !state_dir.join("state.json").exists() {
+        let mut enroll = Process::new(&agent);
+        enroll
+            .args([
+                "enroll",
+                "--server",
+                base_url,
+                "--token",
+                token,
+                "--state-dir",
+            ])
+            .arg(state_dir);
+        match fingerprint {
+            Some(fingerprint) => enroll.args(["--ca-fingerprint", fingerprint]),
+            None => enroll.arg("--insecure-http"),
+        };
+        let status = enroll.status().context("cannot run kanri-agent enroll")?;
+        if !status.success() {
+            bail!("kanri-agent enroll failed ({status})");
+        }
+    }
+    Process::new(&agent)
+        .args(["run", "--state-dir"])
+        .arg(state_dir)
+        .spawn()
+        .context("cannot start kanri-agent run")
+}

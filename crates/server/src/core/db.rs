@@ -1,0 +1,217 @@
+//! The database: one pool type for SQLite and PostgreSQL, migrations, and the SQL helpers
+//! every `store.rs` shares.
+//!
+//! Both backends go through sqlx's `Any` driver with `$N` placeholders, which SQLite accepts
+//! too, so each query is written once. Where the backends really differ, a store function
+//! matches on [`Db::backend`] (STYLE.md §4). Times are `BIGINT` milliseconds, flags `BIGINT`
+//! 0/1: the types both backends and the `Any` driver agree on.
+//!
+//! On SQLite every write goes through a single-connection writer pool: SQLite allows one
+//! writer at a time, and queueing in the pool is far cheaper than `SQLITE_BUSY` retries.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// Which backend a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite in WAL mode.
+    Sqlite,
+    /// PostgreSQL, possibly shared by several server nodes.
+    Postgres,
+}
+
+/// Failures of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// Anything the database reported.
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored JSON value could not be read back.
+    #[error("stored value is not valid: {0}")]
+    Corrupt(String),
+}
+
+/// Maps sqlx's `RowNotFound` to [`DbError::NotFound`].
+pub fn not_found(error: sqlx::Error) -> DbError {
+    match error {
+        sqlx::Error::RowNotFound => DbError::NotFound,
+        other => DbError::Sqlx(other),
+    }
+}
+
+/// Database handle: a read pool and a write pool (the same pool on PostgreSQL).
+#[derive(Clone)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Connects, applies the embedded migrations, and returns the handle.
+    ///
+    /// # Errors
+    /// When the database cannot be reached or a migration fails.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let db = match backend {
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?;
+                Db {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                }
+            }
+            Backend::Sqlite => {
+                let write = sqlite_pool(1).connect_with(options.clone()).await?;
+                // WAL is a property of the database file; set it once before readers open.
+                write.execute("PRAGMA journal_mode = WAL").await?;
+                let read = sqlite_pool(max_connections.max(2))
+                    .connect_with(options)
+                    .await?;
+                Db {
+                    read,
+                    write,
+                    backend,
+                }
+            }
+        };
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATOR,
+            Backend::Postgres => &POSTGRES_MIGRATOR,
+        };
+        migrator.run(&db.write).await?;
+        Ok(db)
+    }
+
+    /// The backend this handle talks to.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for queries that only read.
+    pub fn read(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// The pool for anything that writes (a single connection on SQLite).
+    pub fn write(&self) -> &AnyPool {
+        &self.write
+    }
+
+    /// Connections in use and idle, for `/metrics`.
+    pub fn pool_stats(&self) -> (u32, usize) {
+        let size = self.read.size()
+            + if self.backend == Backend::Sqlite {
+                self.write.size()
+            } else {
+                0
+            };
+        let idle = self.read.num_idle()
+            + if self.backend == Backend::Sqlite {
+                self.write.num_idle()
+            } else {
+                0
+            };
+        (size, idle)
+    }
+
+    /// Closes both pools, waiting for queries in flight.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+fn sqlite_pool(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(60))
+        .after_connect(|connection, _meta| {
+            Box::pin(async move {
+                connection
+                    .execute(
+                        "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+                         PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536; \
+                         PRAGMA temp_store = MEMORY;",
+                    )
+                    .await?;
+                Ok(())
+            })
+        })
+}
+
+/// `($1, $2, $3), ($4, $5, $6)` for a multi-row insert of `rows` rows of `columns` values.
+pub fn values_placeholders(rows: usize, columns: usize) -> String {
+    let mut out = String::with_capacity(rows * columns * 5);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(row * columns + column + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// `$start, $start+1, …` for an `IN (…)` list of `count` values.
+pub fn list_placeholders(start: usize, count: usize) -> String {
+    (start..start + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows per multi-row statement: stays far below both backends' parameter limits while
+/// keeping the number of distinct prepared statements small.
+pub const BATCH_ROWS: usize = 250;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(values_placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(list_placeholders(3, 2), "$3, $4");
+    }
+}

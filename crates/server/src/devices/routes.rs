@@ -1,0 +1,17 @@
+//! Routes of the devices feature.
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::app::AppState;
+use crate::devices::api;
+
+/// `/api/v1/devices` and `/api/v1/devices/{id}`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/devices", get(api::list))
+        .route(
+            "/api/v1/devices/{id}",
+            get(api::show).patch(api::update).delete(api::delete),
+        )
+}

@@ -1,0 +1,266 @@
+//! Device rules: the lifecycle under the licence cap, optimistic versioning on edits, and
+//! deletion that leaves nothing behind.
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use crate::app::AppState;
+use crate::core::auth::Actor;
+use crate::core::db::DbError;
+use crate::core::error::AppError;
+use crate::core::paging::{Cursor, Page, SortValue};
+use crate::core::time::now_ms;
+use crate::devices::model::{Device, DeviceFilter, DeviceState, SortKey};
+use crate::devices::store;
+use crate::events::catalogue::EventCode;
+use crate::events::service::{self as events, NewEvent};
+
+/// Why a device could not be made managed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    /// Every licence is in use.
+    #[error("the licence limit of {limit} managed devices is reached; exclude or delete a device, or raise --licence-devices")]
+    LicenceExceeded {
+        /// The cap.
+        limit: u64,
+    },
+    /// Storage.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<DeviceError> for AppError {
+    fn from(error: DeviceError) -> AppError {
+        match error {
+            DeviceError::LicenceExceeded { .. } => AppError::Forbidden {
+                code: "licence_exceeded",
+                message: error.to_string(),
+            },
+            DeviceError::Db(error) => error.into(),
+        }
+    }
+}
+
+/// Checks that one more device may become managed.
+///
+/// # Errors
+/// [`DeviceError::LicenceExceeded`] when the cap is reached.
+pub async fn ensure_licence(conn: &mut AnyConnection, cap: Option<u64>) -> Result<(), DeviceError> {
+    let Some(limit) = cap else { return Ok(()) };
+    let managed = store::count_in_state(conn, DeviceState::Managed).await?;
+    if managed as u64 >= limit {
+        return Err(DeviceError::LicenceExceeded { limit });
+    }
+    Ok(())
+}
+
+/// Records a refused registration (event 4) on its own, since the refused change wrote nothing.
+pub async fn report_licence_exceeded(state: &AppState, hostname: &str, limit: u64) {
+    let event = NewEvent::new(EventCode::LicenceExceeded, None)
+        .with("hostname", hostname)
+        .with("limit", limit);
+    if let Err(error) = events::record_alone(&state.db, event).await {
+        tracing::error!(message = "Could not record the licence event.", %error);
+    }
+}
+
+/// A page of the device list.
+///
+/// # Errors
+/// [`AppError`] for a bad cursor or a database failure.
+pub async fn list(
+    state: &AppState,
+    _actor: &Actor,
+    filter: &DeviceFilter,
+    sort: SortKey,
+    descending: bool,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Page<Device>, AppError> {
+    let after = cursor.map(Cursor::decode).transpose()?;
+    if let Some(cursor) = &after {
+        let numeric = matches!(cursor.value, SortValue::Int(_));
+        if numeric != sort.numeric() {
+            return Err(AppError::invalid(
+                "cursor",
+                "cursor belongs to another sort order",
+            ));
+        }
+    }
+    let software_sql = crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL;
+    let items = store::list_devices(
+        &state.db,
+        filter,
+        sort,
+        descending,
+        after.as_ref(),
+        limit,
+        software_sql,
+    )
+    .await?;
+    let next_cursor = if items.len() == limit as usize {
+        items.last().map(|last| {
+            let value = match sort {
+                SortKey::Id => SortValue::Int(last.id),
+                SortKey::LastSeen => SortValue::Int(last.last_seen),
+                SortKey::Hostname => SortValue::Text(last.hostname.clone()),
+                SortKey::Os => SortValue::Text(last.os_name.clone()),
+            };
+            Cursor { value, id: last.id }.encode()
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// A device with every inventory section.
+#[derive(Debug, Serialize)]
+pub struct DeviceDetail {
+    /// The device row.
+    #[serde(flatten)]
+    pub device: Device,
+    /// Inventory sections by name, as the agent last sent them.
+    pub sections: serde_json::Map<String, serde_json::Value>,
+    /// Installed packages.
+    pub software_count: i64,
+}
+
+/// One device with its sections.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown device.
+pub async fn get(state: &AppState, _actor: &Actor, id: i64) -> Result<DeviceDetail, AppError> {
+    let mut conn = state.db.read().acquire().await?;
+    let device = store::get_device(&mut conn, id).await.map_err(not_found)?;
+    let (sections, software_count) = crate::inventory::service::sections_of(&mut conn, id).await?;
+    let mut device = device;
+    if let Some(seen) = state.agents.buffered_last_seen(id) {
+        device.last_seen = device.last_seen.max(seen);
+    }
+    Ok(DeviceDetail {
+        device,
+        sections,
+        software_count,
+    })
+}
+
+/// The fields an administrator may change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevicePatch {
+    /// New lifecycle state.
+    pub state: Option<DeviceState>,
+    /// New notes (whole text).
+    pub notes: Option<String>,
+    /// The version the caller last read; a mismatch is a conflict, not an overwrite.
+    pub version: Option<i64>,
+}
+
+/// Longest accepted notes text, in characters.
+pub const MAX_NOTES_CHARS: usize = 4000;
+
+/// Changes state and/or notes in one transaction.
+///
+/// # Errors
+/// 400 for invalid notes, 403 over the licence cap, 404, 409 on a version mismatch.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    patch: DevicePatch,
+) -> Result<Device, AppError> {
+    if let Some(notes) = &patch.notes {
+        if notes.chars().count() > MAX_NOTES_CHARS {
+            return Err(AppError::invalid(
+                "notes",
+                format!("notes are longer than {MAX_NOTES_CHARS} characters"),
+            ));
+        }
+        if notes
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            return Err(AppError::invalid(
+                "notes",
+                "notes contain control characters",
+            ));
+        }
+    }
+    let mut tx = state.db.write().begin().await?;
+    let current = store::get_device(&mut tx, id).await.map_err(not_found)?;
+    if let Some(expected) = patch.version {
+        if expected != current.version {
+            return Err(conflict(current.version));
+        }
+    }
+    let now = now_ms();
+    let mut version = patch.version;
+    if let Some(new_state) = patch.state.filter(|new_state| *new_state != current.state) {
+        if new_state == DeviceState::Managed {
+            if let Err(error) = ensure_licence(&mut tx, state.config.licence_devices).await {
+                drop(tx);
+                if let DeviceError::LicenceExceeded { limit } = &error {
+                    report_licence_exceeded(state, &current.hostname, *limit).await;
+                }
+                return Err(error.into());
+            }
+        }
+        if !store::update_state(&mut tx, id, new_state, version, now).await? {
+            return Err(conflict(current.version));
+        }
+        version = version.map(|v| v + 1);
+        let code = match new_state {
+            DeviceState::Managed => EventCode::DeviceManaged,
+            DeviceState::Excluded => EventCode::DeviceExcluded,
+            DeviceState::Discovered => EventCode::DeviceExcluded,
+        };
+        let event = NewEvent::new(code, Some(id))
+            .with("hostname", current.hostname.as_str())
+            .with("by", actor.login.as_str());
+        events::record(&mut tx, event).await?;
+    }
+    if let Some(notes) = &patch.notes {
+        if !store::update_notes(&mut tx, id, notes, version, now).await? {
+            return Err(conflict(current.version));
+        }
+    }
+    let updated = store::get_device(&mut tx, id).await?;
+    tx.commit().await?;
+    state
+        .agents
+        .set_excluded(id, updated.state == DeviceState::Excluded);
+    Ok(updated)
+}
+
+/// Deletes a device, its inventory and its agent's credentials; the agent gets 401 from now on.
+///
+/// # Errors
+/// [`AppError::NotFound`] for an unknown device.
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let mut tx = state.db.write().begin().await?;
+    let device = store::get_device(&mut tx, id).await.map_err(not_found)?;
+    crate::inventory::service::forget_device(&mut tx, id).await?;
+    store::delete_device(&mut tx, id).await?;
+    let event = NewEvent::new(EventCode::DeviceDeleted, None)
+        .with("hostname", device.hostname.as_str())
+        .with("device_id", id)
+        .with("by", actor.login.as_str());
+    events::record(&mut tx, event).await?;
+    tx.commit().await?;
+    state.agents.forget_device(id);
+    Ok(())
+}
+
+fn not_found(error: DbError) -> AppError {
+    match error {
+        DbError::NotFound => AppError::NotFound("device"),
+        other => other.into(),
+    }
+}
+
+fn conflict(current_version: i64) -> AppError {
+    AppError::Conflict(format!(
+        "the device was changed by someone else (now at version {current_version}); reload and try again"
+    ))
+}

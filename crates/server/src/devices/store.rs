@@ -1,0 +1,529 @@
+//! SQL for `devices` and `device_addresses`.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::core::db::{list_placeholders, not_found, Db, DbError};
+use crate::core::paging::{Cursor, SortValue};
+use crate::devices::model::{Device, DeviceFacts, DeviceFilter, DeviceState, SortKey};
+
+const COLUMNS: &str = "d.id, d.state, d.hostname, d.serial, d.hw_uuid, d.manufacturer, d.model, d.os_name, \
+     d.os_version, d.primary_ip, d.primary_mac, d.memory_bytes, d.agent_version, d.agent_active, d.notes, \
+     d.created_at, d.updated_at, d.last_seen, d.inventory_at, d.version";
+
+fn device_from_row(row: &AnyRow) -> Result<Device, DbError> {
+    let state: String = row.try_get(1)?;
+    Ok(Device {
+        id: row.try_get(0)?,
+        state: DeviceState::parse(&state)
+            .ok_or_else(|| DbError::Corrupt(format!("device state {state:?}")))?,
+        hostname: row.try_get(2)?,
+        serial: row.try_get(3)?,
+        hw_uuid: row.try_get(4)?,
+        manufacturer: row.try_get(5)?,
+        model: row.try_get(6)?,
+        os_name: row.try_get(7)?,
+        os_version: row.try_get(8)?,
+        primary_ip: row.try_get(9)?,
+        primary_mac: row.try_get(10)?,
+        memory_bytes: row.try_get(11)?,
+        agent_version: row.try_get(12)?,
+        agent_active: row.try_get::<i64, _>(13)? != 0,
+        notes: row.try_get(14)?,
+        created_at: row.try_get(15)?,
+        updated_at: row.try_get(16)?,
+        last_seen: row.try_get(17)?,
+        inventory_at: row.try_get(18)?,
+        version: row.try_get(19)?,
+    })
+}
+
+/// A device row to create.
+#[derive(Debug, Clone)]
+pub struct NewDevice<'a> {
+    /// Initial state.
+    pub state: DeviceState,
+    /// Host name.
+    pub hostname: &'a str,
+    /// Host identifier, for agent devices.
+    pub host_id: Option<&'a str>,
+    /// Cleaned serial.
+    pub serial: &'a str,
+    /// Cleaned UUID.
+    pub hw_uuid: &'a str,
+}
+
+/// Creates a device and returns its id.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn insert_device(
+    conn: &mut AnyConnection,
+    device: &NewDevice<'_>,
+    now: i64,
+) -> Result<i64, DbError> {
+    let row = sqlx::query(
+        "INSERT INTO devices (state, hostname, host_id, serial, hw_uuid, created_at, updated_at, last_seen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING id",
+    )
+    .bind(device.state.as_str())
+    .bind(device.hostname)
+    .bind(device.host_id)
+    .bind(device.serial)
+    .bind(device.hw_uuid)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// One device.
+///
+/// # Errors
+/// [`DbError::NotFound`] when it does not exist.
+pub async fn get_device(conn: &mut AnyConnection, id: i64) -> Result<Device, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM devices d WHERE d.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .map_err(not_found)?;
+    device_from_row(&row)
+}
+
+/// Sets the lifecycle state, optionally only at an expected version; returns whether a row
+/// changed.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_state(
+    conn: &mut AnyConnection,
+    id: i64,
+    state: DeviceState,
+    expected_version: Option<i64>,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE devices SET state = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND ($4 IS NULL OR version = $4)",
+    )
+    .bind(state.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(expected_version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets the notes, optionally only at an expected version; returns whether a row changed.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_notes(
+    conn: &mut AnyConnection,
+    id: i64,
+    notes: &str,
+    expected_version: Option<i64>,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE devices SET notes = $1, updated_at = $2, version = version + 1 \
+         WHERE id = $3 AND ($4 IS NULL OR version = $4)",
+    )
+    .bind(notes)
+    .bind(now)
+    .bind(id)
+    .bind(expected_version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records the agent that reports for a device (or that none does).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_agent(
+    conn: &mut AnyConnection,
+    id: i64,
+    host_id: Option<&str>,
+    agent_version: &str,
+    active: bool,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE devices SET host_id = $1, agent_version = $2, agent_active = $3 WHERE id = $4",
+    )
+    .bind(host_id)
+    .bind(agent_version)
+    .bind(i64::from(active))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes the summary columns an inventory provides; absent facts keep their value.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_facts(
+    conn: &mut AnyConnection,
+    id: i64,
+    facts: &DeviceFacts,
+    now: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE devices SET hostname = COALESCE($1, hostname), serial = COALESCE($2, serial), \
+         hw_uuid = COALESCE($3, hw_uuid), manufacturer = COALESCE($4, manufacturer), \
+         model = COALESCE($5, model), os_name = COALESCE($6, os_name), os_version = COALESCE($7, os_version), \
+         primary_ip = COALESCE($8, primary_ip), primary_mac = COALESCE($9, primary_mac), \
+         memory_bytes = COALESCE($10, memory_bytes), inventory_at = $11, updated_at = $11 WHERE id = $12",
+    )
+    .bind(facts.hostname.as_deref())
+    .bind(facts.serial.as_deref())
+    .bind(facts.hw_uuid.as_deref())
+    .bind(facts.manufacturer.as_deref())
+    .bind(facts.model.as_deref())
+    .bind(facts.os_name.as_deref())
+    .bind(facts.os_version.as_deref())
+    .bind(facts.primary_ip.as_deref())
+    .bind(facts.primary_mac.as_deref())
+    .bind(facts.memory_bytes)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks that an inventory arrived without changing summary facts.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn touch_inventory(conn: &mut AnyConnection, id: i64, now: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE devices SET inventory_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the addresses of one kind (`ip` or `mac`).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn replace_addresses(
+    conn: &mut AnyConnection,
+    id: i64,
+    kind: &str,
+    values: &[String],
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM device_addresses WHERE device_id = $1 AND kind = $2")
+        .bind(id)
+        .bind(kind)
+        .execute(&mut *conn)
+        .await?;
+    for value in values {
+        sqlx::query("INSERT INTO device_addresses (device_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(kind)
+            .bind(value.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes a device; its addresses, sections, installs and agent rows go with it.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn delete_device(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
+    let done = sqlx::query("DELETE FROM devices WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Devices in a state.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_in_state(conn: &mut AnyConnection, state: DeviceState) -> Result<i64, DbError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM devices WHERE state = $1")
+        .bind(state.as_str())
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Writes buffered last-contact times in one statement per chunk; a time never moves back.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_last_seen(db: &Db, entries: &[(i64, i64)]) -> Result<(), DbError> {
+    let mut tx = db.write().begin().await?;
+    for chunk in entries.chunks(500) {
+        let values = crate::core::db::values_placeholders(chunk.len(), 2);
+        let sql = format!(
+            "UPDATE devices SET last_seen = v.column2 FROM (VALUES {values}) AS v \
+             WHERE devices.id = v.column1 AND devices.last_seen < v.column2"
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, seen) in chunk {
+            query = query.bind(*id).bind(*seen);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Devices whose host identifier is `host_id`: (id, last_seen, agent_active).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_by_host_id(
+    conn: &mut AnyConnection,
+    host_id: &str,
+) -> Result<Vec<(i64, i64, bool)>, DbError> {
+    let rows = sqlx::query("SELECT id, last_seen, agent_active FROM devices WHERE host_id = $1")
+        .bind(host_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get(0)?,
+                row.try_get(1)?,
+                row.try_get::<i64, _>(2)? != 0,
+            ))
+        })
+        .collect()
+}
+
+/// Devices with this serial and UUID (both already known not to be placeholders).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_by_serial_uuid(
+    conn: &mut AnyConnection,
+    serial: &str,
+    uuid: &str,
+) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query("SELECT id FROM devices WHERE serial = $1 AND hw_uuid = $2")
+        .bind(serial)
+        .bind(uuid)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// Devices without an active agent that have this host name.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_agentless_by_hostname(
+    conn: &mut AnyConnection,
+    hostname: &str,
+) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query("SELECT id FROM devices WHERE hostname = $1 AND agent_active = 0")
+        .bind(hostname)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// Devices without an active agent that reported any of these MACs.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_agentless_by_macs(
+    conn: &mut AnyConnection,
+    macs: &[String],
+) -> Result<Vec<i64>, DbError> {
+    if macs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT DISTINCT a.device_id FROM device_addresses a JOIN devices d ON d.id = a.device_id \
+         WHERE a.kind = 'mac' AND a.value IN ({}) AND d.agent_active = 0",
+        list_placeholders(1, macs.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for mac in macs {
+        query = query.bind(mac.as_str());
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// A page of devices, keyset-paginated on (sort column, id).
+///
+/// `software_ids_sql` is the inventory feature's subquery returning the ids of devices that
+/// have a software name bound at `$1`; it keeps the software tables out of this file.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_devices(
+    db: &Db,
+    filter: &DeviceFilter,
+    sort: SortKey,
+    descending: bool,
+    after: Option<&Cursor>,
+    limit: u32,
+    software_ids_sql: &str,
+) -> Result<Vec<Device>, DbError> {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    let slot =
+        |conditions: &mut Vec<String>, texts: &mut Vec<String>, template: &str, value: String| {
+            texts.push(value);
+            conditions.push(template.replace('?', &format!("${}", texts.len())));
+        };
+    if let Some(software) = &filter.software {
+        slot(
+            &mut conditions,
+            &mut texts,
+            &format!("d.id IN ({})", software_ids_sql.replace("$1", "?")),
+            software.clone(),
+        );
+    }
+    if let Some(state) = filter.state {
+        slot(
+            &mut conditions,
+            &mut texts,
+            "d.state = ?",
+            state.as_str().to_string(),
+        );
+    }
+    if let Some(hostname) = &filter.hostname {
+        slot(
+            &mut conditions,
+            &mut texts,
+            "LOWER(d.hostname) LIKE ? ESCAPE '\\'",
+            contains_pattern(hostname),
+        );
+    }
+    if let Some(os) = &filter.os {
+        slot(
+            &mut conditions,
+            &mut texts,
+            "LOWER(d.os_name || ' ' || d.os_version) LIKE ? ESCAPE '\\'",
+            contains_pattern(os),
+        );
+    }
+    if let Some(ip) = &filter.ip {
+        slot(
+            &mut conditions,
+            &mut texts,
+            "d.id IN (SELECT device_id FROM device_addresses WHERE kind = 'ip' AND value = ?)",
+            ip.trim().to_string(),
+        );
+    }
+    if let Some(mac) = &filter.mac {
+        slot(
+            &mut conditions,
+            &mut texts,
+            "d.id IN (SELECT device_id FROM device_addresses WHERE kind = 'mac' AND value = ?)",
+            mac.trim().to_ascii_lowercase().replace('-', ":"),
+        );
+    }
+    if let Some(serial) = &filter.serial {
+        slot(
+            &mut conditions,
+            &mut texts,
+            "d.serial = ?",
+            serial.trim().to_string(),
+        );
+    }
+    let column = sort.column();
+    let (comparison, order) = if descending {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let next = texts.len() + 1;
+    if after.is_some() {
+        if sort == SortKey::Id {
+            conditions.push(format!("d.id {comparison} ${next}"));
+        } else {
+            conditions.push(format!(
+                "({column}, d.id) {comparison} (${next}, ${})",
+                next + 1
+            ));
+        }
+    }
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let order_clause = if sort == SortKey::Id {
+        format!("d.id {order}")
+    } else {
+        format!("{column} {order}, d.id {order}")
+    };
+    let limit_slot = next
+        + if after.is_some() {
+            if sort == SortKey::Id {
+                1
+            } else {
+                2
+            }
+        } else {
+            0
+        };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM devices d{where_clause} ORDER BY {order_clause} LIMIT ${limit_slot}"
+    );
+    let mut query = sqlx::query(&sql);
+    for text in &texts {
+        query = query.bind(text.as_str());
+    }
+    if let Some(cursor) = after {
+        if sort != SortKey::Id {
+            query = match &cursor.value {
+                SortValue::Int(value) => query.bind(*value),
+                SortValue::Text(value) => query.bind(value.as_str()),
+            };
+        }
+        query = query.bind(cursor.id);
+    }
+    let rows = query.bind(i64::from(limit)).fetch_all(db.read()).await?;
+    rows.iter().map(device_from_row).collect()
+}
+
+/// `%text%` with LIKE's wildcards escaped, lowercased.
+fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Devices by id, in id order.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_devices_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Device>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM devices d WHERE d.id IN ({}) ORDER BY d.id",
+        list_placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(db.read()).await?;
+    rows.iter().map(device_from_row).collect()
+}

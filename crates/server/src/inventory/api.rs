@@ -1,0 +1,79 @@
+//! Inventory REST handlers: a device's software and history, the software catalogue.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::core::auth::Actor;
+use crate::core::error::AppError;
+use crate::core::paging::{self, Page};
+use crate::devices::model::Device;
+use crate::inventory::service;
+use crate::inventory::store::{HistoryRow, InstalledRow, SoftwareRow};
+
+/// Paging by id.
+#[derive(Debug, Deserialize)]
+pub struct IdPaging {
+    cursor: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/devices/{id}/software`.
+pub async fn device_software(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Query(params): Query<IdPaging>,
+) -> Result<Json<Page<InstalledRow>>, AppError> {
+    let limit = paging::limit(params.limit)?;
+    Ok(Json(
+        service::device_software(&state, &actor, id, params.cursor, limit).await?,
+    ))
+}
+
+/// `GET /api/v1/devices/{id}/history`.
+pub async fn device_history(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Query(params): Query<IdPaging>,
+) -> Result<Json<Page<HistoryRow>>, AppError> {
+    let limit = paging::limit(params.limit)?;
+    Ok(Json(
+        service::device_history(&state, &actor, id, params.cursor, limit).await?,
+    ))
+}
+
+/// Query of the catalogue list.
+#[derive(Debug, Deserialize)]
+pub struct CatalogueParams {
+    name: Option<String>,
+    cursor: Option<i64>,
+    limit: Option<u32>,
+}
+
+/// `GET /api/v1/software`.
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(params): Query<CatalogueParams>,
+) -> Result<Json<Page<SoftwareRow>>, AppError> {
+    let limit = paging::limit(params.limit)?;
+    Ok(Json(
+        service::catalogue(&state, &actor, params.name.as_deref(), params.cursor, limit).await?,
+    ))
+}
+
+/// `GET /api/v1/software/{id}/devices`.
+pub async fn devices(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Query(params): Query<IdPaging>,
+) -> Result<Json<Page<Device>>, AppError> {
+    let limit = paging::limit(params.limit)?;
+    Ok(Json(
+        service::devices_with(&state, &actor, id, params.cursor, limit).await?,
+    ))
+}

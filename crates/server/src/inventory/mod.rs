@@ -1,0 +1,14 @@
+//! Inventory: ingesting the sections agents send, the normalized software catalogue, each
+//! device's installed software as a set-diff against it, and per-device change history.
+//!
+//! **Architecture Invariant:** installed software is never deleted and re-inserted wholesale;
+//! an upload changes exactly the rows that differ, in one transaction with its history and
+//! events. Catalogue install counts are maintained incrementally, not counted on read.
+
+pub mod api;
+pub mod catalogue;
+pub mod diff;
+pub mod jobs;
+pub mod routes;
+pub mod service;
+pub mod store;

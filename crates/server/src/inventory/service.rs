@@ -1,0 +1,522 @@
+//! Ingesting inventory uploads and reading inventory back.
+
+use std::collections::{HashMap, HashSet};
+
+use kanri_proto::inventory::{Hardware, Network, Os, Package};
+use kanri_proto::{Inventory, InventoryResponse, InventoryUpload, SectionKind};
+use serde_json::{Map, Value};
+use sqlx::AnyConnection;
+
+use crate::agents::identity;
+use crate::agents::runtime::AgentAuth;
+use crate::app::AppState;
+use crate::core::body::BodyError;
+use crate::core::db::DbError;
+use crate::core::error::AppError;
+use crate::core::time::now_ms;
+use crate::devices::model::DeviceFacts;
+use crate::devices::store as device_store;
+use crate::events::catalogue::EventCode;
+use crate::events::service::{self as events, NewEvent};
+use crate::inventory::diff::{self, Change, SoftwareKey};
+use crate::inventory::store::{self, NewSoftware};
+
+/// Most "new software found" events one upload raises; a first inventory of a fresh estate
+/// would otherwise raise one per package.
+const MAX_NEW_SOFTWARE_EVENTS: usize = 50;
+
+/// Records a refused upload: event 211 with the device and reason; nothing else is written.
+pub async fn report_rejected(state: &AppState, device_id: i64, error: &BodyError) {
+    let event = NewEvent::new(EventCode::InventoryRejected, Some(device_id))
+        .with("reason", error.to_string())
+        .with("field", error.field().unwrap_or("-"));
+    if let Err(error) = events::record_alone(&state.db, event).await {
+        tracing::error!(message = "Could not record the rejection event.", %error);
+    }
+}
+
+/// What an upload changes, prepared before the transaction.
+struct Plan {
+    changed: Vec<(SectionKind, String)>,
+}
+
+/// Stores the sections that differ from what the server holds, with their history and
+/// events, in one transaction.
+///
+/// # Errors
+/// [`AppError`] from the database; nothing is written then.
+pub async fn ingest(
+    state: &AppState,
+    auth: &AgentAuth,
+    upload: InventoryUpload,
+) -> Result<InventoryResponse, AppError> {
+    let inventory = upload.inventory;
+    let device_id = auth.device_id;
+    let held = match state.agents.hashes(device_id) {
+        Some(held) => held,
+        None => store::list_section_hashes(&state.db, device_id).await?,
+    };
+    let present = inventory.present();
+    let plan = Plan {
+        changed: present
+            .iter()
+            .filter_map(|kind| {
+                let hash = inventory.section_hash(*kind)?;
+                (held.get(kind) != Some(&hash)).then_some((*kind, hash))
+            })
+            .collect(),
+    };
+    let now = now_ms();
+    state.agents.saw(device_id, now);
+    if plan.changed.is_empty() {
+        // Nothing differs (a refresh of an unchanged machine): only the receipt time moves.
+        let mut conn = state.db.write().acquire().await?;
+        device_store::touch_inventory(&mut conn, device_id, now).await?;
+        return Ok(InventoryResponse { accepted: present });
+    }
+    let first_inventory = held.is_empty();
+    let mut tx = state.db.write().begin().await?;
+    let device =
+        device_store::get_device(&mut tx, device_id)
+            .await
+            .map_err(|error| match error {
+                DbError::NotFound => AppError::Unauthorized(
+                    "the device of this agent was deleted; enroll again".into(),
+                ),
+                other => other.into(),
+            })?;
+    let mut changes: Vec<Change> = Vec::new();
+    let mut raised: Vec<NewEvent> = Vec::new();
+    let mut learned: Vec<(SoftwareKey, i64)> = Vec::new();
+    let mut deltas: Vec<(i64, i64)> = Vec::new();
+    let hostname = inventory
+        .os
+        .as_ref()
+        .map(|os| os.hostname.to_string())
+        .unwrap_or(device.hostname.clone());
+    for (kind, hash) in &plan.changed {
+        match kind {
+            SectionKind::Software => {
+                let packages = inventory
+                    .software
+                    .as_ref()
+                    .map(|s| s.packages.as_slice())
+                    .unwrap_or(&[]);
+                let outcome = apply_software(
+                    state,
+                    &mut tx,
+                    device_id,
+                    packages,
+                    first_inventory,
+                    &hostname,
+                    now,
+                )
+                .await?;
+                changes.extend(outcome.changes);
+                raised.extend(outcome.events);
+                learned.extend(outcome.learned);
+                deltas.extend(outcome.deltas);
+                store::upsert_section(&mut tx, device_id, *kind, hash, "", now).await?;
+            }
+            SectionKind::Hardware => {
+                if let (Some(previous), Some(current)) = (
+                    store::find_section(&mut tx, device_id, *kind).await?,
+                    inventory.hardware.as_ref(),
+                ) {
+                    if let Ok(previous) = serde_json::from_str::<Hardware>(&previous) {
+                        let (hw_changes, hw_events) =
+                            diff::hardware_changes(&previous, current, device_id);
+                        changes.extend(hw_changes);
+                        raised.extend(hw_events);
+                    }
+                }
+                store_section_json(&mut tx, device_id, *kind, hash, &inventory, now).await?;
+            }
+            _ => store_section_json(&mut tx, device_id, *kind, hash, &inventory, now).await?,
+        }
+    }
+    let facts = facts_of(&inventory);
+    if facts != DeviceFacts::default() {
+        device_store::update_facts(&mut tx, device_id, &facts, now).await?;
+    } else {
+        device_store::touch_inventory(&mut tx, device_id, now).await?;
+    }
+    if let Some(network) = &inventory.network {
+        let (ips, macs) = addresses_of(network);
+        device_store::replace_addresses(&mut tx, device_id, "ip", &ips).await?;
+        device_store::replace_addresses(&mut tx, device_id, "mac", &macs).await?;
+    }
+    if !first_inventory {
+        store::insert_history(&mut tx, device_id, &changes, now).await?;
+    }
+    for event in raised {
+        events::record(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    state.software.remember(learned);
+    state.software.add_deltas(deltas);
+    for (kind, hash) in plan.changed {
+        state.agents.set_hash(device_id, kind, hash);
+    }
+    Ok(InventoryResponse { accepted: present })
+}
+
+async fn store_section_json(
+    conn: &mut AnyConnection,
+    device_id: i64,
+    kind: SectionKind,
+    hash: &str,
+    inventory: &Inventory,
+    now: i64,
+) -> Result<(), AppError> {
+    let json = match kind {
+        SectionKind::Hardware => serde_json::to_string(&inventory.hardware),
+        SectionKind::Os => serde_json::to_string(&inventory.os),
+        SectionKind::Network => serde_json::to_string(&inventory.network),
+        SectionKind::Users => serde_json::to_string(&inventory.users),
+        SectionKind::Services => serde_json::to_string(&inventory.services),
+        SectionKind::Usb => serde_json::to_string(&inventory.usb),
+        SectionKind::Security => serde_json::to_string(&inventory.security),
+        SectionKind::Software => Ok(String::new()),
+    }
+    .map_err(|error| AppError::Internal(error.to_string()))?;
+    store::upsert_section(conn, device_id, kind, hash, &json, now).await?;
+    Ok(())
+}
+
+struct SoftwareOutcome {
+    changes: Vec<Change>,
+    events: Vec<NewEvent>,
+    learned: Vec<(SoftwareKey, i64)>,
+    deltas: Vec<(i64, i64)>,
+}
+
+/// Brings a device's installs in line with `packages`: resolves catalogue ids (creating new
+/// entries), then inserts and deletes only the difference.
+async fn apply_software(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    device_id: i64,
+    packages: &[Package],
+    first_inventory: bool,
+    hostname: &str,
+    now: i64,
+) -> Result<SoftwareOutcome, AppError> {
+    let mut wanted: HashMap<SoftwareKey, &Package> = HashMap::with_capacity(packages.len());
+    for package in packages {
+        wanted.entry(key_of(package)).or_insert(package);
+    }
+    let (mut ids, missing) = state.software.lookup(wanted.keys());
+    let mut learned = Vec::new();
+    let mut events = Vec::new();
+    if !missing.is_empty() {
+        let rows: Vec<NewSoftware> = missing
+            .iter()
+            .map(|key| NewSoftware {
+                key: key.clone(),
+                vendor: wanted
+                    .get(key)
+                    .and_then(|p| p.vendor.as_deref())
+                    .unwrap_or("")
+                    .to_string(),
+            })
+            .collect();
+        let created = store::insert_software(conn, &rows, now).await?;
+        let names: Vec<&str> = {
+            let mut names: Vec<&str> = missing.iter().map(|key| key.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        };
+        let created_ids: Vec<i64> = created.iter().map(|(id, _)| *id).collect();
+        if !created.is_empty() {
+            let known: HashSet<String> = store::list_known_names(conn, &names, &created_ids)
+                .await?
+                .into_iter()
+                .collect();
+            let mut announced = HashSet::new();
+            for (_, key) in &created {
+                if !known.contains(&key.name)
+                    && announced.insert(key.name.clone())
+                    && announced.len() <= MAX_NEW_SOFTWARE_EVENTS
+                {
+                    events.push(
+                        NewEvent::new(EventCode::NewSoftware, Some(device_id))
+                            .with("name", key.name.as_str())
+                            .with("version", key.version.as_str())
+                            .with("hostname", hostname),
+                    );
+                }
+            }
+        }
+        let missing_set: HashSet<&SoftwareKey> = missing.iter().collect();
+        for (id, key) in store::list_software_by_names(conn, &names).await? {
+            if missing_set.contains(&key) {
+                ids.insert(key.clone(), id);
+                learned.push((key, id));
+            }
+        }
+    }
+    let current: HashSet<i64> = if first_inventory {
+        HashSet::new()
+    } else {
+        store::list_installed_ids(conn, device_id)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let target: HashMap<i64, &SoftwareKey> = ids.iter().map(|(key, id)| (*id, key)).collect();
+    let mut added: Vec<(i64, Option<i64>, Option<i64>)> = Vec::new();
+    let mut added_keys = Vec::new();
+    for (id, key) in &target {
+        if !current.contains(id) {
+            let package = wanted.get(*key);
+            let install_time = package.and_then(|p| p.install_time).map(|t| t as i64);
+            let size = package.and_then(|p| p.size_bytes).map(|s| s as i64);
+            added.push((*id, install_time, size));
+            added_keys.push((*key).clone());
+        }
+    }
+    added.sort_unstable_by_key(|row| row.0);
+    let removed: Vec<i64> = current
+        .iter()
+        .filter(|id| !target.contains_key(id))
+        .copied()
+        .collect();
+    store::insert_installs(conn, device_id, &added).await?;
+    store::delete_installs(conn, device_id, &removed).await?;
+    let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
+        Vec::new()
+    } else {
+        let removed_keys: Vec<SoftwareKey> = store::list_software_by_ids(conn, &removed)
+            .await?
+            .into_iter()
+            .map(|(_, key)| key)
+            .collect();
+        added_keys.sort();
+        diff::software_changes(&removed_keys, &added_keys)
+    };
+    let mut deltas: Vec<(i64, i64)> = added.iter().map(|(id, _, _)| (*id, 1)).collect();
+    deltas.extend(removed.iter().map(|id| (*id, -1)));
+    Ok(SoftwareOutcome {
+        changes,
+        events,
+        learned,
+        deltas,
+    })
+}
+
+fn key_of(package: &Package) -> SoftwareKey {
+    SoftwareKey {
+        source: package.source.to_string(),
+        name: package.name.to_string(),
+        version: package.version.to_string(),
+        arch: package.arch.to_string(),
+    }
+}
+
+/// The summary columns an upload provides.
+fn facts_of(inventory: &Inventory) -> DeviceFacts {
+    let mut facts = DeviceFacts::default();
+    if let Some(hardware) = &inventory.hardware {
+        facts.manufacturer = Some(hardware.manufacturer.as_deref().unwrap_or("").to_string());
+        facts.model = Some(hardware.model.as_deref().unwrap_or("").to_string());
+        // A placeholder says nothing: keep what enrollment or an earlier inventory found.
+        facts.serial = identity::clean_serial(hardware.serial.as_deref());
+        facts.hw_uuid = identity::clean_uuid(hardware.uuid.as_deref());
+        facts.memory_bytes = Some(hardware.memory_bytes as i64);
+    }
+    if let Some(Os {
+        name,
+        version,
+        hostname,
+        ..
+    }) = &inventory.os
+    {
+        facts.hostname = Some(hostname.to_string());
+        facts.os_name = Some(name.to_string());
+        facts.os_version = Some(version.as_deref().unwrap_or("").to_string());
+    }
+    if let Some(network) = &inventory.network {
+        let primary = network
+            .interfaces
+            .iter()
+            .filter(|interface| interface.up && !interface.is_virtual)
+            .chain(network.interfaces.iter())
+            .find(|interface| !interface.ipv4.is_empty());
+        facts.primary_ip = Some(
+            primary
+                .and_then(|i| i.ipv4.first())
+                .map(|ip| strip_prefix(ip))
+                .unwrap_or_default(),
+        );
+        facts.primary_mac = Some(
+            primary
+                .and_then(|i| i.mac.as_deref())
+                .and_then(identity::clean_mac)
+                .unwrap_or_default(),
+        );
+    }
+    facts
+}
+
+fn strip_prefix(address: &str) -> String {
+    address.split('/').next().unwrap_or(address).to_string()
+}
+
+fn addresses_of(network: &Network) -> (Vec<String>, Vec<String>) {
+    let mut ips: Vec<String> = Vec::new();
+    let mut macs: Vec<String> = Vec::new();
+    for interface in &network.interfaces {
+        ips.extend(
+            interface
+                .ipv4
+                .iter()
+                .chain(&interface.ipv6)
+                .map(|ip| strip_prefix(ip)),
+        );
+        if let Some(mac) = interface.mac.as_deref().and_then(identity::clean_mac) {
+            macs.push(mac);
+        }
+    }
+    ips.sort();
+    ips.dedup();
+    macs.sort();
+    macs.dedup();
+    (ips, macs)
+}
+
+/// A device's stored sections (software as a count; the list has its own endpoint).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn sections_of(
+    conn: &mut AnyConnection,
+    device_id: i64,
+) -> Result<(Map<String, Value>, i64), DbError> {
+    let mut sections = Map::new();
+    for (name, data) in store::list_sections(conn, device_id).await? {
+        if data.is_empty() {
+            continue;
+        }
+        let value: Value =
+            serde_json::from_str(&data).map_err(|error| DbError::Corrupt(error.to_string()))?;
+        sections.insert(name, value);
+    }
+    let software_count = store::count_installs(conn, device_id).await?;
+    Ok((sections, software_count))
+}
+
+/// Releases a device's installs from the catalogue counts before the device is deleted.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn forget_device(conn: &mut AnyConnection, device_id: i64) -> Result<(), DbError> {
+    store::decrement_counts_of(conn, device_id).await
+}
+
+/// Writes buffered install-count changes.
+///
+/// # Errors
+/// [`DbError`] from the database; the deltas are put back.
+pub async fn flush_counts(state: &AppState) -> Result<(), DbError> {
+    let deltas = state.software.take_deltas();
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    if let Err(error) = store::apply_count_deltas(&state.db, &deltas).await {
+        state.software.add_deltas(deltas);
+        return Err(error);
+    }
+    Ok(())
+}
+
+fn next_cursor<T>(items: &[T], limit: u32, id: impl Fn(&T) -> i64) -> Option<String> {
+    (items.len() == limit as usize)
+        .then(|| items.last().map(|item| id(item).to_string()))
+        .flatten()
+}
+
+async fn ensure_device(state: &AppState, device_id: i64) -> Result<(), AppError> {
+    let mut conn = state.db.read().acquire().await?;
+    match device_store::get_device(&mut conn, device_id).await {
+        Ok(_) => Ok(()),
+        Err(DbError::NotFound) => Err(AppError::NotFound("device")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A device's installed software.
+///
+/// # Errors
+/// 404 for an unknown device.
+pub async fn device_software(
+    state: &AppState,
+    _actor: &crate::core::auth::Actor,
+    device_id: i64,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<crate::core::paging::Page<store::InstalledRow>, AppError> {
+    ensure_device(state, device_id).await?;
+    let items = store::list_installed(&state.db, device_id, after, limit).await?;
+    let next_cursor = next_cursor(&items, limit, |row| row.software.id);
+    Ok(crate::core::paging::Page { items, next_cursor })
+}
+
+/// A device's change history, newest first.
+///
+/// # Errors
+/// 404 for an unknown device.
+pub async fn device_history(
+    state: &AppState,
+    _actor: &crate::core::auth::Actor,
+    device_id: i64,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<crate::core::paging::Page<store::HistoryRow>, AppError> {
+    ensure_device(state, device_id).await?;
+    let items = store::list_history(&state.db, device_id, before, limit).await?;
+    let next_cursor = next_cursor(&items, limit, |row| row.id);
+    Ok(crate::core::paging::Page { items, next_cursor })
+}
+
+/// The catalogue with install counts (entries installed somewhere).
+///
+/// # Errors
+/// [`AppError`] from the database.
+pub async fn catalogue(
+    state: &AppState,
+    _actor: &crate::core::auth::Actor,
+    name_prefix: Option<&str>,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<crate::core::paging::Page<store::SoftwareRow>, AppError> {
+    let items = store::list_software(&state.db, name_prefix, after, limit).await?;
+    let next_cursor = next_cursor(&items, limit, |row| row.id);
+    Ok(crate::core::paging::Page { items, next_cursor })
+}
+
+/// The devices that have a catalogue entry installed.
+///
+/// # Errors
+/// 404 for an unknown entry.
+pub async fn devices_with(
+    state: &AppState,
+    _actor: &crate::core::auth::Actor,
+    software_id: i64,
+    after: Option<i64>,
+    limit: u32,
+) -> Result<crate::core::paging::Page<crate::devices::model::Device>, AppError> {
+    store::get_software(&state.db, software_id)
+        .await
+        .map_err(|error| match error {
+            DbError::NotFound => AppError::NotFound("software"),
+            other => other.into(),
+        })?;
+    let ids = store::list_device_ids_with(&state.db, software_id, after, limit).await?;
+    let items = device_store::list_devices_by_ids(&state.db, &ids).await?;
+    let next_cursor = (ids.len() == limit as usize)
+        .then(|| ids.last().map(|id| id.to_string()))
+        .flatten();
+    Ok(crate::core::paging::Page { items, next_cursor })
+}

@@ -1,0 +1,579 @@
+//! SQL for `device_sections`, `software`, `device_software` and `device_history`.
+
+use std::collections::HashMap;
+
+use kanri_proto::SectionKind;
+use sqlx::{AnyConnection, Row};
+
+use crate::agents::runtime::SectionHashes;
+use crate::core::db::{list_placeholders, values_placeholders, Db, DbError, BATCH_ROWS};
+use crate::inventory::diff::{Change, SoftwareKey};
+
+/// Ids of the devices that have a software name bound at `$1`; the devices list embeds it.
+pub const DEVICES_WITH_SOFTWARE_SQL: &str =
+    "SELECT ds.device_id FROM software s JOIN device_software ds ON ds.software_id = s.id WHERE s.name = $1";
+
+/// The section hashes stored for a device.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_section_hashes(db: &Db, device_id: i64) -> Result<SectionHashes, DbError> {
+    let rows = sqlx::query("SELECT section, hash FROM device_sections WHERE device_id = $1")
+        .bind(device_id)
+        .fetch_all(db.read())
+        .await?;
+    let mut hashes = SectionHashes::new();
+    for row in rows {
+        let section: String = row.try_get(0)?;
+        if let Some(kind) = SectionKind::parse(&section) {
+            hashes.insert(kind, row.try_get(1)?);
+        }
+    }
+    Ok(hashes)
+}
+
+/// One stored section's JSON.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn find_section(
+    conn: &mut AnyConnection,
+    device_id: i64,
+    section: SectionKind,
+) -> Result<Option<String>, DbError> {
+    let row = sqlx::query("SELECT data FROM device_sections WHERE device_id = $1 AND section = $2")
+        .bind(device_id)
+        .bind(section.as_str())
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some(row.try_get(0)?),
+        None => None,
+    })
+}
+
+/// Every stored section of a device: (name, JSON).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_sections(
+    conn: &mut AnyConnection,
+    device_id: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT section, data FROM device_sections WHERE device_id = $1 ORDER BY section",
+    )
+    .bind(device_id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
+/// Stores a section's latest copy.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn upsert_section(
+    conn: &mut AnyConnection,
+    device_id: i64,
+    section: SectionKind,
+    hash: &str,
+    data: &str,
+    now: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO device_sections (device_id, section, hash, data, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (device_id, section) DO UPDATE SET hash = excluded.hash, data = excluded.data, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(device_id)
+    .bind(section.as_str())
+    .bind(hash)
+    .bind(data)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A catalogue entry to create.
+#[derive(Debug, Clone)]
+pub struct NewSoftware {
+    /// Identity.
+    pub key: SoftwareKey,
+    /// Vendor or maintainer.
+    pub vendor: String,
+}
+
+/// Creates catalogue entries that do not exist yet; returns the ids of the ones this call
+/// created (the others were there already or were created concurrently).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn insert_software(
+    conn: &mut AnyConnection,
+    rows: &[NewSoftware],
+    now: i64,
+) -> Result<Vec<(i64, SoftwareKey)>, DbError> {
+    let mut created = Vec::new();
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO software (source, name, version, arch, vendor, first_seen) VALUES {} \
+             ON CONFLICT (name, version, arch, source) DO NOTHING RETURNING id, source, name, version, arch",
+            values_placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.key.source.as_str())
+                .bind(row.key.name.as_str())
+                .bind(row.key.version.as_str())
+                .bind(row.key.arch.as_str())
+                .bind(row.vendor.as_str())
+                .bind(now);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            created.push((row.try_get(0)?, key_from(&row, 1)?));
+        }
+    }
+    Ok(created)
+}
+
+fn key_from(row: &sqlx::any::AnyRow, first: usize) -> Result<SoftwareKey, DbError> {
+    Ok(SoftwareKey {
+        source: row.try_get(first)?,
+        name: row.try_get(first + 1)?,
+        version: row.try_get(first + 2)?,
+        arch: row.try_get(first + 3)?,
+    })
+}
+
+/// Catalogue entries with any of these names.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_software_by_names(
+    conn: &mut AnyConnection,
+    names: &[&str],
+) -> Result<Vec<(i64, SoftwareKey)>, DbError> {
+    let mut out = Vec::new();
+    for chunk in names.chunks(BATCH_ROWS * 2) {
+        let sql = format!(
+            "SELECT id, source, name, version, arch FROM software WHERE name IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for name in chunk {
+            query = query.bind(*name);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.push((row.try_get(0)?, key_from(&row, 1)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Catalogue entries by id.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_software_by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<(i64, SoftwareKey)>, DbError> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(BATCH_ROWS * 2) {
+        let sql = format!(
+            "SELECT id, source, name, version, arch FROM software WHERE id IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.push((row.try_get(0)?, key_from(&row, 1)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Catalogue ids a device has installed.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_installed_ids(
+    conn: &mut AnyConnection,
+    device_id: i64,
+) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query("SELECT software_id FROM device_software WHERE device_id = $1")
+        .bind(device_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// Adds installs: (software id, install time, size).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn insert_installs(
+    conn: &mut AnyConnection,
+    device_id: i64,
+    rows: &[(i64, Option<i64>, Option<i64>)],
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO device_software (device_id, software_id, install_time, size_bytes) VALUES {} \
+             ON CONFLICT (device_id, software_id) DO NOTHING",
+            values_placeholders(chunk.len(), 4)
+        );
+        let mut query = sqlx::query(&sql);
+        for (software_id, install_time, size) in chunk {
+            query = query
+                .bind(device_id)
+                .bind(*software_id)
+                .bind(*install_time)
+                .bind(*size);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Removes installs.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn delete_installs(
+    conn: &mut AnyConnection,
+    device_id: i64,
+    software_ids: &[i64],
+) -> Result<(), DbError> {
+    for chunk in software_ids.chunks(BATCH_ROWS * 2) {
+        let sql = format!(
+            "DELETE FROM device_software WHERE device_id = $1 AND software_id IN ({})",
+            list_placeholders(2, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(device_id);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Installed-package count of a device.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_installs(conn: &mut AnyConnection, device_id: i64) -> Result<i64, DbError> {
+    let row = sqlx::query("SELECT COUNT(*) FROM device_software WHERE device_id = $1")
+        .bind(device_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Lowers the install counts of everything a device has (before the device is deleted).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn decrement_counts_of(conn: &mut AnyConnection, device_id: i64) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE software SET install_count = install_count - 1 \
+         WHERE id IN (SELECT software_id FROM device_software WHERE device_id = $1)",
+    )
+    .bind(device_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Applies buffered install-count changes.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn apply_count_deltas(db: &Db, deltas: &[(i64, i64)]) -> Result<(), DbError> {
+    let mut tx = db.write().begin().await?;
+    for chunk in deltas.chunks(500) {
+        let sql = format!(
+            "UPDATE software SET install_count = install_count + v.column2 FROM (VALUES {}) AS v \
+             WHERE software.id = v.column1",
+            values_placeholders(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, delta) in chunk {
+            query = query.bind(*id).bind(*delta);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Recomputes every install count from the installs (repairs counts lost in a crash).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn recount_installs(db: &Db) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "UPDATE software SET install_count = (SELECT COUNT(*) FROM device_software ds WHERE ds.software_id = software.id) \
+         WHERE install_count <> (SELECT COUNT(*) FROM device_software ds WHERE ds.software_id = software.id)",
+    )
+    .execute(db.write())
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Writes history lines.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn insert_history(
+    conn: &mut AnyConnection,
+    device_id: i64,
+    changes: &[Change],
+    now: i64,
+) -> Result<(), DbError> {
+    for chunk in changes.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO device_history (device_id, at, kind, subject, before_value, after_value) VALUES {}",
+            values_placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for change in chunk {
+            query = query
+                .bind(device_id)
+                .bind(now)
+                .bind(change.kind)
+                .bind(change.subject.as_str())
+                .bind(change.before.as_deref())
+                .bind(change.after.as_deref());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A history line as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryRow {
+    /// Id (cursor).
+    pub id: i64,
+    /// When (Unix ms).
+    pub at: i64,
+    /// Kind of change.
+    pub kind: String,
+    /// What changed.
+    pub subject: String,
+    /// Before.
+    pub before: Option<String>,
+    /// After.
+    pub after: Option<String>,
+}
+
+/// A device's history, newest first.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_history(
+    db: &Db,
+    device_id: i64,
+    before_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<HistoryRow>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, at, kind, subject, before_value, after_value FROM device_history \
+         WHERE device_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+    )
+    .bind(device_id)
+    .bind(before_id)
+    .bind(i64::from(limit))
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(HistoryRow {
+                id: row.try_get(0)?,
+                at: row.try_get(1)?,
+                kind: row.try_get(2)?,
+                subject: row.try_get(3)?,
+                before: row.try_get(4)?,
+                after: row.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+/// A catalogue entry with its install count.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SoftwareRow {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Architecture.
+    pub arch: String,
+    /// Package manager.
+    pub source: String,
+    /// Vendor.
+    pub vendor: String,
+    /// First seen anywhere (Unix ms).
+    pub first_seen: i64,
+    /// Devices with it installed.
+    pub install_count: i64,
+}
+
+const SOFTWARE_COLUMNS: &str =
+    "s.id, s.name, s.version, s.arch, s.source, s.vendor, s.first_seen, s.install_count";
+
+fn software_from(row: &sqlx::any::AnyRow) -> Result<SoftwareRow, DbError> {
+    Ok(SoftwareRow {
+        id: row.try_get(0)?,
+        name: row.try_get(1)?,
+        version: row.try_get(2)?,
+        arch: row.try_get(3)?,
+        source: row.try_get(4)?,
+        vendor: row.try_get(5)?,
+        first_seen: row.try_get(6)?,
+        install_count: row.try_get(7)?,
+    })
+}
+
+/// The catalogue ordered by id, optionally by name prefix or installed at least once.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_software(
+    db: &Db,
+    name_prefix: Option<&str>,
+    after_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<SoftwareRow>, DbError> {
+    let sql = format!(
+        "SELECT {SOFTWARE_COLUMNS} FROM software s WHERE ($1 IS NULL OR s.id > $1) \
+         AND ($2 IS NULL OR s.name LIKE $2 ESCAPE '\\') AND s.install_count > 0 ORDER BY s.id LIMIT $3"
+    );
+    let pattern = name_prefix.map(|prefix| {
+        format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
+    let rows = sqlx::query(&sql)
+        .bind(after_id)
+        .bind(pattern)
+        .bind(i64::from(limit))
+        .fetch_all(db.read())
+        .await?;
+    rows.iter().map(software_from).collect()
+}
+
+/// One catalogue entry.
+///
+/// # Errors
+/// [`DbError::NotFound`] for an unknown id.
+pub async fn get_software(db: &Db, id: i64) -> Result<SoftwareRow, DbError> {
+    let sql = format!("SELECT {SOFTWARE_COLUMNS} FROM software s WHERE s.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_one(db.read())
+        .await
+        .map_err(crate::core::db::not_found)?;
+    software_from(&row)
+}
+
+/// An installed package of one device.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InstalledRow {
+    /// Catalogue entry.
+    #[serde(flatten)]
+    pub software: SoftwareRow,
+    /// Install time (Unix seconds), where known.
+    pub install_time: Option<i64>,
+    /// Installed size in bytes.
+    pub size_bytes: Option<i64>,
+}
+
+/// A device's installed software by catalogue id.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_installed(
+    db: &Db,
+    device_id: i64,
+    after_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<InstalledRow>, DbError> {
+    let sql = format!(
+        "SELECT {SOFTWARE_COLUMNS}, ds.install_time, ds.size_bytes FROM device_software ds \
+         JOIN software s ON s.id = ds.software_id WHERE ds.device_id = $1 AND ($2 IS NULL OR ds.software_id > $2) \
+         ORDER BY ds.software_id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(device_id)
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(db.read())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(InstalledRow {
+                software: software_from(row)?,
+                install_time: row.try_get(8)?,
+                size_bytes: row.try_get(9)?,
+            })
+        })
+        .collect()
+}
+
+/// Devices with a catalogue entry installed, by device id.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_device_ids_with(
+    db: &Db,
+    software_id: i64,
+    after_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query(
+        "SELECT device_id FROM device_software WHERE software_id = $1 AND ($2 IS NULL OR device_id > $2) \
+         ORDER BY device_id LIMIT $3",
+    )
+    .bind(software_id)
+    .bind(after_id)
+    .bind(i64::from(limit))
+    .fetch_all(db.read())
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// Names among `names` that the catalogue held before `created` ids were added.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_known_names(
+    conn: &mut AnyConnection,
+    names: &[&str],
+    created: &[i64],
+) -> Result<Vec<String>, DbError> {
+    let rows = list_software_by_names(conn, names).await?;
+    let created: std::collections::HashSet<i64> = created.iter().copied().collect();
+    let mut known: HashMap<String, ()> = HashMap::new();
+    for (id, key) in rows {
+        if !created.contains(&id) {
+            known.insert(key.name, ());
+        }
+    }
+    Ok(known.into_keys().collect())
+}

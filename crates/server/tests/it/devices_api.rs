@@ -1,0 +1,207 @@
+//! The device REST API: filters, sorting, keyset paging, edits with versions, deletion.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::support::inventory::sample;
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+fn hostnames(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|d| d["hostname"].as_str().map(String::from))
+        .collect()
+}
+
+fn names(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+async fn list_filters_sorts_and_pages(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agents = Vec::new();
+    for (index, name) in ["kango-03", "jimu-01", "kango-01", "Kango-02", "yakuzai-01"]
+        .iter()
+        .enumerate()
+    {
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        let software: &[(&str, &str)] = if index % 2 == 0 {
+            &[("libreoffice-core", "7.4")]
+        } else {
+            &[("bash", "5.2")]
+        };
+        let mut inventory = sample(name, software, 8);
+        let interface = &mut inventory.network.as_mut().expect("network").interfaces[0];
+        interface.ipv4 = vec![format!("10.1.0.{}/24", index + 10).as_str().into()];
+        interface.mac = Some(format!("52:54:00:00:00:{:02x}", index + 1).as_str().into());
+        assert_eq!(agent.upload(&inventory).await.0, StatusCode::OK);
+        agents.push(agent);
+    }
+
+    // Case-insensitive "contains", sorted by host name (byte order), both directions.
+    let (_, page) = server
+        .get("/api/v1/devices?hostname=KANGO&sort=hostname")
+        .await;
+    assert_eq!(
+        hostnames(&page),
+        names(&["Kango-02", "kango-01", "kango-03"])
+    );
+    let (_, page) = server
+        .get("/api/v1/devices?hostname=kango&sort=hostname&order=desc")
+        .await;
+    assert_eq!(
+        hostnames(&page),
+        names(&["kango-03", "kango-01", "Kango-02"])
+    );
+
+    // Installed software, IP, MAC (any notation) and serial.
+    let (_, page) = server
+        .get("/api/v1/devices?software=libreoffice-core&sort=hostname")
+        .await;
+    assert_eq!(
+        hostnames(&page),
+        names(&["kango-01", "kango-03", "yakuzai-01"])
+    );
+    let (_, page) = server
+        .get("/api/v1/devices?software=libreoffice-core&hostname=kango&sort=hostname")
+        .await;
+    assert_eq!(hostnames(&page), names(&["kango-01", "kango-03"]));
+    let (_, page) = server.get("/api/v1/devices?ip=10.1.0.11").await;
+    assert_eq!(hostnames(&page), names(&["jimu-01"]));
+    let (_, page) = server.get("/api/v1/devices?mac=52-54-00-00-00-04").await;
+    assert_eq!(hostnames(&page), names(&["Kango-02"]));
+    let serial = agents[4].facts.serial.clone().expect("serial");
+    let (_, page) = server
+        .get(&format!("/api/v1/devices?serial={serial}"))
+        .await;
+    assert_eq!(hostnames(&page), names(&["yakuzai-01"]));
+    let (_, page) = server
+        .get("/api/v1/devices?os=gnu%2Flinux%2012&state=managed")
+        .await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(5));
+    let (_, page) = server.get("/api/v1/devices?hostname=%25").await;
+    assert_eq!(
+        page["items"].as_array().map(Vec::len),
+        Some(0),
+        "LIKE wildcards in input are literal"
+    );
+
+    // Keyset paging walks every device exactly once, in order.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/api/v1/devices?sort=hostname&limit=2&cursor={cursor}"),
+            None => "/api/v1/devices?sort=hostname&limit=2".to_string(),
+        };
+        let (status, page) = server.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(hostnames(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        names(&["Kango-02", "jimu-01", "kango-01", "kango-03", "yakuzai-01"])
+    );
+    // A cursor from one sort order is refused by another.
+    let (_, page) = server.get("/api/v1/devices?sort=hostname&limit=2").await;
+    let cursor = page["next_cursor"].as_str().expect("cursor").to_string();
+    let (status, _) = server
+        .get(&format!("/api/v1/devices?sort=last_seen&cursor={cursor}"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, _) = server
+        .client
+        .get(format!("{}/api/v1/devices", server.base_url))
+        .send()
+        .await
+        .map(|r| (r.status(), ()))
+        .expect("send");
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the REST API needs a token"
+    );
+    server.shutdown().await;
+}
+both_backends!(list_filters_sorts_and_pages, list_filters_sorts_and_pages);
+
+async fn edits_are_versioned_and_deletion_revokes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "edit-a");
+    agent.enroll(&token).await;
+    let id = agent.device_id();
+    let path = format!("/api/v1/devices/{id}");
+    let (_, device) = server.get(&path).await;
+    let version = device["version"].as_i64().expect("version");
+
+    let (status, updated) = server
+        .api(
+            Method::PATCH,
+            &path,
+            Some(json!({"notes": "3F 経理課", "version": version})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["notes"], "3F 経理課");
+    // A second administrator saving from the old version gets a conflict, not an overwrite.
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &path,
+            Some(json!({"notes": "stale", "version": version})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, device) = server.get(&path).await;
+    assert_eq!(device["notes"], "3F 経理課");
+
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &path,
+            Some(json!({"notes": "x".repeat(4001)})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("notes"))
+    );
+    let (status, _) = server
+        .api(Method::PATCH, &path, Some(json!({"state": "excluded"})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(server.events(2).await.len(), 1);
+    let (_, reply) = agent.checkin(&sample("edit-a", &[], 8)).await;
+    assert_eq!(
+        reply["wanted_sections"],
+        json!([]),
+        "an excluded device is not asked for inventory"
+    );
+
+    let (status, _) = server.api(Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(server.get(&path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        agent.checkin(&sample("edit-a", &[], 8)).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let deleted = server.events(3).await;
+    assert_eq!(deleted[0]["params"]["hostname"], "edit-a");
+    assert_eq!(deleted[0]["params"]["by"], "admin");
+    server.shutdown().await;
+}
+both_backends!(
+    edits_are_versioned_and_deletion_revokes,
+    edits_are_versioned_and_deletion_revokes
+);

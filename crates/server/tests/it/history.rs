@@ -1,0 +1,163 @@
+//! Inventory diffs: only changed sections are asked for, software and hardware changes are
+//! recorded as history with events, and catalogue counts follow.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::support::inventory::sample;
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+fn wanted(reply: &Value) -> Vec<String> {
+    reply["wanted_sections"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn changes_become_history(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "hist-a");
+    agent.enroll(&token).await;
+    let id = agent.device_id();
+    let first = sample(
+        "hist-a",
+        &[("openssl", "3.0.11"), ("telnet", "0.17"), ("bash", "5.2")],
+        8,
+    );
+
+    let (_, reply) = agent.checkin(&first).await;
+    assert_eq!(
+        wanted(&reply),
+        ["hardware", "os", "network", "software"],
+        "a new device wants everything"
+    );
+    assert_eq!(agent.upload(&first).await.0, StatusCode::OK);
+    let (_, reply) = agent.checkin(&first).await;
+    assert!(wanted(&reply).is_empty(), "nothing changed: {reply}");
+    let (_, history) = server.get(&format!("/api/v1/devices/{id}/history")).await;
+    assert_eq!(
+        history["items"].as_array().map(Vec::len),
+        Some(0),
+        "the first inventory is not a change"
+    );
+
+    let second = sample(
+        "hist-a",
+        &[("openssl", "3.0.13"), ("bash", "5.2"), ("vim", "9.0")],
+        16,
+    );
+    let (_, reply) = agent.checkin(&second).await;
+    assert_eq!(wanted(&reply), ["hardware", "software"]);
+    let mut partial = second.clone();
+    partial.retain(&[
+        kanri_proto::SectionKind::Hardware,
+        kanri_proto::SectionKind::Software,
+    ]);
+    assert_eq!(agent.upload(&partial).await.0, StatusCode::OK);
+
+    let (_, history) = server.get(&format!("/api/v1/devices/{id}/history")).await;
+    let mut lines: Vec<(String, String)> = history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|h| {
+            (
+                h["kind"].as_str().unwrap_or("").to_string(),
+                h["subject"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    lines.sort();
+    let expected: Vec<(String, String)> = [
+        ("memory_changed", "memory"),
+        ("software_added", "vim"),
+        ("software_removed", "telnet"),
+        ("software_updated", "openssl"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(lines, expected);
+    let updated = history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|h| h["kind"] == "software_updated")
+        .cloned()
+        .expect("updated");
+    assert_eq!(
+        (updated["before"].as_str(), updated["after"].as_str()),
+        (Some("3.0.11"), Some("3.0.13"))
+    );
+
+    let memory = server.events(7).await;
+    assert_eq!(memory.len(), 1);
+    assert_eq!(
+        memory[0]["message"],
+        "The memory size changed. (before = 8 GiB, after = 16 GiB)"
+    );
+    let (_, japanese) = server.get("/api/v1/events?code=7&lang=ja").await;
+    assert_eq!(
+        japanese["items"][0]["message"],
+        "メモリ容量が変更されました。(変更前 = 8 GiB, 変更後 = 16 GiB)"
+    );
+    let new_software: Vec<String> = server
+        .events(1004)
+        .await
+        .iter()
+        .filter_map(|e| e["params"]["name"].as_str().map(String::from))
+        .collect();
+    assert!(
+        new_software.contains(&"vim".to_string()) && new_software.contains(&"telnet".to_string())
+    );
+    assert_eq!(
+        new_software.iter().filter(|n| *n == "openssl").count(),
+        1,
+        "a new version of known software is not new software"
+    );
+
+    // The software list and catalogue counts follow the set-diff.
+    let (_, installed) = server.get(&format!("/api/v1/devices/{id}/software")).await;
+    let mut names: Vec<String> = installed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|s| {
+            format!(
+                "{}={}",
+                s["name"].as_str().unwrap_or(""),
+                s["version"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    names.sort();
+    assert_eq!(names, ["bash=5.2", "openssl=3.0.13", "vim=9.0"]);
+    server.flush().await;
+    let (_, catalogue) = server.get("/api/v1/software?name=openssl").await;
+    let counts: Vec<(String, i64)> = catalogue["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|s| {
+            (
+                s["version"].as_str().unwrap_or("").to_string(),
+                s["install_count"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [("3.0.13".to_string(), 1)],
+        "3.0.11 is no longer installed anywhere"
+    );
+    let (_, device) = server.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(device["memory_bytes"], 16u64 << 30);
+    server.shutdown().await;
+}
+both_backends!(changes_become_history, changes_become_history);

@@ -1,0 +1,13 @@
+//! Integration tests: a real server on an ephemeral port, on SQLite and on PostgreSQL.
+//! One binary; one module per topic.
+
+mod support;
+
+mod agent_e2e;
+mod bad_input;
+mod devices_api;
+mod enrollment;
+mod history;
+mod identity;
+mod jobs;
+mod lifecycle;
