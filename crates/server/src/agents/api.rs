@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use kanri_proto::{
@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::core::auth::Actor;
 use crate::core::body::{decode_body, BodyError};
 use crate::core::error::AppError;
+use crate::core::extract::ApiQuery;
 use crate::core::metrics;
 
 fn authorization(headers: &HeaderMap) -> Option<&str> {
@@ -106,7 +107,7 @@ pub struct ChannelParams {
 pub async fn channel(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(params): Query<ChannelParams>,
+    ApiQuery(params): ApiQuery<ChannelParams>,
 ) -> Result<Json<ChannelResponse>, AppError> {
     let auth = service::authenticate(&state, authorization(&headers)).await?;
     let hold = params

@@ -51,9 +51,7 @@ pub async fn decode_body<T: DeserializeOwned>(
     body: Body,
     limit: usize,
 ) -> Result<T, BodyError> {
-    let compressed_limit = limit
-        .min(kanri_proto::limits::MAX_COMPRESSED_BODY_BYTES)
-        .max(1024);
+    let compressed_limit = limit.clamp(1024, kanri_proto::limits::MAX_COMPRESSED_BODY_BYTES);
     let encoding = headers
         .get(axum::http::header::CONTENT_ENCODING)
         .and_then(|value| value.to_str().ok())

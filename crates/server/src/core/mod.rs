@@ -8,6 +8,7 @@ pub mod body;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod extract;
 pub mod jobs;
 pub mod metrics;
 pub mod paging;

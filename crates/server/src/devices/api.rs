@@ -1,6 +1,6 @@
 //! Device REST handlers.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
@@ -8,15 +8,21 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::core::auth::Actor;
 use crate::core::error::AppError;
+use crate::core::extract::{ApiJson, ApiQuery};
 use crate::core::paging::{self, Page};
-use crate::devices::model::{Device, DeviceFilter, SortKey};
+use crate::devices::model::{Device, DeviceFilter, DeviceState, SortKey};
 use crate::devices::service::{self, DeviceDetail, DevicePatch};
 
 /// Query parameters of the device list.
 #[derive(Debug, Deserialize)]
 pub struct ListParams {
-    #[serde(flatten)]
-    filter: DeviceFilter,
+    state: Option<DeviceState>,
+    hostname: Option<String>,
+    os: Option<String>,
+    ip: Option<String>,
+    mac: Option<String>,
+    serial: Option<String>,
+    software: Option<String>,
     sort: Option<SortKey>,
     order: Option<String>,
     cursor: Option<String>,
@@ -27,7 +33,7 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Device>>, AppError> {
     let limit = paging::limit(params.limit)?;
     let descending = match params.order.as_deref() {
@@ -36,10 +42,19 @@ pub async fn list(
         Some(_) => return Err(AppError::invalid("order", "order must be asc or desc")),
     };
     let sort = params.sort.unwrap_or(SortKey::Id);
+    let filter = DeviceFilter {
+        state: params.state,
+        hostname: params.hostname,
+        os: params.os,
+        ip: params.ip,
+        mac: params.mac,
+        serial: params.serial,
+        software: params.software,
+    };
     let page = service::list(
         &state,
         &actor,
-        &params.filter,
+        &filter,
         sort,
         descending,
         params.cursor.as_deref(),
@@ -63,7 +78,7 @@ pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<i64>,
-    Json(patch): Json<DevicePatch>,
+    ApiJson(patch): ApiJson<DevicePatch>,
 ) -> Result<Json<Device>, AppError> {
     Ok(Json(service::update(&state, &actor, id, patch).await?))
 }

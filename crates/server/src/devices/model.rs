@@ -137,7 +137,7 @@ impl SortKey {
 }
 
 /// Filters of the device list; all given conditions must hold.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct DeviceFilter {
     /// Lifecycle state.
     pub state: Option<DeviceState>,

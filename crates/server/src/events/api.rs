@@ -1,6 +1,6 @@
 //! `GET /api/v1/events`.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::core::auth::Actor;
 use crate::core::error::AppError;
+use crate::core::extract::ApiQuery;
 use crate::core::paging::{self, Page};
 use crate::events::service::{self, EventView, Language};
 use crate::events::store::EventFilter;
@@ -29,7 +30,7 @@ pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
     headers: HeaderMap,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<EventView>>, AppError> {
     let limit = paging::limit(params.limit)?;
     let accept = headers

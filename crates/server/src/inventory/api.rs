@@ -1,12 +1,13 @@
 //! Inventory REST handlers: a device's software and history, the software catalogue.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::core::auth::Actor;
 use crate::core::error::AppError;
+use crate::core::extract::ApiQuery;
 use crate::core::paging::{self, Page};
 use crate::devices::model::Device;
 use crate::inventory::service;
@@ -24,7 +25,7 @@ pub async fn device_software(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<i64>,
-    Query(params): Query<IdPaging>,
+    ApiQuery(params): ApiQuery<IdPaging>,
 ) -> Result<Json<Page<InstalledRow>>, AppError> {
     let limit = paging::limit(params.limit)?;
     Ok(Json(
@@ -37,7 +38,7 @@ pub async fn device_history(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<i64>,
-    Query(params): Query<IdPaging>,
+    ApiQuery(params): ApiQuery<IdPaging>,
 ) -> Result<Json<Page<HistoryRow>>, AppError> {
     let limit = paging::limit(params.limit)?;
     Ok(Json(
@@ -57,7 +58,7 @@ pub struct CatalogueParams {
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    Query(params): Query<CatalogueParams>,
+    ApiQuery(params): ApiQuery<CatalogueParams>,
 ) -> Result<Json<Page<SoftwareRow>>, AppError> {
     let limit = paging::limit(params.limit)?;
     Ok(Json(
@@ -70,7 +71,7 @@ pub async fn devices(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<i64>,
-    Query(params): Query<IdPaging>,
+    ApiQuery(params): ApiQuery<IdPaging>,
 ) -> Result<Json<Page<Device>>, AppError> {
     let limit = paging::limit(params.limit)?;
     Ok(Json(

@@ -148,3 +148,48 @@ both_backends!(
     malformed_checkins_are_refused,
     malformed_checkins_are_refused
 );
+
+async fn rest_rejections_are_json_naming_the_field(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (status, body) = server.get("/api/v1/devices?state=broken").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("state")),
+        "{body}"
+    );
+    let (status, body) = server.get("/api/v1/devices?limit=many").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("limit")),
+        "{body}"
+    );
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "rest-json");
+    agent.enroll(&token).await;
+    let path = format!("/api/v1/devices/{}", agent.device_id());
+    let (status, body) = server
+        .api(
+            reqwest::Method::PATCH,
+            &path,
+            Some(serde_json::json!({"state": "gone"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("state")),
+        "{body}"
+    );
+    let (status, body) = server
+        .api(
+            reqwest::Method::PATCH,
+            &path,
+            Some(serde_json::json!({"colour": "red"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server.shutdown().await;
+}
+both_backends!(
+    rest_rejections_are_json_naming_the_field,
+    rest_rejections_are_json_naming_the_field
+);

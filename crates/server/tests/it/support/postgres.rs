@@ -102,7 +102,7 @@ fn start_cluster() -> String {
     );
     // Stop the cluster and remove it when this test process ends, however it ends.
     let watchdog = format!(
-        "while [ -d /proc/{pid} ]; do sleep 1; done; {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}",
+        "(while [ -d /proc/{pid} ]; do sleep 1; done; {pg_ctl} -D {data} -m immediate stop >/dev/null 2>&1; rm -rf {dir}) >/dev/null 2>&1 &",
         pid = std::process::id(),
         pg_ctl = bin.join("pg_ctl").display(),
         data = data.display(),
@@ -121,7 +121,9 @@ fn start_cluster() -> String {
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
-    stopper.spawn().expect("start the PostgreSQL watchdog");
+    // The shell backgrounds the watchdog and returns at once, so nothing is left unwaited.
+    let started = stopper.status().expect("start the PostgreSQL watchdog");
+    assert!(started.success(), "the PostgreSQL watchdog did not start");
     format!("postgres://kanri@127.0.0.1:{port}")
 }
 

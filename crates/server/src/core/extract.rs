@@ -1,0 +1,57 @@
+//! Request extractors whose rejections use Kanri's JSON error format, naming the parameter
+//! or field at fault, instead of axum's plain-text bodies.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::core::error::AppError;
+
+/// `Query<T>` with JSON rejections.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<ApiQuery<T>, AppError> {
+        let query = parts.uri.query().unwrap_or("");
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                AppError::Invalid {
+                    code: "invalid_query",
+                    message: error.into_inner().to_string(),
+                    field: Some(field),
+                }
+            })
+    }
+}
+
+/// `Json<T>` with JSON rejections naming the field.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<ApiJson<T>, AppError> {
+        let bytes = axum::body::to_bytes(request.into_body(), 1024 * 1024)
+            .await
+            .map_err(|_| AppError::TooLarge("request body larger than 1 MiB".into()))?;
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map(ApiJson)
+            .map_err(|error| {
+                let field = error.path().to_string();
+                AppError::Invalid {
+                    code: "invalid_body",
+                    message: error.into_inner().to_string(),
+                    field: Some(field),
+                }
+            })
+    }
+}
