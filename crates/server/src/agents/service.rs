@@ -248,8 +248,15 @@ async fn place_device(
             let device = device_store::get_device(conn, *device_id).await?;
             if device.state == DeviceState::Discovered {
                 devices::ensure_licence(conn, cap).await?;
-                device_store::update_state(conn, *device_id, DeviceState::Managed, None, now)
-                    .await?;
+                device_store::update_device(
+                    conn,
+                    *device_id,
+                    Some(DeviceState::Managed),
+                    None,
+                    None,
+                    now,
+                )
+                .await?;
                 let event = NewEvent::new(EventCode::DeviceManaged, Some(*device_id))
                     .with("hostname", hostname);
                 events::record(conn, event).await?;

@@ -194,36 +194,38 @@ pub async fn update(
             return Err(conflict(current.version));
         }
     }
-    let now = now_ms();
-    let mut version = patch.version;
-    if let Some(new_state) = patch.state.filter(|new_state| *new_state != current.state) {
-        if new_state == DeviceState::Managed {
-            if let Err(error) = ensure_licence(&mut tx, state.config.licence_devices).await {
-                drop(tx);
-                if let DeviceError::LicenceExceeded { limit } = &error {
-                    report_licence_exceeded(state, &current.hostname, *limit).await;
-                }
-                return Err(error.into());
+    let new_state = patch.state.filter(|new_state| *new_state != current.state);
+    if new_state == Some(DeviceState::Managed) {
+        if let Err(error) = ensure_licence(&mut tx, state.config.licence_devices).await {
+            drop(tx);
+            if let DeviceError::LicenceExceeded { limit } = &error {
+                report_licence_exceeded(state, &current.hostname, *limit).await;
             }
+            return Err(error.into());
         }
-        if !store::update_state(&mut tx, id, new_state, version, now).await? {
-            return Err(conflict(current.version));
-        }
-        version = version.map(|v| v + 1);
+    }
+    let version = patch.version.unwrap_or(current.version);
+    if !store::update_device(
+        &mut tx,
+        id,
+        new_state,
+        patch.notes.as_deref(),
+        Some(version),
+        now_ms(),
+    )
+    .await?
+    {
+        return Err(conflict(current.version));
+    }
+    if let Some(new_state) = new_state {
         let code = match new_state {
             DeviceState::Managed => EventCode::DeviceManaged,
-            DeviceState::Excluded => EventCode::DeviceExcluded,
-            DeviceState::Discovered => EventCode::DeviceExcluded,
+            DeviceState::Excluded | DeviceState::Discovered => EventCode::DeviceExcluded,
         };
         let event = NewEvent::new(code, Some(id))
             .with("hostname", current.hostname.as_str())
             .with("by", actor.login.as_str());
         events::record(&mut tx, event).await?;
-    }
-    if let Some(notes) = &patch.notes {
-        if !store::update_notes(&mut tx, id, notes, version, now).await? {
-            return Err(conflict(current.version));
-        }
     }
     let updated = store::get_device(&mut tx, id).await?;
     tx.commit().await?;

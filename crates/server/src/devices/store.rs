@@ -91,46 +91,25 @@ pub async fn get_device(conn: &mut AnyConnection, id: i64) -> Result<Device, DbE
     device_from_row(&row)
 }
 
-/// Sets the lifecycle state, optionally only at an expected version; returns whether a row
-/// changed.
+/// Sets the lifecycle state and/or notes (absent ones keep their value), only at
+/// `expected_version` when given; returns whether a row changed. The version check is in the
+/// UPDATE, so two concurrent edits cannot both win.
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn update_state(
+pub async fn update_device(
     conn: &mut AnyConnection,
     id: i64,
-    state: DeviceState,
+    state: Option<DeviceState>,
+    notes: Option<&str>,
     expected_version: Option<i64>,
     now: i64,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
-        "UPDATE devices SET state = $1, updated_at = $2, version = version + 1 \
-         WHERE id = $3 AND ($4 IS NULL OR version = $4)",
+        "UPDATE devices SET state = COALESCE($1, state), notes = COALESCE($2, notes), updated_at = $3, \
+         version = version + 1 WHERE id = $4 AND ($5 IS NULL OR version = $5)",
     )
-    .bind(state.as_str())
-    .bind(now)
-    .bind(id)
-    .bind(expected_version)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Sets the notes, optionally only at an expected version; returns whether a row changed.
-///
-/// # Errors
-/// [`DbError`] from the database.
-pub async fn update_notes(
-    conn: &mut AnyConnection,
-    id: i64,
-    notes: &str,
-    expected_version: Option<i64>,
-    now: i64,
-) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "UPDATE devices SET notes = $1, updated_at = $2, version = version + 1 \
-         WHERE id = $3 AND ($4 IS NULL OR version = $4)",
-    )
+    .bind(state.map(DeviceState::as_str))
     .bind(notes)
     .bind(now)
     .bind(id)
