@@ -62,7 +62,7 @@ pub struct EnrollRequest {
 
 /// Reply to a successful enrollment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Read by agents older than the server: new fields must not break them.
 pub struct EnrollResponse {
     /// The agent's id; sent with every later request.
     pub agent_id: Text,
@@ -96,7 +96,8 @@ pub struct CheckinRequest {
 
 /// Reply to a check-in.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+// Read by agents older than the server: new fields must not break them.
+#[serde(default)]
 pub struct CheckinResponse {
     /// When to check in next, in seconds (the agent adds jitter).
     pub next_checkin_secs: u64,
@@ -128,7 +129,8 @@ pub struct InventoryUpload {
 
 /// Reply to an inventory upload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+// Read by agents older than the server: new fields must not break them.
+#[serde(default)]
 pub struct InventoryResponse {
     /// Sections stored.
     pub accepted: Vec<SectionKind>,
@@ -136,7 +138,8 @@ pub struct InventoryResponse {
 
 /// Reply to `GET /agent/v1/channel`: empty when the hold time ran out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+// Read by agents older than the server: new fields must not break them.
+#[serde(default)]
 pub struct ChannelResponse {
     /// Commands to run now.
     #[serde(deserialize_with = "capped_vec::<_, _, MAX_COMMANDS>")]
@@ -145,7 +148,7 @@ pub struct ChannelResponse {
 
 /// An immediate action for the agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Read by agents older than the server: new fields must not break them.
 pub struct Command {
     /// Command id, for acknowledgement and idempotence.
     pub id: i64,
@@ -155,10 +158,13 @@ pub struct Command {
 
 /// The actions an agent understands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Action {
     /// Collect and send the full inventory now.
     RefreshInventory,
+    /// An action this agent is too old to know; it is skipped.
+    #[serde(other)]
+    Unknown,
 }
 
 /// The JSON body of every 4xx/5xx reply of the agent API and the REST API.

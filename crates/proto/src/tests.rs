@@ -114,3 +114,11 @@ proptest! {
         prop_assert_eq!(decoded, inventory);
     }
 }
+
+#[test]
+fn replies_tolerate_what_a_newer_server_adds() {
+    let reply = r#"{"next_checkin_secs":60,"wanted_sections":[],"commands":[{"id":1,"action":{"kind":"reboot"},"priority":2}],"motd":"x"}"#;
+    let decoded: crate::CheckinResponse = decode(reply.as_bytes()).unwrap();
+    assert_eq!(decoded.commands[0].action, crate::Action::Unknown);
+    assert_eq!(decoded.next_checkin_secs, 60);
+}

@@ -117,6 +117,7 @@ async fn enroll_and_run_once(backend: Backend) {
         software["items"][0]["id"], id,
         "software filter finds the device by its dpkg package"
     );
+    server.flush().await;
     let (_, catalogue) = server.get("/api/v1/software?name=dpkg").await;
     let dpkg = catalogue["items"]
         .as_array()
@@ -125,7 +126,6 @@ async fn enroll_and_run_once(backend: Backend) {
         .find(|s| s["name"] == "dpkg")
         .cloned()
         .expect("dpkg");
-    server.flush().await;
     let (_, with) = server
         .get(&format!("/api/v1/software/{}/devices", dpkg["id"]))
         .await;
@@ -150,7 +150,11 @@ both_backends!(enroll_and_run_once, enroll_and_run_once);
 async fn refresh_arrives_through_the_channel(backend: Backend) {
     // Check-ins an hour apart: only the channel can bring the refresh in time.
     let server =
-        TestServer::start_with(backend, |config| config.checkin_interval_secs = 3600).await;
+        TestServer::start_with(backend, |config| {
+        config.http = true;
+        config.checkin_interval_secs = 3600;
+    })
+    .await;
     let token = server.enrollment_token(None, None).await;
     let state = tempfile::tempdir().expect("state dir");
     let enrolled = agent(

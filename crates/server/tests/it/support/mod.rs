@@ -323,7 +323,8 @@ pub fn agent_binary() -> PathBuf {
             .to_path_buf();
         let agent = target_profile.join("kanri-agent");
         let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "kanri-agent", "--bin", "kanri-agent"])
+            // The same build scripts/test does first, so this is a no-op there.
+            .args(["build", "--workspace", "--bins"])
             .status()
             .expect("cargo build kanri-agent");
         assert!(status.success(), "building kanri-agent failed");
