@@ -399,7 +399,10 @@ impl Agent {
                     refresh = true;
                 }
                 Action::Unknown => {
-                    log_info!("Command {}: unknown to this agent version, skipped.", command.id);
+                    log_info!(
+                        "Command {}: unknown to this agent version, skipped.",
+                        command.id
+                    );
                 }
             }
         }

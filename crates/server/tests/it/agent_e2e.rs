@@ -149,8 +149,7 @@ both_backends!(enroll_and_run_once, enroll_and_run_once);
 
 async fn refresh_arrives_through_the_channel(backend: Backend) {
     // Check-ins an hour apart: only the channel can bring the refresh in time.
-    let server =
-        TestServer::start_with(backend, |config| {
+    let server = TestServer::start_with(backend, |config| {
         config.http = true;
         config.checkin_interval_secs = 3600;
     })
