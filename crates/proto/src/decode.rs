@@ -20,24 +20,48 @@ pub struct DecodeError {
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = error.path().to_string();
+        let field = clean(&error.path().to_string());
         let inner = error.into_inner();
         DecodeError {
             field,
-            reason: strip_position(&inner),
+            reason: clean(&strip_position(&inner)),
         }
     })?;
     deserializer.end().map_err(|error| DecodeError {
         field: ".".to_string(),
-        reason: strip_position(&error),
+        reason: clean(&strip_position(&error)),
     })?;
     Ok(value)
 }
 
 fn strip_position(error: &serde_json::Error) -> String {
     let text = error.to_string();
-    match text.find(" at line ") {
+    match text.rfind(" at line ") {
         Some(index) => text[..index].to_string(),
         None => text,
     }
+}
+
+/// Longest field path or reason kept, in bytes: both echo what the sender wrote and end up in
+/// events and error replies, so they are escaped and capped.
+pub const MAX_ERROR_TEXT: usize = 256;
+
+fn clean(text: &str) -> String {
+    if text.is_empty() {
+        return "\"\"".to_string();
+    }
+    let mut out = String::with_capacity(text.len().min(MAX_ERROR_TEXT));
+    for c in text.chars() {
+        let piece: String = if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+            c.escape_unicode().to_string()
+        } else {
+            c.to_string()
+        };
+        if out.len() + piece.len() > MAX_ERROR_TEXT {
+            out.push('…');
+            break;
+        }
+        out.push_str(&piece);
+    }
+    out
 }

@@ -9,7 +9,7 @@
 //! tokio runtime. Changes are additive: a new field is `Option` or has a default.
 #![deny(missing_docs)]
 
-mod decode;
+pub mod decode;
 pub mod inventory;
 pub mod limits;
 pub mod messages;

@@ -122,3 +122,19 @@ fn replies_tolerate_what_a_newer_server_adds() {
     assert_eq!(decoded.commands[0].action, crate::Action::Unknown);
     assert_eq!(decoded.next_checkin_secs, 60);
 }
+
+#[test]
+fn refusal_errors_do_not_echo_hostile_text() {
+    let control = r#"{"facts":{"a\u001b[31mRED\nnewline":1}}"#;
+    let error = decode::<InventoryUpload>(control.as_bytes()).unwrap_err();
+    assert!(!error.field.chars().any(char::is_control), "{error:?}");
+    assert!(!error.reason.chars().any(char::is_control), "{error:?}");
+    let long = format!(r#"{{"{}":1}}"#, "k".repeat(1_000_000));
+    let error = decode::<InventoryUpload>(long.as_bytes()).unwrap_err();
+    assert!(
+        error.field.len() <= crate::decode::MAX_ERROR_TEXT + 3
+            && error.reason.len() <= crate::decode::MAX_ERROR_TEXT + 3
+    );
+    let error = decode::<InventoryUpload>(br#"{"":0}"#).unwrap_err();
+    assert_eq!(error.field, "\"\"");
+}
