@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Server throughput with kanri-loadgen on loopback, SQLite then PostgreSQL, side by side:
+#   1. check-ins: AGENTS simulated agents checking in every CHECKIN_INTERVAL seconds;
+#   2. first full inventories with PACKAGES packages each.
+# Usage: bench/server.sh [sqlite|postgres|both]   (env: AGENTS, DURATION, PACKAGES, CHECKIN_INTERVAL)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which=${1:-both}
+AGENTS=${AGENTS:-20000}
+DURATION=${DURATION:-60}
+PACKAGES=${PACKAGES:-1500}
+CHECKIN_INTERVAL=${CHECKIN_INTERVAL:-2}
+cargo build --release -p kanri-server -p kanri-loadgen
+server=target/release/kanri-server
+loadgen=target/release/kanri-loadgen
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_postgres() {
+    local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    pgdir=$(mktemp -d); chown postgres:postgres "$pgdir"
+    pgport=$(free_port)
+    runuser -u postgres -- "$bin/initdb" -D "$pgdir/data" -U kanri --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w start \
+        -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c synchronous_commit=off" >/dev/null
+    runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$pgport" -U kanri -d postgres -qc "CREATE DATABASE kanri" >/dev/null
+    PGSTOP="runuser -u postgres -- $bin/pg_ctl -D $pgdir/data -m fast stop"
+    echo "postgres://kanri@127.0.0.1:$pgport/kanri"
+}
+
+run_one() {
+    local backend=$1 data port url pid token
+    data=$(mktemp -d); port=$(free_port)
+    local db_args=()
+    if [ "$backend" = postgres ]; then url=$(start_postgres); db_args=(--database-url "$url"); fi
+    $server serve --http --listen 127.0.0.1:$port --data-dir "$data" "${db_args[@]}" --db-max-connections 16 >"$data/server.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
+    local token_args=(--data-dir "$data"); [ "$backend" = postgres ] && token_args+=(--database-url "$url")
+    token=$($server token create "${token_args[@]}")
+    echo "=== $backend: $AGENTS agents, $PACKAGES packages, check-in every ${CHECKIN_INTERVAL}s, ${DURATION}s"
+    $loadgen --server http://127.0.0.1:$port --token "$token" --agents "$AGENTS" --duration "$DURATION" \
+        --software-per-agent "$PACKAGES" --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600
+    echo "--- server RSS: $(grep VmRSS /proc/$pid/status)"
+    kill -TERM $pid; wait $pid || true
+    [ "$backend" = postgres ] && $PGSTOP >/dev/null
+    rm -rf "$data"
+}
+
+echo "== $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), $(free -g | awk '/Mem/{print $2}') GiB"
+case $which in
+    sqlite) run_one sqlite ;;
+    postgres) run_one postgres ;;
+    both) run_one sqlite; run_one postgres ;;
+esac
