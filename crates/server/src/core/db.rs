@@ -201,6 +201,28 @@ pub fn list_placeholders(start: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// A row source that expands a JSON array of arrays bound at `$param` into columns, so a batch
+/// of thousands of rows travels as one parameter instead of thousands of binds (which the
+/// `Any` driver makes expensive). `columns` are (name, SQL type) in array order; text columns
+/// use `TEXT`, numbers `BIGINT`.
+pub fn json_rows(backend: Backend, param: usize, columns: &[(&str, &str)]) -> String {
+    let select: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(index, (name, sql_type))| match backend {
+            Backend::Sqlite => {
+                format!("CAST(json_extract(j.value, '$[{index}]') AS {sql_type}) AS {name}")
+            }
+            Backend::Postgres => format!("CAST(j.value ->> {index} AS {sql_type}) AS {name}"),
+        })
+        .collect();
+    let source = match backend {
+        Backend::Sqlite => format!("json_each(${param}) AS j"),
+        Backend::Postgres => format!("jsonb_array_elements(CAST(${param} AS jsonb)) AS j(value)"),
+    };
+    format!("SELECT {} FROM {source}", select.join(", "))
+}
+
 /// Rows per multi-row statement: stays far below both backends' parameter limits while
 /// keeping the number of distinct prepared statements small.
 pub const BATCH_ROWS: usize = 250;

@@ -56,14 +56,16 @@ pub async fn ingest(
         Some(held) => held,
         None => store::list_section_hashes(&state.db, device_id).await?,
     };
-    let present = inventory.present();
+    // Hash each section once: the software section alone is hundreds of kilobytes.
+    let hashes: Vec<(SectionKind, String)> = SectionKind::ALL
+        .into_iter()
+        .filter_map(|kind| Some((kind, inventory.section_hash(kind)?)))
+        .collect();
+    let present: Vec<SectionKind> = hashes.iter().map(|(kind, _)| *kind).collect();
     let plan = Plan {
-        changed: present
-            .iter()
-            .filter_map(|kind| {
-                let hash = inventory.section_hash(*kind)?;
-                (held.get(kind) != Some(&hash)).then_some((*kind, hash))
-            })
+        changed: hashes
+            .into_iter()
+            .filter(|(kind, hash)| held.get(kind) != Some(hash))
             .collect(),
     };
     let now = now_ms();
@@ -202,6 +204,7 @@ async fn apply_software(
     hostname: &str,
     now: i64,
 ) -> Result<SoftwareOutcome, AppError> {
+    let backend = state.db.backend();
     let mut wanted: HashMap<SoftwareKey, &Package> = HashMap::with_capacity(packages.len());
     for package in packages {
         wanted.entry(key_of(package)).or_insert(package);
@@ -221,7 +224,7 @@ async fn apply_software(
                     .to_string(),
             })
             .collect();
-        let created = store::insert_software(conn, &rows, now).await?;
+        let created = store::insert_software(conn, backend, &rows, now).await?;
         let names: Vec<&str> = {
             let mut names: Vec<&str> = missing.iter().map(|key| key.name.as_str()).collect();
             names.sort_unstable();
@@ -230,10 +233,11 @@ async fn apply_software(
         };
         let created_ids: Vec<i64> = created.iter().map(|(id, _)| *id).collect();
         if !created.is_empty() {
-            let known: HashSet<String> = store::list_known_names(conn, &names, &created_ids)
-                .await?
-                .into_iter()
-                .collect();
+            let known: HashSet<String> =
+                store::list_known_names(conn, backend, &names, &created_ids)
+                    .await?
+                    .into_iter()
+                    .collect();
             let mut announced = HashSet::new();
             for (_, key) in &created {
                 if !known.contains(&key.name)
@@ -250,7 +254,7 @@ async fn apply_software(
             }
         }
         let missing_set: HashSet<&SoftwareKey> = missing.iter().collect();
-        for (id, key) in store::list_software_by_names(conn, &names).await? {
+        for (id, key) in store::list_software_by_names(conn, backend, &names).await? {
             if missing_set.contains(&key) {
                 ids.insert(key.clone(), id);
                 learned.push((key, id));
@@ -283,7 +287,7 @@ async fn apply_software(
         .filter(|id| !target.contains_key(id))
         .copied()
         .collect();
-    store::insert_installs(conn, device_id, &added).await?;
+    store::insert_installs(conn, backend, device_id, &added).await?;
     store::delete_installs(conn, device_id, &removed).await?;
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
         Vec::new()

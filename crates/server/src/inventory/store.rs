@@ -6,7 +6,12 @@ use kanri_proto::SectionKind;
 use sqlx::{AnyConnection, Row};
 
 use crate::agents::runtime::SectionHashes;
-use crate::core::db::{list_placeholders, values_placeholders, Db, DbError, BATCH_ROWS};
+use crate::core::db::{
+    json_rows, list_placeholders, values_placeholders, Backend, Db, DbError, BATCH_ROWS,
+};
+
+/// Rows per JSON batch: one parameter however many rows, so batches can be large.
+const BATCH_JSON_ROWS: usize = 5000;
 use crate::inventory::diff::{Change, SoftwareKey};
 
 /// Ids of the devices that have a software name bound at `$1`; the devices list embeds it.
@@ -114,27 +119,47 @@ pub struct NewSoftware {
 /// [`DbError`] from the database.
 pub async fn insert_software(
     conn: &mut AnyConnection,
+    backend: Backend,
     rows: &[NewSoftware],
     now: i64,
 ) -> Result<Vec<(i64, SoftwareKey)>, DbError> {
     let mut created = Vec::new();
-    for chunk in rows.chunks(BATCH_ROWS) {
-        let sql = format!(
-            "INSERT INTO software (source, name, version, arch, vendor, first_seen) VALUES {} \
-             ON CONFLICT (name, version, arch, source) DO NOTHING RETURNING id, source, name, version, arch",
-            values_placeholders(chunk.len(), 6)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = query
-                .bind(row.key.source.as_str())
-                .bind(row.key.name.as_str())
-                .bind(row.key.version.as_str())
-                .bind(row.key.arch.as_str())
-                .bind(row.vendor.as_str())
-                .bind(now);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
+    let columns = [
+        ("source", "TEXT"),
+        ("name", "TEXT"),
+        ("version", "TEXT"),
+        ("arch", "TEXT"),
+        ("vendor", "TEXT"),
+    ];
+    // `WHERE true` keeps SQLite from reading ON CONFLICT as part of the SELECT.
+    let sql = format!(
+        "INSERT INTO software (source, name, version, arch, vendor, first_seen) \
+         SELECT r.source, r.name, r.version, r.arch, r.vendor, $2 FROM ({}) AS r WHERE true \
+         ON CONFLICT (name, version, arch, source) DO NOTHING RETURNING id, source, name, version, arch",
+        json_rows(backend, 1, &columns)
+    );
+    for chunk in rows.chunks(BATCH_JSON_ROWS) {
+        let batch: Vec<[&str; 5]> = chunk
+            .iter()
+            .map(|row| {
+                let key = &row.key;
+                [
+                    key.source.as_str(),
+                    key.name.as_str(),
+                    key.version.as_str(),
+                    key.arch.as_str(),
+                    row.vendor.as_str(),
+                ]
+            })
+            .collect();
+        let json =
+            serde_json::to_string(&batch).map_err(|error| DbError::Corrupt(error.to_string()))?;
+        for row in sqlx::query(&sql)
+            .bind(json)
+            .bind(now)
+            .fetch_all(&mut *conn)
+            .await?
+        {
             created.push((row.try_get(0)?, key_from(&row, 1)?));
         }
     }
@@ -156,19 +181,19 @@ fn key_from(row: &sqlx::any::AnyRow, first: usize) -> Result<SoftwareKey, DbErro
 /// [`DbError`] from the database.
 pub async fn list_software_by_names(
     conn: &mut AnyConnection,
+    backend: Backend,
     names: &[&str],
 ) -> Result<Vec<(i64, SoftwareKey)>, DbError> {
+    let sql = format!(
+        "SELECT id, source, name, version, arch FROM software WHERE name IN (SELECT n.name FROM ({}) AS n)",
+        json_rows(backend, 1, &[("name", "TEXT")])
+    );
     let mut out = Vec::new();
-    for chunk in names.chunks(BATCH_ROWS * 2) {
-        let sql = format!(
-            "SELECT id, source, name, version, arch FROM software WHERE name IN ({})",
-            list_placeholders(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for name in chunk {
-            query = query.bind(*name);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
+    for chunk in names.chunks(BATCH_JSON_ROWS) {
+        let batch: Vec<[&str; 1]> = chunk.iter().map(|name| [*name]).collect();
+        let json =
+            serde_json::to_string(&batch).map_err(|error| DbError::Corrupt(error.to_string()))?;
+        for row in sqlx::query(&sql).bind(json).fetch_all(&mut *conn).await? {
             out.push((row.try_get(0)?, key_from(&row, 1)?));
         }
     }
@@ -221,24 +246,29 @@ pub async fn list_installed_ids(
 /// [`DbError`] from the database.
 pub async fn insert_installs(
     conn: &mut AnyConnection,
+    backend: Backend,
     device_id: i64,
     rows: &[(i64, Option<i64>, Option<i64>)],
 ) -> Result<(), DbError> {
-    for chunk in rows.chunks(BATCH_ROWS) {
-        let sql = format!(
-            "INSERT INTO device_software (device_id, software_id, install_time, size_bytes) VALUES {} \
-             ON CONFLICT (device_id, software_id) DO NOTHING",
-            values_placeholders(chunk.len(), 4)
-        );
-        let mut query = sqlx::query(&sql);
-        for (software_id, install_time, size) in chunk {
-            query = query
-                .bind(device_id)
-                .bind(*software_id)
-                .bind(*install_time)
-                .bind(*size);
-        }
-        query.execute(&mut *conn).await?;
+    let columns = [
+        ("software_id", "BIGINT"),
+        ("install_time", "BIGINT"),
+        ("size_bytes", "BIGINT"),
+    ];
+    let sql = format!(
+        "INSERT INTO device_software (device_id, software_id, install_time, size_bytes) \
+         SELECT $2, r.software_id, r.install_time, r.size_bytes FROM ({}) AS r WHERE true \
+         ON CONFLICT (device_id, software_id) DO NOTHING",
+        json_rows(backend, 1, &columns)
+    );
+    for chunk in rows.chunks(BATCH_JSON_ROWS) {
+        let json =
+            serde_json::to_string(chunk).map_err(|error| DbError::Corrupt(error.to_string()))?;
+        sqlx::query(&sql)
+            .bind(json)
+            .bind(device_id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -564,10 +594,11 @@ pub async fn list_device_ids_with(
 /// [`DbError`] from the database.
 pub async fn list_known_names(
     conn: &mut AnyConnection,
+    backend: Backend,
     names: &[&str],
     created: &[i64],
 ) -> Result<Vec<String>, DbError> {
-    let rows = list_software_by_names(conn, names).await?;
+    let rows = list_software_by_names(conn, backend, names).await?;
     let created: std::collections::HashSet<i64> = created.iter().copied().collect();
     let mut known: HashMap<String, ()> = HashMap::new();
     for (id, key) in rows {
