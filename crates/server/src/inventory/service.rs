@@ -77,6 +77,19 @@ pub async fn ingest(
         return Ok(InventoryResponse { accepted: present });
     }
     let first_inventory = held.is_empty();
+    let mut resolved = None;
+    if plan
+        .changed
+        .iter()
+        .any(|(kind, _)| *kind == SectionKind::Software)
+    {
+        let packages = inventory
+            .software
+            .as_ref()
+            .map(|s| s.packages.as_slice())
+            .unwrap_or(&[]);
+        resolved = Some(resolve_catalogue(state, device_id, packages, now).await?);
+    }
     let mut tx = state.db.write().begin().await?;
     let device =
         device_store::get_device(&mut tx, device_id)
@@ -89,7 +102,6 @@ pub async fn ingest(
             })?;
     let mut changes: Vec<Change> = Vec::new();
     let mut raised: Vec<NewEvent> = Vec::new();
-    let mut learned: Vec<(SoftwareKey, i64)> = Vec::new();
     let mut deltas: Vec<(i64, i64)> = Vec::new();
     let hostname = inventory
         .os
@@ -99,24 +111,24 @@ pub async fn ingest(
     for (kind, hash) in &plan.changed {
         match kind {
             SectionKind::Software => {
-                let packages = inventory
-                    .software
-                    .as_ref()
-                    .map(|s| s.packages.as_slice())
-                    .unwrap_or(&[]);
+                let resolved = resolved
+                    .take()
+                    .ok_or_else(|| AppError::Internal("software not resolved".into()))?;
                 let outcome = apply_software(
-                    state,
                     &mut tx,
+                    state.db.backend(),
                     device_id,
-                    packages,
+                    resolved,
                     first_inventory,
-                    &hostname,
-                    now,
                 )
                 .await?;
                 changes.extend(outcome.changes);
-                raised.extend(outcome.events);
-                learned.extend(outcome.learned);
+                raised.extend(
+                    outcome
+                        .events
+                        .into_iter()
+                        .map(|event| event.with("hostname", hostname.as_str())),
+                );
                 deltas.extend(outcome.deltas);
                 store::upsert_section(&mut tx, device_id, *kind, hash, "", now).await?;
             }
@@ -155,7 +167,6 @@ pub async fn ingest(
         events::record(&mut tx, event).await?;
     }
     tx.commit().await?;
-    state.software.remember(learned);
     state.software.add_deltas(deltas);
     for (kind, hash) in plan.changed {
         state.agents.set_hash(device_id, kind, hash);
@@ -189,52 +200,64 @@ async fn store_section_json(
 struct SoftwareOutcome {
     changes: Vec<Change>,
     events: Vec<NewEvent>,
-    learned: Vec<(SoftwareKey, i64)>,
     deltas: Vec<(i64, i64)>,
 }
 
-/// Brings a device's installs in line with `packages`: resolves catalogue ids (creating new
-/// entries), then inserts and deletes only the difference.
-async fn apply_software(
+/// Catalogue ids for an upload's packages, and "new software" events for names never seen.
+struct Resolved {
+    ids: HashMap<SoftwareKey, i64>,
+    details: HashMap<SoftwareKey, (Option<i64>, Option<i64>)>,
+    events: Vec<NewEvent>,
+}
+
+/// Finds or creates the catalogue entries of `packages` before the device's transaction, in
+/// short statements of their own and in a fixed order. Catalogue rows never change, so one
+/// left behind by an upload that fails later is harmless (it counts no installs); keeping
+/// them out of the long device transaction is what keeps concurrent uploads of the same new
+/// packages from deadlocking on PostgreSQL.
+async fn resolve_catalogue(
     state: &AppState,
-    conn: &mut AnyConnection,
     device_id: i64,
     packages: &[Package],
-    first_inventory: bool,
-    hostname: &str,
     now: i64,
-) -> Result<SoftwareOutcome, AppError> {
+) -> Result<Resolved, AppError> {
     let backend = state.db.backend();
-    let mut wanted: HashMap<SoftwareKey, &Package> = HashMap::with_capacity(packages.len());
+    let mut details: HashMap<SoftwareKey, (Option<i64>, Option<i64>)> =
+        HashMap::with_capacity(packages.len());
+    let mut vendors: HashMap<SoftwareKey, &str> = HashMap::new();
     for package in packages {
-        wanted.entry(key_of(package)).or_insert(package);
+        let key = key_of(package);
+        let install_time = package.install_time.map(|t| t as i64);
+        let size = package.size_bytes.map(|s| s as i64);
+        vendors
+            .entry(key.clone())
+            .or_insert(package.vendor.as_deref().unwrap_or(""));
+        details.entry(key).or_insert((install_time, size));
     }
-    let (mut ids, missing) = state.software.lookup(wanted.keys());
-    let mut learned = Vec::new();
+    let (mut ids, mut missing) = state.software.lookup(details.keys());
     let mut events = Vec::new();
     if !missing.is_empty() {
+        missing.sort();
         let rows: Vec<NewSoftware> = missing
             .iter()
             .map(|key| NewSoftware {
                 key: key.clone(),
-                vendor: wanted
-                    .get(key)
-                    .and_then(|p| p.vendor.as_deref())
-                    .unwrap_or("")
-                    .to_string(),
+                vendor: vendors.get(key).copied().unwrap_or("").to_string(),
             })
             .collect();
-        let created = store::insert_software(conn, backend, &rows, now).await?;
+        let mut conn = state.db.write().acquire().await?;
+        let created = store::insert_software(&mut conn, backend, &rows, now).await?;
+        drop(conn);
         let names: Vec<&str> = {
             let mut names: Vec<&str> = missing.iter().map(|key| key.name.as_str()).collect();
-            names.sort_unstable();
             names.dedup();
             names
         };
-        let created_ids: Vec<i64> = created.iter().map(|(id, _)| *id).collect();
+        let mut conn = state.db.read().acquire().await?;
         if !created.is_empty() {
+            let created_ids: Vec<i64> = created.iter().map(|(id, _)| *id).collect();
             let known: HashSet<String> =
-                store::list_known_names(conn, backend, &names, &created_ids)
+                store::list_known_names(&mut conn, backend, &names, &created_ids)
                     .await?
                     .into_iter()
                     .collect();
@@ -247,20 +270,42 @@ async fn apply_software(
                     events.push(
                         NewEvent::new(EventCode::NewSoftware, Some(device_id))
                             .with("name", key.name.as_str())
-                            .with("version", key.version.as_str())
-                            .with("hostname", hostname),
+                            .with("version", key.version.as_str()),
                     );
                 }
             }
         }
         let missing_set: HashSet<&SoftwareKey> = missing.iter().collect();
-        for (id, key) in store::list_software_by_names(conn, backend, &names).await? {
+        let mut learned = Vec::new();
+        for (id, key) in store::list_software_by_names(&mut conn, backend, &names).await? {
             if missing_set.contains(&key) {
                 ids.insert(key.clone(), id);
                 learned.push((key, id));
             }
         }
+        state.software.remember(learned);
     }
+    Ok(Resolved {
+        ids,
+        details,
+        events,
+    })
+}
+
+/// Brings a device's installs in line with the resolved packages: inserts and deletes only
+/// the difference.
+async fn apply_software(
+    conn: &mut AnyConnection,
+    backend: crate::core::db::Backend,
+    device_id: i64,
+    resolved: Resolved,
+    first_inventory: bool,
+) -> Result<SoftwareOutcome, AppError> {
+    let Resolved {
+        ids,
+        details,
+        events,
+    } = resolved;
     let current: HashSet<i64> = if first_inventory {
         HashSet::new()
     } else {
@@ -274,9 +319,7 @@ async fn apply_software(
     let mut added_keys = Vec::new();
     for (id, key) in &target {
         if !current.contains(id) {
-            let package = wanted.get(*key);
-            let install_time = package.and_then(|p| p.install_time).map(|t| t as i64);
-            let size = package.and_then(|p| p.size_bytes).map(|s| s as i64);
+            let (install_time, size) = details.get(*key).copied().unwrap_or((None, None));
             added.push((*id, install_time, size));
             added_keys.push((*key).clone());
         }
@@ -305,7 +348,6 @@ async fn apply_software(
     Ok(SoftwareOutcome {
         changes,
         events,
-        learned,
         deltas,
     })
 }

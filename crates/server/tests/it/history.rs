@@ -161,3 +161,41 @@ async fn changes_become_history(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(changes_become_history, changes_become_history);
+
+async fn concurrent_uploads_of_new_software_all_succeed(backend: Backend) {
+    // Eight machines report the same never-seen packages at once, in different orders: the
+    // catalogue must not deadlock (PostgreSQL) or lose an upload.
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let names: Vec<String> = (0..400).map(|n| format!("pkg-{n:03}")).collect();
+    let mut tasks = Vec::new();
+    for index in 0..8 {
+        let mut agent = ProtoAgent::new(&server, &format!("conc-{index}"));
+        agent.enroll(&token).await;
+        let mut order: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "1.0")).collect();
+        order.rotate_left(index * 50);
+        if index % 2 == 1 {
+            order.reverse();
+        }
+        let inventory = sample(&format!("conc-{index}"), &order, 8);
+        tasks.push(tokio::spawn(
+            async move { agent.upload(&inventory).await.0 },
+        ));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("join"), StatusCode::OK);
+    }
+    server.flush().await;
+    let (_, catalogue) = server.get("/api/v1/software?name=pkg-&limit=1000").await;
+    let items = catalogue["items"].as_array().expect("items");
+    assert_eq!(items.len(), 400, "one catalogue entry per package");
+    assert!(
+        items.iter().all(|s| s["install_count"] == 8),
+        "every package counted on all eight devices"
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    concurrent_uploads_of_new_software_all_succeed,
+    concurrent_uploads_of_new_software_all_succeed
+);
