@@ -10,6 +10,7 @@ AGENTS=${AGENTS:-20000}
 DURATION=${DURATION:-60}
 PACKAGES=${PACKAGES:-1500}
 CHECKIN_INTERVAL=${CHECKIN_INTERVAL:-2}
+INVENTORY_AGENTS=${INVENTORY_AGENTS:-300}
 cargo build --release -p kanri-server -p kanri-loadgen
 server=target/release/kanri-server
 loadgen=target/release/kanri-loadgen
@@ -24,25 +25,28 @@ start_postgres() {
         -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c synchronous_commit=off" >/dev/null
     runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$pgport" -U kanri -d postgres -qc "CREATE DATABASE kanri" >/dev/null
     PGSTOP="runuser -u postgres -- $bin/pg_ctl -D $pgdir/data -m fast stop"
-    echo "postgres://kanri@127.0.0.1:$pgport/kanri"
+    url="postgres://kanri@127.0.0.1:$pgport/kanri"
 }
 
 run_one() {
     local backend=$1 data port url pid token
     data=$(mktemp -d); port=$(free_port)
     local db_args=()
-    if [ "$backend" = postgres ]; then url=$(start_postgres); db_args=(--database-url "$url"); fi
+    if [ "$backend" = postgres ]; then start_postgres; db_args=(--database-url "$url"); fi
     $server serve --http --listen 127.0.0.1:$port --data-dir "$data" "${db_args[@]}" --db-max-connections 16 >"$data/server.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
     local token_args=(--data-dir "$data"); [ "$backend" = postgres ] && token_args+=(--database-url "$url")
     token=$($server token create "${token_args[@]}")
-    echo "=== $backend: $AGENTS agents, $PACKAGES packages, check-in every ${CHECKIN_INTERVAL}s, ${DURATION}s"
+    echo "=== $backend, check-ins: $AGENTS agents (20 packages each), check-in every ${CHECKIN_INTERVAL}s, ${DURATION}s"
     $loadgen --server http://127.0.0.1:$port --token "$token" --agents "$AGENTS" --duration "$DURATION" \
-        --software-per-agent "$PACKAGES" --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600
+        --software-per-agent 20 --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600
+    echo "=== $backend, first full inventories: $INVENTORY_AGENTS agents with $PACKAGES packages each"
+    $loadgen --server http://127.0.0.1:$port --token "$token" --agents "$INVENTORY_AGENTS" --duration 2 \
+        --software-per-agent "$PACKAGES" --concurrency 32 --seed 7
     echo "--- server RSS: $(grep VmRSS /proc/$pid/status)"
     kill -TERM $pid; wait $pid || true
-    [ "$backend" = postgres ] && $PGSTOP >/dev/null
+    if [ "$backend" = postgres ]; then $PGSTOP >/dev/null; rm -rf "$pgdir"; fi
     rm -rf "$data"
 }
 
