@@ -13,6 +13,7 @@ pub mod decode;
 pub mod inventory;
 pub mod limits;
 pub mod messages;
+pub mod placeholders;
 mod text;
 
 pub use decode::{decode, DecodeError};

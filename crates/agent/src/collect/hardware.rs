@@ -66,40 +66,10 @@ impl Collector for HardwareCollector {
     }
 }
 
-/// Values firmware vendors leave in DMI fields they did not fill. Reporting them would make
-/// unrelated machines share a "serial".
-const DMI_PLACEHOLDERS: &[&str] = &[
-    "to be filled by o.e.m.",
-    "to be filled by oem",
-    "default string",
-    "system serial number",
-    "system product name",
-    "system manufacturer",
-    "system version",
-    "chassis serial number",
-    "not specified",
-    "not applicable",
-    "not available",
-    "none",
-    "n/a",
-    "na",
-    "oem",
-    "o.e.m.",
-    "invalid",
-    "unknown",
-    "0",
-    "00000000",
-    "0123456789",
-    "1234567890",
-    "00000000-0000-0000-0000-000000000000",
-    "03000200-0400-0500-0006-000700080009",
-    "ffffffff-ffff-ffff-ffff-ffffffffffff",
-];
-
 fn dmi_value(cx: &CollectContext, name: &str) -> Option<String> {
     let value = read_value(&cx.path("/sys/class/dmi/id").join(name))?;
-    let lower = value.to_ascii_lowercase();
-    (!DMI_PLACEHOLDERS.contains(&lower.as_str())).then_some(value)
+    // Placeholders would make unrelated machines share a "serial".
+    (!kanri_proto::placeholders::is_placeholder(&value)).then_some(value)
 }
 
 /// The SMBIOS chassis type code as a word.
@@ -311,7 +281,7 @@ fn parse_dmidecode_memory(output: &str) -> Vec<MemoryModule> {
             continue;
         };
         let value = value.trim();
-        let known = !DMI_PLACEHOLDERS.contains(&value.to_ascii_lowercase().as_str())
+        let known = !kanri_proto::placeholders::is_placeholder(value)
             && !value.eq_ignore_ascii_case("other")
             && !value.eq_ignore_ascii_case("no dimm");
         match key {

@@ -5,39 +5,6 @@
 //! key that points at exactly one device. Placeholder values that many machines share
 //! ("To be filled by O.E.M.", all-zero UUIDs, 00:00:00:00:00:00) never match anything.
 
-/// Serial numbers firmware vendors ship unfilled, compared case-insensitively.
-const BOGUS_SERIALS: &[&str] = &[
-    "to be filled by o.e.m.",
-    "to be filled by oem",
-    "default string",
-    "system serial number",
-    "chassis serial number",
-    "base board serial number",
-    "not specified",
-    "not applicable",
-    "not available",
-    "none",
-    "null",
-    "n/a",
-    "na",
-    "oem",
-    "o.e.m.",
-    "invalid",
-    "unknown",
-    "serial",
-    "0123456789",
-    "123456789",
-    "1234567890",
-    "system_serial",
-    "empty",
-];
-
-/// UUIDs that firmware reports for many machines.
-const BOGUS_UUIDS: &[&str] = &[
-    "03000200-0400-0500-0006-000700080009",
-    "12345678-1234-5678-90ab-cddeefaabbcc",
-];
-
 /// MACs shared by many machines (Microsoft loopback, VMware host-only, Docker default).
 const BOGUS_MACS: &[&str] = &[
     "02:00:4c:4f:4f:50",
@@ -49,8 +16,7 @@ const BOGUS_MACS: &[&str] = &[
 /// A serial worth matching on, or `None` for a placeholder.
 pub fn clean_serial(serial: Option<&str>) -> Option<String> {
     let serial = serial?.trim();
-    let lower = serial.to_ascii_lowercase();
-    if serial.len() < 3 || BOGUS_SERIALS.contains(&lower.as_str()) || all_same(&lower) {
+    if serial.len() < 3 || kanri_proto::placeholders::is_placeholder(serial) {
         return None;
     }
     Some(serial.to_string())
@@ -63,7 +29,7 @@ pub fn clean_uuid(uuid: Option<&str>) -> Option<String> {
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         return None;
     }
-    if all_same(&hex) || BOGUS_UUIDS.contains(&lower.as_str()) {
+    if kanri_proto::placeholders::is_placeholder(&lower) {
         return None;
     }
     Some(lower)
