@@ -87,7 +87,16 @@ pub async fn list(
             ));
         }
     }
-    let software_sql = crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL;
+    // A package on most devices is found fastest by probing devices in sort order; a rare one
+    // by building its small set of devices. The maintained install counts tell which.
+    let software_sql = match &filter.software {
+        Some(name)
+            if crate::inventory::store::count_installs_of_name(&state.db, name).await? > 2_000 =>
+        {
+            crate::inventory::store::DEVICE_HAS_SOFTWARE_SQL
+        }
+        _ => crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL,
+    };
     let items = store::list_devices(
         &state.db,
         filter,

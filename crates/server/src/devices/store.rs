@@ -342,8 +342,8 @@ pub async fn list_agentless_by_macs(
 
 /// A page of devices, keyset-paginated on (sort column, id).
 ///
-/// `software_ids_sql` is the inventory feature's subquery returning the ids of devices that
-/// have a software name bound at `$1`; it keeps the software tables out of this file.
+/// `software_ids_sql` is the inventory feature's condition "device `d` has the software named
+/// `$1`"; it keeps the software tables out of this file.
 ///
 /// # Errors
 /// [`DbError`] from the database.
@@ -367,7 +367,7 @@ pub async fn list_devices(
         slot(
             &mut conditions,
             &mut texts,
-            &format!("d.id IN ({})", software_ids_sql.replace("$1", "?")),
+            &software_ids_sql.replace("$1", "?"),
             software.clone(),
         );
     }

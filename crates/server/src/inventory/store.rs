@@ -14,9 +14,30 @@ use crate::core::db::{
 const BATCH_JSON_ROWS: usize = 5000;
 use crate::inventory::diff::{Change, SoftwareKey};
 
-/// Ids of the devices that have a software name bound at `$1`; the devices list embeds it.
+/// Condition "device `d` has software named `$1`" for the devices list, as a set: best when
+/// few devices have it (the database builds the small set once).
 pub const DEVICES_WITH_SOFTWARE_SQL: &str =
-    "SELECT ds.device_id FROM software s JOIN device_software ds ON ds.software_id = s.id WHERE s.name = $1";
+    "d.id IN (SELECT ds.device_id FROM software s JOIN device_software ds ON ds.software_id = s.id WHERE s.name = $1)";
+
+/// The same condition, probed per device: best when most devices have it (walking the sort
+/// order finds a page at once instead of building a set of every device).
+pub const DEVICE_HAS_SOFTWARE_SQL: &str =
+    "EXISTS (SELECT 1 FROM device_software ds WHERE ds.device_id = d.id \
+     AND ds.software_id IN (SELECT s.id FROM software s WHERE s.name = $1))";
+
+/// Installs of every version of a software name, from the maintained counts.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_installs_of_name(db: &Db, name: &str) -> Result<i64, DbError> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(install_count), 0) AS BIGINT) FROM software WHERE name = $1",
+    )
+    .bind(name)
+    .fetch_one(db.read())
+    .await?;
+    Ok(row.try_get(0)?)
+}
 
 /// The section hashes stored for a device.
 ///

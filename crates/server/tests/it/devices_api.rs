@@ -71,6 +71,28 @@ async fn list_filters_sorts_and_pages(backend: Backend) {
         .get("/api/v1/devices?software=libreoffice-core&hostname=kango&sort=hostname")
         .await;
     assert_eq!(hostnames(&page), names(&["kango-01", "kango-03"]));
+    // Both plans of the software condition (chosen by install count) give the same rows.
+    let filter = kanri_server::devices::model::DeviceFilter {
+        software: Some("libreoffice-core".into()),
+        ..Default::default()
+    };
+    let by_plan = |sql: &'static str| {
+        let db = server.state().db.clone();
+        let filter = filter.clone();
+        async move {
+            let sort = kanri_server::devices::model::SortKey::Hostname;
+            let rows = kanri_server::devices::store::list_devices(
+                &db, &filter, sort, false, None, 250, sql,
+            )
+            .await
+            .expect("list");
+            rows.into_iter().map(|d| d.hostname).collect::<Vec<_>>()
+        }
+    };
+    let as_set = by_plan(kanri_server::inventory::store::DEVICES_WITH_SOFTWARE_SQL).await;
+    let probed = by_plan(kanri_server::inventory::store::DEVICE_HAS_SOFTWARE_SQL).await;
+    assert_eq!(as_set, names(&["kango-01", "kango-03", "yakuzai-01"]));
+    assert_eq!(probed, as_set);
     let (_, page) = server.get("/api/v1/devices?ip=10.1.0.11").await;
     assert_eq!(hostnames(&page), names(&["jimu-01"]));
     let (_, page) = server.get("/api/v1/devices?mac=52-54-00-00-00-04").await;
