@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# Device-list latency with 100,000 devices on SQLite: seeds the devices through the real agent
-# API with kanri-loadgen (enrollment + first inventory, PACKAGES packages each), then times
-# the first page, a page 300 deep and a software-filtered page with bench/api_latency.py.
+# Device-list latency with 100,000 devices: seeds the devices through the real agent API with
+# kanri-loadgen (enrollment + first inventory, PACKAGES packages each), then times the first
+# page, a page 300 deep and a software-filtered page with bench/api_latency.py.
+# Usage: bench/api_100k.sh [sqlite|postgres]   (env: DEVICES, PACKAGES, SOFTWARE, DATA)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
+backend=${1:-sqlite}
 DEVICES=${DEVICES:-100000}
 PACKAGES=${PACKAGES:-20}
 cargo build --release -p kanri-server -p kanri-loadgen
 data=${DATA:-$(mktemp -d)}
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/release/kanri-server serve --http --listen 127.0.0.1:$port --data-dir "$data" >"$data/server.log" 2>&1 &
+db_args=()
+if [ "$backend" = postgres ]; then start_postgres; db_args=(--database-url "$url"); fi
+port=$(free_port)
+target/release/kanri-server serve --http --listen 127.0.0.1:$port --data-dir "$data" "${db_args[@]}" >"$data/server.log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null' EXIT
+cleanup() { kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; [ "$backend" = postgres ] && $PGSTOP >/dev/null; true; }
+trap cleanup EXIT
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-token=$(target/release/kanri-server token create --data-dir "$data")
+token=$(target/release/kanri-server token create --data-dir "$data" "${db_args[@]}")
 target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$DEVICES" \
     --duration 1 --software-per-agent "$PACKAGES" --checkin-interval 600 | grep -E "^(phases|enroll|inventory-full)"
-api=$(target/release/kanri-server api-token create --user admin --data-dir "$data")
-echo "== $(du -sh "$data" | cut -f1) on disk"
+api=$(target/release/kanri-server api-token create --user admin --data-dir "$data" "${db_args[@]}")
+# The software → devices index trails uploads by one merge (2 s).
+sleep 5
+if [ "$backend" = postgres ]; then
+    echo "== database: $(runuser -u postgres -- psql -h 127.0.0.1 -p "$pgport" -U kanri -d kanri -Atc "SELECT pg_size_pretty(pg_database_size('kanri'))")"
+else
+    echo "== $(du -sh "$data" | cut -f1) on disk"
+fi
 python3 bench/api_latency.py http://127.0.0.1:$port "$api" "${SOFTWARE:-bash}"

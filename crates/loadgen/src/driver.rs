@@ -48,6 +48,7 @@ pub async fn drive(config: Config) -> anyhow::Result<Summary> {
         stats,
         stop,
         phase: Mutex::new("enroll"),
+        phase_secs: Mutex::new(0.0),
     });
     tokio::spawn(stop_on_ctrl_c(Arc::clone(&cx)));
     let progress = tokio::spawn(report_progress(Arc::clone(&cx)));
@@ -70,10 +71,8 @@ pub async fn drive(config: Config) -> anyhow::Result<Summary> {
         anyhow::bail!("no agent could enroll: {}", enroll_failure(&cx.stats));
     }
 
-    cx.set_phase("inventory-full");
-    let started = Instant::now();
     let agents = upload_all(&cx, agents).await;
-    run.phases.inventory_full_secs = started.elapsed().as_secs_f64();
+    run.phases.inventory_full_secs = cx.phase_secs();
 
     if !cx.stopped() {
         cx.set_phase("checkin");
@@ -96,6 +95,8 @@ struct Context {
     /// Bounds payload building to `--threads` at once.
     builders: Semaphore,
     phase: Mutex<&'static str>,
+    /// Length of the last timed phase (upload phases exclude building their payloads).
+    phase_secs: Mutex<f64>,
 }
 
 impl Context {
@@ -108,6 +109,20 @@ impl Context {
             .phase
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = phase;
+    }
+
+    fn set_phase_secs(&self, secs: f64) {
+        *self
+            .phase_secs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = secs;
+    }
+
+    fn phase_secs(&self) -> f64 {
+        *self
+            .phase_secs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn phase(&self) -> &'static str {
@@ -239,38 +254,94 @@ async fn enroll_one(cx: Arc<Context>, index: u32) -> Enrollment {
     Enrollment::Failed
 }
 
+/// Most bytes of compressed first-inventory payloads built ahead of the upload phase; past
+/// this, payloads are built while uploading (and the load generator competes with the server
+/// for CPU, which the report then understates).
+const PREBUILD_BUDGET: u64 = 2 << 30;
+/// Compressed bytes per package, to estimate the payloads' total before building them.
+const GZ_BYTES_PER_PACKAGE: u64 = 40;
+
 /// Sends every agent's first full inventory; returns the agents in order, with the hashes of
 /// what they sent, whether or not the upload succeeded (the server asks again if it must).
+///
+/// The payloads are built (serialized, hashed, compressed) before the first upload when they
+/// fit in [`PREBUILD_BUDGET`], so the upload phase measures the server, not this process.
 async fn upload_all(cx: &Arc<Context>, agents: Vec<SimAgent>) -> Vec<SimAgent> {
+    let estimate =
+        agents.len() as u64 * (cx.config.software_per_agent as u64 + 50) * GZ_BYTES_PER_PACKAGE;
+    let prepared: Vec<(SimAgent, Option<Payload>)> = if estimate <= PREBUILD_BUDGET {
+        cx.set_phase("inventory-build");
+        build_all(cx, agents).await
+    } else {
+        eprintln!(
+            "kanri-loadgen: first inventories (~{} MiB) are built while uploading",
+            estimate >> 20
+        );
+        agents.into_iter().map(|agent| (agent, None)).collect()
+    };
+    cx.set_phase("inventory-full");
+    let started = Instant::now();
     let mut tasks = JoinSet::new();
-    let mut done = Vec::with_capacity(agents.len());
+    let mut done = Vec::with_capacity(prepared.len());
     let mut collect = |outcome: Option<Result<SimAgent, tokio::task::JoinError>>| match outcome {
         Some(Ok(agent)) => done.push(agent),
         Some(Err(error)) => eprintln!("kanri-loadgen: an inventory task failed: {error}"),
         None => {}
     };
-    for agent in agents {
+    for (agent, payload) in prepared {
         while tasks.len() >= cx.config.concurrency {
             collect(tasks.join_next().await);
         }
-        tasks.spawn(upload_full(Arc::clone(cx), agent));
+        tasks.spawn(upload_full(Arc::clone(cx), agent, payload));
     }
     while let Some(outcome) = tasks.join_next().await {
         collect(Some(outcome));
     }
     done.sort_by_key(SimAgent::index);
+    cx.set_phase_secs(started.elapsed().as_secs_f64());
     done
 }
 
-async fn upload_full(cx: Arc<Context>, agent: SimAgent) -> SimAgent {
-    let builder = Arc::clone(&cx);
-    let (agent, payload) = cx
-        .on_builder(move || {
-            let mut agent = agent;
-            let json = agent.full_upload(&builder.catalogue);
-            (agent, Payload::json(json))
-        })
-        .await;
+/// Builds every agent's first full upload on the builder threads.
+async fn build_all(cx: &Arc<Context>, agents: Vec<SimAgent>) -> Vec<(SimAgent, Option<Payload>)> {
+    let mut tasks = JoinSet::new();
+    let mut built = Vec::with_capacity(agents.len());
+    for agent in agents {
+        while tasks.len() >= cx.config.threads.max(1) * 2 {
+            if let Some(Ok(pair)) = tasks.join_next().await {
+                built.push(pair);
+            }
+        }
+        let cx = Arc::clone(cx);
+        tasks.spawn(async move {
+            let builder = Arc::clone(&cx);
+            let (agent, payload) = cx.on_builder(move || build_full(agent, &builder)).await;
+            (agent, Some(payload))
+        });
+    }
+    while let Some(outcome) = tasks.join_next().await {
+        match outcome {
+            Ok(pair) => built.push(pair),
+            Err(error) => eprintln!("kanri-loadgen: building an inventory failed: {error}"),
+        }
+    }
+    built.sort_by_key(|(agent, _)| agent.index());
+    built
+}
+
+fn build_full(mut agent: SimAgent, cx: &Context) -> (SimAgent, Payload) {
+    let json = agent.full_upload(&cx.catalogue);
+    (agent, Payload::json(json))
+}
+
+async fn upload_full(cx: Arc<Context>, agent: SimAgent, payload: Option<Payload>) -> SimAgent {
+    let (agent, payload) = match payload {
+        Some(payload) => (agent, payload),
+        None => {
+            let builder = Arc::clone(&cx);
+            cx.on_builder(move || build_full(agent, &builder)).await
+        }
+    };
     if cx.stopped() {
         return agent;
     }

@@ -204,7 +204,7 @@ impl Server {
         let runner = JobRunner::new(self.state.db.clone(), crate::core::secrets::random_id())
             .schedule(crate::agents::jobs::flush_last_seen(self.state.clone()))
             .schedule(crate::agents::jobs::sync_pending(self.state.clone()))
-            .schedule(crate::inventory::jobs::flush_counts(self.state.clone()))
+            .schedule(crate::inventory::jobs::merge_index(self.state.clone()))
             .schedule(crate::inventory::jobs::recount(self.state.clone()))
             .schedule(crate::events::jobs::retention(
                 self.state.db.clone(),
@@ -244,8 +244,9 @@ impl Running {
         if let Err(error) = crate::agents::service::flush_last_seen(&self.state).await {
             tracing::error!(message = "Final last-seen flush failed.", %error);
         }
-        if let Err(error) = crate::inventory::service::flush_counts(&self.state).await {
-            tracing::error!(message = "Final count flush failed.", %error);
+        // Not required (queued changes survive a restart) but leaves the index current.
+        if let Err(error) = crate::inventory::index::merge_queued(&self.state).await {
+            tracing::error!(message = "Final index merge failed.", %error);
         }
         self.state.db.close().await;
     }

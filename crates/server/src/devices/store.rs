@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::core::db::{list_placeholders, not_found, Db, DbError};
+use crate::core::db::{list_placeholders, not_found, Backend, Db, DbError};
 use crate::core::paging::{Cursor, SortValue};
 use crate::devices::model::{Device, DeviceFacts, DeviceFilter, DeviceState, SortKey};
 
@@ -83,6 +83,30 @@ pub async fn insert_device(
 /// [`DbError::NotFound`] when it does not exist.
 pub async fn get_device(conn: &mut AnyConnection, id: i64) -> Result<Device, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM devices d WHERE d.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id)
+        .fetch_one(conn)
+        .await
+        .map_err(not_found)?;
+    device_from_row(&row)
+}
+
+/// A device, locked until the caller's transaction ends (PostgreSQL `FOR UPDATE`; SQLite
+/// transactions on the single writer connection are exclusive already), so two uploads of
+/// one device apply one after the other, each diffing against what the other wrote.
+///
+/// # Errors
+/// [`DbError::NotFound`] for an unknown id.
+pub async fn lock_device(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    id: i64,
+) -> Result<Device, DbError> {
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let sql = format!("SELECT {COLUMNS} FROM devices d WHERE d.id = $1{lock}");
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_one(conn)

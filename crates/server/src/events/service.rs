@@ -58,6 +58,31 @@ pub async fn record(conn: &mut AnyConnection, event: NewEvent) -> Result<(), DbE
     .await
 }
 
+/// Records several events on the caller's connection, inside its transaction, in one
+/// statement per 250.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn record_all(conn: &mut AnyConnection, events: Vec<NewEvent>) -> Result<(), DbError> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<store::NewEventRow<'static>> = events
+        .into_iter()
+        .map(|event| {
+            let definition = catalogue::definition(event.code);
+            store::NewEventRow {
+                code: event.code as i64,
+                severity: definition.severity.as_str(),
+                category: definition.category,
+                device_id: event.device_id,
+                params: Value::Object(event.params).to_string(),
+            }
+        })
+        .collect();
+    store::insert_events(conn, &rows, now_ms()).await
+}
+
 /// Records an event in its own transaction (for events about something that was refused, so
 /// nothing else is written).
 ///

@@ -53,6 +53,49 @@ pub async fn insert_event(
     Ok(())
 }
 
+/// An event row to write.
+pub struct NewEventRow<'a> {
+    /// Catalogue code.
+    pub code: i64,
+    /// emergency, alert or info.
+    pub severity: &'a str,
+    /// Screen category.
+    pub category: &'a str,
+    /// The device concerned.
+    pub device_id: Option<i64>,
+    /// Parameters as a JSON object.
+    pub params: String,
+}
+
+/// Writes several events in as few statements as possible, on the caller's connection.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn insert_events(
+    conn: &mut AnyConnection,
+    rows: &[NewEventRow<'_>],
+    created_at: i64,
+) -> Result<(), DbError> {
+    for chunk in rows.chunks(crate::core::db::BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO events (code, severity, category, device_id, params, created_at) VALUES {}",
+            crate::core::db::values_placeholders(chunk.len(), 6)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(row.code)
+                .bind(row.severity)
+                .bind(row.category)
+                .bind(row.device_id)
+                .bind(row.params.as_str())
+                .bind(created_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Filters of the events list.
 #[derive(Debug, Default)]
 pub struct EventFilter {

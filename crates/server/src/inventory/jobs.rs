@@ -1,4 +1,4 @@
-//! Inventory jobs: flushing install-count deltas (every node) and a daily recount (cluster).
+//! Inventory jobs: merging install changes into the index (cluster) and a daily recount.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,24 +6,25 @@ use std::time::Duration;
 use crate::app::AppState;
 use crate::core::jobs::{Job, Scope};
 
-/// Writes this node's buffered install-count changes.
-pub fn flush_counts(state: AppState) -> Job {
+/// Merges queued install changes into the software → devices index and the install counts.
+pub fn merge_index(state: AppState) -> Job {
     Job {
-        name: "inventory.flush_counts".to_string(),
+        name: "inventory.index".to_string(),
         interval: Duration::from_millis(state.config.flush_interval_ms),
-        scope: Scope::Node,
+        scope: Scope::Cluster,
         run: Arc::new(move || {
             let state = state.clone();
             Box::pin(async move {
-                crate::inventory::service::flush_counts(&state)
+                crate::inventory::index::merge_queued(&state)
                     .await
+                    .map(|_| ())
                     .map_err(|error| error.to_string())
             })
         }),
     }
 }
 
-/// Repairs install counts once a day (deltas lost when a node died before flushing).
+/// Repairs install counts once a day (drift from a bug or a hand-edited database).
 pub fn recount(state: AppState) -> Job {
     Job {
         name: "inventory.recount".to_string(),

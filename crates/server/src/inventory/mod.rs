@@ -3,11 +3,13 @@
 //!
 //! **Architecture Invariant:** installed software is never deleted and re-inserted wholesale;
 //! an upload changes exactly the rows that differ, in one transaction with its history and
-//! events. Catalogue install counts are maintained incrementally, not counted on read.
+//! events, plus one queued row for the software → devices index. That index and the catalogue
+//! install counts are maintained in batches by [`index`], never counted on read.
 
 pub mod api;
 pub mod catalogue;
 pub mod diff;
+pub mod index;
 pub mod jobs;
 pub mod routes;
 pub mod service;

@@ -1,6 +1,6 @@
 //! Ingesting inventory uploads and reading inventory back.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use kanri_proto::inventory::{Hardware, Network, Os, Package};
 use kanri_proto::{Inventory, InventoryResponse, InventoryUpload, SectionKind};
@@ -91,18 +91,16 @@ pub async fn ingest(
         resolved = Some(resolve_catalogue(state, device_id, packages, now).await?);
     }
     let mut tx = state.db.write().begin().await?;
-    let device =
-        device_store::get_device(&mut tx, device_id)
-            .await
-            .map_err(|error| match error {
-                DbError::NotFound => AppError::Unauthorized(
-                    "the device of this agent was deleted; enroll again".into(),
-                ),
-                other => other.into(),
-            })?;
+    let device = device_store::lock_device(&mut tx, state.db.backend(), device_id)
+        .await
+        .map_err(|error| match error {
+            DbError::NotFound => {
+                AppError::Unauthorized("the device of this agent was deleted; enroll again".into())
+            }
+            other => other.into(),
+        })?;
     let mut changes: Vec<Change> = Vec::new();
     let mut raised: Vec<NewEvent> = Vec::new();
-    let mut deltas: Vec<(i64, i64)> = Vec::new();
     let hostname = inventory
         .os
         .as_ref()
@@ -129,7 +127,6 @@ pub async fn ingest(
                         .into_iter()
                         .map(|event| event.with("hostname", hostname.as_str())),
                 );
-                deltas.extend(outcome.deltas);
                 store::upsert_section(&mut tx, device_id, *kind, hash, "", now).await?;
             }
             SectionKind::Hardware => {
@@ -163,11 +160,8 @@ pub async fn ingest(
     if !first_inventory {
         store::insert_history(&mut tx, device_id, &changes, now).await?;
     }
-    for event in raised {
-        events::record(&mut tx, event).await?;
-    }
+    events::record_all(&mut tx, raised).await?;
     tx.commit().await?;
-    state.software.add_deltas(deltas);
     for (kind, hash) in plan.changed {
         state.agents.set_hash(device_id, kind, hash);
     }
@@ -200,13 +194,14 @@ async fn store_section_json(
 struct SoftwareOutcome {
     changes: Vec<Change>,
     events: Vec<NewEvent>,
-    deltas: Vec<(i64, i64)>,
 }
 
-/// Catalogue ids for an upload's packages, and "new software" events for names never seen.
-struct Resolved {
-    ids: HashMap<SoftwareKey, i64>,
-    details: HashMap<SoftwareKey, (Option<i64>, Option<i64>)>,
+/// An upload's packages resolved to catalogue ids, and "new software" events for names the
+/// catalogue had never seen.
+struct Resolved<'a> {
+    packages: &'a [Package],
+    /// Catalogue id of each package (same order as `packages`).
+    ids: Vec<i64>,
     events: Vec<NewEvent>,
 }
 
@@ -215,95 +210,118 @@ struct Resolved {
 /// left behind by an upload that fails later is harmless (it counts no installs); keeping
 /// them out of the long device transaction is what keeps concurrent uploads of the same new
 /// packages from deadlocking on PostgreSQL.
-async fn resolve_catalogue(
+async fn resolve_catalogue<'a>(
     state: &AppState,
     device_id: i64,
-    packages: &[Package],
+    packages: &'a [Package],
     now: i64,
-) -> Result<Resolved, AppError> {
+) -> Result<Resolved<'a>, AppError> {
     let backend = state.db.backend();
-    let mut details: HashMap<SoftwareKey, (Option<i64>, Option<i64>)> =
-        HashMap::with_capacity(packages.len());
-    let mut vendors: HashMap<SoftwareKey, &str> = HashMap::new();
-    for package in packages {
-        let key = key_of(package);
-        let install_time = package.install_time.map(|t| t as i64);
-        let size = package.size_bytes.map(|s| s as i64);
-        vendors
-            .entry(key.clone())
-            .or_insert(package.vendor.as_deref().unwrap_or(""));
-        details.entry(key).or_insert((install_time, size));
+    let cached = state.software.lookup(packages);
+    let mut missing: BTreeMap<SoftwareKey, &str> = BTreeMap::new();
+    for (package, id) in packages.iter().zip(&cached) {
+        if id.is_none() {
+            missing
+                .entry(key_of(package))
+                .or_insert(package.vendor.as_deref().unwrap_or(""));
+        }
     }
-    let (mut ids, mut missing) = state.software.lookup(details.keys());
     let mut events = Vec::new();
+    let mut learned: HashMap<SoftwareKey, i64> = HashMap::new();
     if !missing.is_empty() {
-        missing.sort();
         let rows: Vec<NewSoftware> = missing
             .iter()
-            .map(|key| NewSoftware {
+            .map(|(key, vendor)| NewSoftware {
                 key: key.clone(),
-                vendor: vendors.get(key).copied().unwrap_or("").to_string(),
+                vendor: vendor.to_string(),
             })
             .collect();
         let mut conn = state.db.write().acquire().await?;
         let created = store::insert_software(&mut conn, backend, &rows, now).await?;
         drop(conn);
-        let names: Vec<&str> = {
-            let mut names: Vec<&str> = missing.iter().map(|key| key.name.as_str()).collect();
-            names.dedup();
-            names
+        events = new_software_events(state, device_id, &created).await?;
+        learned.extend(created.into_iter().map(|(id, key)| (key, id)));
+        // The rest existed already: created by another node or upload, or not cached yet.
+        let existing: Vec<SoftwareKey> = missing
+            .into_keys()
+            .filter(|key| !learned.contains_key(key))
+            .collect();
+        if !existing.is_empty() {
+            let mut conn = state.db.read().acquire().await?;
+            for (id, key) in store::list_software_by_keys(&mut conn, backend, &existing).await? {
+                learned.insert(key, id);
+            }
+        }
+        state
+            .software
+            .remember(learned.iter().map(|(key, id)| (key, *id)));
+    }
+    let mut ids = Vec::with_capacity(packages.len());
+    for (package, id) in packages.iter().zip(cached) {
+        let id = match id {
+            Some(id) => id,
+            None => *learned.get(&key_of(package)).ok_or_else(|| {
+                AppError::Internal(format!("no catalogue entry for {}", package.name.as_str()))
+            })?,
         };
-        let mut conn = state.db.read().acquire().await?;
-        if !created.is_empty() {
-            let created_ids: Vec<i64> = created.iter().map(|(id, _)| *id).collect();
-            let known: HashSet<String> =
-                store::list_known_names(&mut conn, backend, &names, &created_ids)
-                    .await?
-                    .into_iter()
-                    .collect();
-            let mut announced = HashSet::new();
-            for (_, key) in &created {
-                if !known.contains(&key.name)
-                    && announced.insert(key.name.clone())
-                    && announced.len() <= MAX_NEW_SOFTWARE_EVENTS
-                {
-                    events.push(
-                        NewEvent::new(EventCode::NewSoftware, Some(device_id))
-                            .with("name", key.name.as_str())
-                            .with("version", key.version.as_str()),
-                    );
-                }
-            }
-        }
-        let missing_set: HashSet<&SoftwareKey> = missing.iter().collect();
-        let mut learned = Vec::new();
-        for (id, key) in store::list_software_by_names(&mut conn, backend, &names).await? {
-            if missing_set.contains(&key) {
-                ids.insert(key.clone(), id);
-                learned.push((key, id));
-            }
-        }
-        state.software.remember(learned);
+        ids.push(id);
     }
     Ok(Resolved {
+        packages,
         ids,
-        details,
         events,
     })
 }
 
+/// "New software found" events for the names among `created` entries that the catalogue did
+/// not hold in any version before, at most [`MAX_NEW_SOFTWARE_EVENTS`] per upload.
+async fn new_software_events(
+    state: &AppState,
+    device_id: i64,
+    created: &[(i64, SoftwareKey)],
+) -> Result<Vec<NewEvent>, AppError> {
+    if created.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The first entry this upload created per name, in name order.
+    let mut firsts: BTreeMap<&str, (i64, &SoftwareKey)> = BTreeMap::new();
+    for (id, key) in created {
+        let first = firsts.entry(key.name.as_str()).or_insert((*id, key));
+        if *id < first.0 {
+            *first = (*id, key);
+        }
+    }
+    let pairs: Vec<(&str, i64)> = firsts.iter().map(|(name, (id, _))| (*name, *id)).collect();
+    let mut conn = state.db.read().acquire().await?;
+    let known: HashSet<String> =
+        store::list_names_known_before(&mut conn, state.db.backend(), &pairs)
+            .await?
+            .into_iter()
+            .collect();
+    Ok(firsts
+        .values()
+        .filter(|(_, key)| !known.contains(&key.name))
+        .take(MAX_NEW_SOFTWARE_EVENTS)
+        .map(|(_, key)| {
+            NewEvent::new(EventCode::NewSoftware, Some(device_id))
+                .with("name", key.name.as_str())
+                .with("version", key.version.as_str())
+        })
+        .collect())
+}
+
 /// Brings a device's installs in line with the resolved packages: inserts and deletes only
-/// the difference.
+/// the difference, and queues it for the software → devices index.
 async fn apply_software(
     conn: &mut AnyConnection,
     backend: crate::core::db::Backend,
     device_id: i64,
-    resolved: Resolved,
+    resolved: Resolved<'_>,
     first_inventory: bool,
 ) -> Result<SoftwareOutcome, AppError> {
     let Resolved {
+        packages,
         ids,
-        details,
         events,
     } = resolved;
     let current: HashSet<i64> = if first_inventory {
@@ -314,24 +332,33 @@ async fn apply_software(
             .into_iter()
             .collect()
     };
-    let target: HashMap<i64, &SoftwareKey> = ids.iter().map(|(key, id)| (*id, key)).collect();
-    let mut added: Vec<(i64, Option<i64>, Option<i64>)> = Vec::new();
-    let mut added_keys = Vec::new();
-    for (id, key) in &target {
-        if !current.contains(id) {
-            let (install_time, size) = details.get(*key).copied().unwrap_or((None, None));
-            added.push((*id, install_time, size));
-            added_keys.push((*key).clone());
-        }
+    // The first package with an id wins when an upload lists one twice.
+    let mut target: HashMap<i64, &Package> = HashMap::with_capacity(ids.len());
+    for (id, package) in ids.iter().zip(packages) {
+        target.entry(*id).or_insert(package);
     }
+    let mut added: Vec<(i64, Option<i64>, Option<i64>)> = target
+        .iter()
+        .filter(|(id, _)| !current.contains(id))
+        .map(|(id, package)| {
+            (
+                *id,
+                package.install_time.map(|t| t as i64),
+                package.size_bytes.map(|s| s as i64),
+            )
+        })
+        .collect();
     added.sort_unstable_by_key(|row| row.0);
-    let removed: Vec<i64> = current
+    let mut removed: Vec<i64> = current
         .iter()
         .filter(|id| !target.contains_key(id))
         .copied()
         .collect();
+    removed.sort_unstable();
     store::insert_installs(conn, backend, device_id, &added).await?;
     store::delete_installs(conn, device_id, &removed).await?;
+    let added_ids: Vec<i64> = added.iter().map(|(id, _, _)| *id).collect();
+    store::log_install_changes(conn, device_id, &added_ids, &removed).await?;
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
         Vec::new()
     } else {
@@ -340,16 +367,14 @@ async fn apply_software(
             .into_iter()
             .map(|(_, key)| key)
             .collect();
+        let mut added_keys: Vec<SoftwareKey> = added_ids
+            .iter()
+            .filter_map(|id| target.get(id).map(|package| key_of(package)))
+            .collect();
         added_keys.sort();
         diff::software_changes(&removed_keys, &added_keys)
     };
-    let mut deltas: Vec<(i64, i64)> = added.iter().map(|(id, _, _)| (*id, 1)).collect();
-    deltas.extend(removed.iter().map(|id| (*id, -1)));
-    Ok(SoftwareOutcome {
-        changes,
-        events,
-        deltas,
-    })
+    Ok(SoftwareOutcome { changes, events })
 }
 
 fn key_of(package: &Package) -> SoftwareKey {
@@ -453,28 +478,14 @@ pub async fn sections_of(
     Ok((sections, software_count))
 }
 
-/// Releases a device's installs from the catalogue counts before the device is deleted.
+/// Queues the removal of a device's installs from the software → devices index and the
+/// install counts, in the transaction that deletes the device.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn forget_device(conn: &mut AnyConnection, device_id: i64) -> Result<(), DbError> {
-    store::decrement_counts_of(conn, device_id).await
-}
-
-/// Writes buffered install-count changes.
-///
-/// # Errors
-/// [`DbError`] from the database; the deltas are put back.
-pub async fn flush_counts(state: &AppState) -> Result<(), DbError> {
-    let deltas = state.software.take_deltas();
-    if deltas.is_empty() {
-        return Ok(());
-    }
-    if let Err(error) = store::apply_count_deltas(&state.db, &deltas).await {
-        state.software.add_deltas(deltas);
-        return Err(error);
-    }
-    Ok(())
+    let installed = store::list_installed_ids(conn, device_id).await?;
+    store::log_install_changes(conn, device_id, &[], &installed).await
 }
 
 fn next_cursor<T>(items: &[T], limit: u32, id: impl Fn(&T) -> i64) -> Option<String> {

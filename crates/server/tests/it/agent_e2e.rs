@@ -107,6 +107,8 @@ async fn enroll_and_run_once(backend: Backend) {
         detail["software_count"].as_i64().unwrap_or(0) > 100,
         "the test machine has hundreds of packages"
     );
+    // The software → devices index trails uploads by one merge.
+    server.flush().await;
     let (_, software) = server
         .get(&format!(
             "/api/v1/devices?software=dpkg&hostname={}",

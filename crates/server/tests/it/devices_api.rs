@@ -59,6 +59,8 @@ async fn list_filters_sorts_and_pages(backend: Backend) {
         names(&["kango-03", "kango-01", "Kango-02"])
     );
 
+    // The software → devices index trails uploads by one merge.
+    server.flush().await;
     // Installed software, IP, MAC (any notation) and serial.
     let (_, page) = server
         .get("/api/v1/devices?software=libreoffice-core&sort=hostname")

@@ -199,3 +199,100 @@ both_backends!(
     concurrent_uploads_of_new_software_all_succeed,
     concurrent_uploads_of_new_software_all_succeed
 );
+
+/// The software → devices index and the install counts follow installs, upgrades and device
+/// deletion once merged, and the merge consumes its queue.
+async fn index_follows_installs_and_deletions(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut first = ProtoAgent::new(&server, "ix-01");
+    first.enroll(&token).await;
+    let mut second = ProtoAgent::new(&server, "ix-02");
+    second.enroll(&token).await;
+    let both = [("ix-editor", "1.0"), ("ix-viewer", "2.0")];
+    assert_eq!(
+        first.upload(&sample("ix-01", &both, 8)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        second.upload(&sample("ix-02", &both, 8)).await.0,
+        StatusCode::OK
+    );
+    server.flush().await;
+    let editor = software_id(&server, "ix-editor", "1.0").await;
+    assert_eq!(install_count(&server, "ix-editor", "1.0").await, 2);
+    let (_, devices) = server
+        .get(&format!("/api/v1/software/{editor}/devices"))
+        .await;
+    assert_eq!(devices["items"].as_array().map(Vec::len), Some(2));
+
+    // The first device upgrades the editor; the second is deleted.
+    let upgraded = [("ix-editor", "1.1"), ("ix-viewer", "2.0")];
+    assert_eq!(
+        first.upload(&sample("ix-01", &upgraded, 8)).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = server
+        .api(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/devices/{}", second.device_id()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    server.flush().await;
+    assert_eq!(install_count(&server, "ix-editor", "1.0").await, 0);
+    assert_eq!(install_count(&server, "ix-editor", "1.1").await, 1);
+    assert_eq!(install_count(&server, "ix-viewer", "2.0").await, 1);
+    let (_, devices) = server
+        .get(&format!("/api/v1/software/{editor}/devices"))
+        .await;
+    assert_eq!(devices["items"].as_array().map(Vec::len), Some(0));
+    let (_, page) = server.get("/api/v1/devices?software=ix-viewer").await;
+    assert_eq!(page["items"][0]["id"], first.device_id());
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        kanri_server::inventory::index::merge_queued(server.state())
+            .await
+            .expect("merge"),
+        0,
+        "nothing left queued"
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    index_follows_installs_and_deletions,
+    index_follows_installs_and_deletions
+);
+
+async fn software_id(server: &TestServer, name: &str, version: &str) -> i64 {
+    let (_, catalogue) = server
+        .get(&format!("/api/v1/software?name={name}&limit=1000"))
+        .await;
+    catalogue["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|s| s["name"] == name && s["version"] == version)
+        })
+        .and_then(|s| s["id"].as_i64())
+        .unwrap_or_else(|| panic!("{name} {version} in the catalogue: {catalogue}"))
+}
+
+/// Install count of a catalogue entry; 0 when the catalogue lists it no more (it lists only
+/// installed entries).
+async fn install_count(server: &TestServer, name: &str, version: &str) -> i64 {
+    let (_, catalogue) = server
+        .get(&format!("/api/v1/software?name={name}&limit=1000"))
+        .await;
+    catalogue["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|s| s["name"] == name && s["version"] == version)
+        })
+        .and_then(|s| s["install_count"].as_i64())
+        .unwrap_or(0)
+}

@@ -150,9 +150,9 @@ impl TestServer {
         kanri_server::agents::service::flush_last_seen(self.state())
             .await
             .expect("flush last seen");
-        kanri_server::inventory::service::flush_counts(self.state())
+        kanri_server::inventory::index::merge_queued(self.state())
             .await
-            .expect("flush counts");
+            .expect("merge the software index");
     }
 
     pub async fn shutdown(mut self) {

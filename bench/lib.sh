@@ -1,0 +1,17 @@
+# Shared by the bench scripts: `source bench/lib.sh`.
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Starts a throwaway PostgreSQL tuned for benchmarks (shared_buffers 1 GB, synchronous_commit
+# off) from the newest installed server binaries; sets `url` and `PGSTOP`.
+start_postgres() {
+    local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    pgdir=$(mktemp -d); chown postgres:postgres "$pgdir"
+    pgport=$(free_port)
+    runuser -u postgres -- "$bin/initdb" -D "$pgdir/data" -U kanri --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w start \
+        -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c synchronous_commit=off" >/dev/null
+    runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$pgport" -U kanri -d postgres -qc "CREATE DATABASE kanri" >/dev/null
+    PGSTOP="runuser -u postgres -- $bin/pg_ctl -D $pgdir/data -m fast stop"
+    url="postgres://kanri@127.0.0.1:$pgport/kanri"
+}

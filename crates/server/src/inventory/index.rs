@@ -1,0 +1,132 @@
+//! The software → devices index (`software_devices`) and the install counts, maintained in
+//! batches.
+//!
+//! An upload writes its installs to `device_software` (keyed by device, so a new device's
+//! rows are appended) and one row to `install_changes` listing what it added and removed.
+//! The `inventory.index` cluster job merges queued rows, oldest first, into
+//! `software_devices` and `software.install_count` in one transaction, then deletes them.
+//! Indexing by software inside each upload dirtied one B-tree page per package; a merge of
+//! hundreds of uploads writes each page once. The index trails uploads by one merge
+//! (`flush_interval_ms`, 2 s by default); `device_software` is always current.
+//!
+//! For one device, queued rows alternate add/remove for any catalogue id (each upload diffs
+//! against `device_software` under the device's row lock), so the net effect of a batch on a
+//! (software, device) pair is −1, 0 or +1.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::app::AppState;
+use crate::core::db::DbError;
+use crate::inventory::store::{self, InstallChange};
+
+/// Queued rows merged per transaction (each lists up to a full inventory of ids).
+const ROWS_PER_MERGE: i64 = 400;
+
+/// What a batch of queued changes does to the index.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Merge {
+    /// (software, device) pairs to add, in key order.
+    pub inserts: Vec<[i64; 2]>,
+    /// (software, device) pairs to remove, in key order.
+    pub deletes: Vec<[i64; 2]>,
+    /// (software, install-count change), non-zero only.
+    pub deltas: Vec<[i64; 2]>,
+    /// The queued rows this merge consumes.
+    pub change_ids: Vec<i64>,
+}
+
+/// Nets a batch of queued changes, applied in order.
+pub fn merge(changes: &[InstallChange]) -> Merge {
+    let mut net: HashMap<(i64, i64), i64> = HashMap::new();
+    for change in changes {
+        for software_id in &change.added {
+            *net.entry((*software_id, change.device_id)).or_insert(0) += 1;
+        }
+        for software_id in &change.removed {
+            *net.entry((*software_id, change.device_id)).or_insert(0) -= 1;
+        }
+    }
+    let mut merge = Merge {
+        change_ids: changes.iter().map(|change| change.id).collect(),
+        ..Merge::default()
+    };
+    let mut deltas: BTreeMap<i64, i64> = BTreeMap::new();
+    for ((software_id, device_id), sum) in net {
+        match sum.signum() {
+            1 => merge.inserts.push([software_id, device_id]),
+            -1 => merge.deletes.push([software_id, device_id]),
+            _ => continue,
+        }
+        *deltas.entry(software_id).or_insert(0) += sum.signum();
+    }
+    merge.inserts.sort_unstable();
+    merge.deletes.sort_unstable();
+    merge.deltas = deltas
+        .into_iter()
+        .filter(|(_, delta)| *delta != 0)
+        .map(|(id, delta)| [id, delta])
+        .collect();
+    merge
+}
+
+/// Merges every queued change; returns how many queued rows were consumed.
+///
+/// One merge runs at a time: the cluster job runs on one node, and each merge transaction
+/// holds a lock ([`store::lock_index`]) against a concurrent call on any node.
+///
+/// # Errors
+/// [`DbError`] from the database; the batch being merged stays queued.
+pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
+    let mut consumed = 0;
+    loop {
+        let mut tx = state.db.write().begin().await?;
+        store::lock_index(&mut tx, state.db.backend()).await?;
+        let changes = store::list_install_changes(&mut tx, ROWS_PER_MERGE).await?;
+        if changes.is_empty() {
+            return Ok(consumed);
+        }
+        let batch = merge(&changes);
+        store::apply_index_changes(&mut tx, state.db.backend(), &batch).await?;
+        tx.commit().await?;
+        consumed += changes.len();
+        if (changes.len() as i64) < ROWS_PER_MERGE {
+            return Ok(consumed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(id: i64, device_id: i64, added: &[i64], removed: &[i64]) -> InstallChange {
+        InstallChange {
+            id,
+            device_id,
+            added: added.to_vec(),
+            removed: removed.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_batch_nets_out_per_pair() {
+        let batch = merge(&[
+            change(1, 10, &[1, 2, 3], &[]),
+            change(2, 11, &[1], &[]),
+            // Device 10: 2 removed again and 4 added; 3 removed and re-added.
+            change(3, 10, &[4], &[2, 3]),
+            change(4, 10, &[3], &[]),
+            // Device 12 loses 5, which it had before this batch.
+            change(5, 12, &[], &[5]),
+        ]);
+        assert_eq!(batch.inserts, vec![[1, 10], [1, 11], [3, 10], [4, 10]]);
+        assert_eq!(batch.deletes, vec![[5, 12]]);
+        assert_eq!(batch.deltas, vec![[1, 2], [3, 1], [4, 1], [5, -1]]);
+        assert_eq!(batch.change_ids, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn an_empty_batch_changes_nothing() {
+        assert_eq!(merge(&[]), Merge::default());
+    }
+}
