@@ -5,6 +5,7 @@
 # Usage: bench/server.sh [sqlite|postgres|both]   (env: AGENTS, DURATION, PACKAGES, CHECKIN_INTERVAL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 which=${1:-both}
 AGENTS=${AGENTS:-20000}
 DURATION=${DURATION:-60}
@@ -14,20 +15,6 @@ INVENTORY_AGENTS=${INVENTORY_AGENTS:-300}
 cargo build --release -p kanri-server -p kanri-loadgen
 server=target/release/kanri-server
 loadgen=target/release/kanri-loadgen
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-start_postgres() {
-    local bin; bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-    pgdir=$(mktemp -d); chown postgres:postgres "$pgdir"
-    pgport=$(free_port)
-    runuser -u postgres -- "$bin/initdb" -D "$pgdir/data" -U kanri --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    runuser -u postgres -- "$bin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w start \
-        -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c synchronous_commit=off" >/dev/null
-    runuser -u postgres -- "$bin/psql" -h 127.0.0.1 -p "$pgport" -U kanri -d postgres -qc "CREATE DATABASE kanri" >/dev/null
-    PGSTOP="runuser -u postgres -- $bin/pg_ctl -D $pgdir/data -m fast stop"
-    url="postgres://kanri@127.0.0.1:$pgport/kanri"
-}
-
 run_one() {
     local backend=$1 data port url pid token
     data=$(mktemp -d); port=$(free_port)

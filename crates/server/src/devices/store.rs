@@ -82,7 +82,11 @@ pub async fn insert_device(
 /// # Errors
 /// [`DbError::NotFound`] when it does not exist.
 pub async fn get_device(conn: &mut AnyConnection, id: i64) -> Result<Device, DbError> {
-    let sql = format!("SELECT {COLUMNS} FROM devices d WHERE d.id = $1");
+    fetch_device(conn, id, "").await
+}
+
+async fn fetch_device(conn: &mut AnyConnection, id: i64, suffix: &str) -> Result<Device, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM devices d WHERE d.id = $1{suffix}");
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_one(conn)
@@ -106,13 +110,7 @@ pub async fn lock_device(
         Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
     };
-    let sql = format!("SELECT {COLUMNS} FROM devices d WHERE d.id = $1{lock}");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .fetch_one(conn)
-        .await
-        .map_err(not_found)?;
-    device_from_row(&row)
+    fetch_device(conn, id, lock).await
 }
 
 /// Sets the lifecycle state and/or notes (absent ones keep their value), only at

@@ -265,34 +265,30 @@ both_backends!(
     index_follows_installs_and_deletions
 );
 
-async fn software_id(server: &TestServer, name: &str, version: &str) -> i64 {
+/// A catalogue entry as the API lists it (only entries installed somewhere are listed).
+async fn catalogue_entry(server: &TestServer, name: &str, version: &str) -> Option<Value> {
     let (_, catalogue) = server
         .get(&format!("/api/v1/software?name={name}&limit=1000"))
         .await;
-    catalogue["items"]
-        .as_array()
-        .and_then(|items| {
-            items
-                .iter()
-                .find(|s| s["name"] == name && s["version"] == version)
-        })
-        .and_then(|s| s["id"].as_i64())
-        .unwrap_or_else(|| panic!("{name} {version} in the catalogue: {catalogue}"))
+    catalogue["items"].as_array().and_then(|items| {
+        items
+            .iter()
+            .find(|s| s["name"] == name && s["version"] == version)
+            .cloned()
+    })
 }
 
-/// Install count of a catalogue entry; 0 when the catalogue lists it no more (it lists only
-/// installed entries).
+async fn software_id(server: &TestServer, name: &str, version: &str) -> i64 {
+    catalogue_entry(server, name, version)
+        .await
+        .and_then(|s| s["id"].as_i64())
+        .unwrap_or_else(|| panic!("{name} {version} in the catalogue"))
+}
+
+/// Install count of a catalogue entry; 0 when the catalogue lists it no more.
 async fn install_count(server: &TestServer, name: &str, version: &str) -> i64 {
-    let (_, catalogue) = server
-        .get(&format!("/api/v1/software?name={name}&limit=1000"))
-        .await;
-    catalogue["items"]
-        .as_array()
-        .and_then(|items| {
-            items
-                .iter()
-                .find(|s| s["name"] == name && s["version"] == version)
-        })
+    catalogue_entry(server, name, version)
+        .await
         .and_then(|s| s["install_count"].as_i64())
         .unwrap_or(0)
 }
