@@ -44,18 +44,7 @@ impl NewEvent {
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn record(conn: &mut AnyConnection, event: NewEvent) -> Result<(), DbError> {
-    let definition = catalogue::definition(event.code);
-    let params = Value::Object(event.params).to_string();
-    store::insert_event(
-        conn,
-        event.code as i64,
-        definition.severity.as_str(),
-        definition.category,
-        event.device_id,
-        &params,
-        now_ms(),
-    )
-    .await
+    record_all(conn, vec![event]).await
 }
 
 /// Records several events on the caller's connection, inside its transaction, in one

@@ -25,34 +25,6 @@ pub struct EventRow {
     pub confirmed_at: Option<i64>,
 }
 
-/// Writes an event on the caller's connection (usually inside its transaction).
-///
-/// # Errors
-/// [`DbError`] from the database.
-pub async fn insert_event(
-    conn: &mut AnyConnection,
-    code: i64,
-    severity: &str,
-    category: &str,
-    device_id: Option<i64>,
-    params: &str,
-    created_at: i64,
-) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO events (code, severity, category, device_id, params, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(code)
-    .bind(severity)
-    .bind(category)
-    .bind(device_id)
-    .bind(params)
-    .bind(created_at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// An event row to write.
 pub struct NewEventRow<'a> {
     /// Catalogue code.
