@@ -127,6 +127,56 @@ pub struct InventoryUpload {
     pub inventory: Inventory,
 }
 
+/// The hash of every section of an upload body, computed over each section's JSON exactly
+/// as it appears in the body: the server hashes what it received instead of serializing the
+/// decoded sections again. For a body written by `serde_json` (compact, as agents send it) this
+/// equals [`Inventory::section_hash`] of the decoded sections; a sender that formats its JSON
+/// otherwise only makes the server ask it for those sections again.
+///
+/// # Errors
+/// The body is not an upload (callers decode it strictly first).
+pub fn upload_section_hashes(body: &[u8]) -> Result<Vec<(SectionKind, String)>, serde_json::Error> {
+    use serde_json::value::RawValue;
+
+    #[derive(Deserialize)]
+    struct RawUpload<'a> {
+        #[serde(borrow)]
+        inventory: RawSections<'a>,
+    }
+
+    #[derive(Deserialize)]
+    struct RawSections<'a> {
+        #[serde(borrow, default)]
+        hardware: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        os: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        network: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        software: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        users: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        services: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        usb: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        security: Option<&'a RawValue>,
+    }
+
+    let raw: RawUpload<'_> = serde_json::from_slice(body)?;
+    let s = raw.inventory;
+    Ok(SectionKind::ALL
+        .into_iter()
+        .zip([
+            s.hardware, s.os, s.network, s.software, s.users, s.services, s.usb, s.security,
+        ])
+        .filter_map(|(kind, json)| {
+            Some((kind, crate::inventory::hash_section(json?.get().as_bytes())))
+        })
+        .collect())
+}
+
 /// Reply to an inventory upload.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 // Read by agents older than the server: new fields must not break them.

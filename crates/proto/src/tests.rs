@@ -76,6 +76,29 @@ fn section_hash_changes_with_content() {
 }
 
 #[test]
+fn hashes_found_in_an_upload_match_the_agents() {
+    let mut upload: InventoryUpload = decode(upload_json(r#""vim \"9\" ü""#).as_bytes()).unwrap();
+    upload.inventory.os = Some(crate::inventory::Os {
+        hostname: "pc-01".into(),
+        ..Default::default()
+    });
+    let body = serde_json::to_vec(&upload).unwrap();
+    let found = crate::upload_section_hashes(&body).unwrap();
+    let expected: Vec<(SectionKind, String)> = upload
+        .inventory
+        .present()
+        .into_iter()
+        .map(|kind| (kind, upload.inventory.section_hash(kind).unwrap()))
+        .collect();
+    assert_eq!(found, expected);
+    assert_eq!(found.len(), 2);
+    // Hashes are of the bytes as sent: other formatting hashes differently.
+    let pretty = serde_json::to_vec_pretty(&upload).unwrap();
+    assert_ne!(crate::upload_section_hashes(&pretty).unwrap(), expected);
+    assert!(crate::upload_section_hashes(b"{}").is_err());
+}
+
+#[test]
 fn section_names_round_trip() {
     for kind in SectionKind::ALL {
         assert_eq!(SectionKind::parse(kind.as_str()), Some(kind));

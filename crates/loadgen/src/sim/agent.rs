@@ -7,7 +7,6 @@ use kanri_proto::{
     CheckinRequest, EnrollRequest, EnrollResponse, IdentityFacts, Inventory, SectionKind, Text,
 };
 use rand::Rng;
-use sha2::{Digest, Sha256};
 
 use super::identity::{self, Profile};
 use super::inventory;
@@ -177,11 +176,11 @@ impl SimAgent {
             .collect()
     }
 
-    /// Stores the SHA-256 of each section's JSON: what [`Inventory::section_hash`] computes
+    /// Stores the hash of each section's JSON: what [`Inventory::section_hash`] computes
     /// from the same bytes.
     fn record_hashes(&mut self, sections: &[(SectionKind, Vec<u8>)]) {
         for (kind, json) in sections {
-            let hash = hex::encode(Sha256::digest(json));
+            let hash = kanri_proto::inventory::hash_section(json);
             self.checkin.section_hashes.insert(*kind, hash.into());
         }
         self.serialize_checkin();

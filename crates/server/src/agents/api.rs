@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::agents::service;
 use crate::app::AppState;
 use crate::core::auth::Actor;
-use crate::core::body::{decode_body, BodyError};
+use crate::core::body::{decode_body, read_body, BodyError};
 use crate::core::error::AppError;
 use crate::core::extract::ApiQuery;
 use crate::core::metrics;
@@ -82,15 +82,26 @@ pub async fn inventory(
 ) -> Result<Json<InventoryResponse>, AppError> {
     let started = Instant::now();
     let auth = service::authenticate(&state, authorization(&headers)).await?;
-    let upload: InventoryUpload =
-        match decode_body(&headers, body, state.config.max_body_bytes).await {
-            Ok(upload) => upload,
-            Err(error) => {
-                crate::inventory::service::report_rejected(&state, auth.device_id, &error).await;
-                return Err(rejected(error, "inventory"));
-            }
-        };
-    let response = crate::inventory::service::ingest(&state, &auth, upload).await?;
+    let decoded = read_body(&headers, body, state.config.max_body_bytes)
+        .await
+        .and_then(|plain| {
+            let upload: InventoryUpload = kanri_proto::decode(&plain)?;
+            let hashes = kanri_proto::upload_section_hashes(&plain).map_err(|error| {
+                BodyError::Decode(kanri_proto::DecodeError {
+                    field: "inventory".to_string(),
+                    reason: error.to_string(),
+                })
+            })?;
+            Ok((upload, hashes))
+        });
+    let (upload, hashes) = match decoded {
+        Ok(decoded) => decoded,
+        Err(error) => {
+            crate::inventory::service::report_rejected(&state, auth.device_id, &error).await;
+            return Err(rejected(error, "inventory"));
+        }
+    };
+    let response = crate::inventory::service::ingest(&state, &auth, upload, hashes).await?;
     ::metrics::counter!(metrics::INVENTORY_INGESTS).increment(1);
     ::metrics::histogram!(metrics::INVENTORY_SECONDS).record(started.elapsed().as_secs_f64());
     Ok(Json(response))

@@ -51,6 +51,16 @@ pub async fn decode_body<T: DeserializeOwned>(
     body: Body,
     limit: usize,
 ) -> Result<T, BodyError> {
+    let plain = read_body(headers, body, limit).await?;
+    Ok(kanri_proto::decode(&plain)?)
+}
+
+/// Reads a body and inflates it, to at most `limit` decompressed bytes; for callers that need
+/// the bytes as well as the decoded value.
+///
+/// # Errors
+/// [`BodyError`] for oversized or wrongly encoded bodies.
+pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, BodyError> {
     let compressed_limit = limit.clamp(1024, kanri_proto::limits::MAX_COMPRESSED_BODY_BYTES);
     let encoding = headers
         .get(axum::http::header::CONTENT_ENCODING)
@@ -72,8 +82,7 @@ pub async fn decode_body<T: DeserializeOwned>(
                 BodyError::Read(error.to_string())
             }
         })?;
-    let plain = decompress(&encoding, bytes, limit)?;
-    Ok(kanri_proto::decode(&plain)?)
+    decompress(&encoding, bytes, limit)
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {

@@ -18,6 +18,12 @@ pub const CHECKIN_SECONDS: &str = "kanri_checkin_duration_seconds";
 pub const INVENTORY_INGESTS: &str = "kanri_inventory_ingests_total";
 /// Inventory ingest time in seconds.
 pub const INVENTORY_SECONDS: &str = "kanri_inventory_ingest_duration_seconds";
+/// Install changes waiting for the software → devices index merge (its lag, in uploads).
+pub const INDEX_QUEUED: &str = "kanri_index_queued_changes";
+/// (software, device) pairs the index merge added or removed.
+pub const INDEX_PAIRS: &str = "kanri_index_pairs_total";
+/// Time of one index merge transaction in seconds.
+pub const INDEX_MERGE_SECONDS: &str = "kanri_index_merge_duration_seconds";
 /// Agent payloads refused, by reason.
 pub const REJECTED: &str = "kanri_rejected_payloads_total";
 /// HTTP requests, by method, route and status.

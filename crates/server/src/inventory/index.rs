@@ -1,22 +1,24 @@
 //! The software → devices index (`software_devices`) and the install counts, maintained in
 //! batches.
 //!
-//! An upload writes its installs to `device_software` (keyed by device, so a new device's
-//! rows are appended) and one row to `install_changes` listing what it added and removed.
+//! An upload rewrites its device's install list (`device_installs`, one row per device) and
+//! adds one row to `install_changes` listing the catalogue ids it added and removed.
 //! The `inventory.index` cluster job merges queued rows, oldest first, into
 //! `software_devices` and `software.install_count` in one transaction, then deletes them.
 //! Indexing by software inside each upload dirtied one B-tree page per package; a merge of
 //! hundreds of uploads writes each page once. The index trails uploads by one merge
-//! (`flush_interval_ms`, 2 s by default); `device_software` is always current.
+//! (`flush_interval_ms`, 2 s by default); `device_installs` is always current.
 //!
 //! For one device, queued rows alternate add/remove for any catalogue id (each upload diffs
-//! against `device_software` under the device's row lock), so the net effect of a batch on a
+//! against `device_installs` under the device's row lock), so the net effect of a batch on a
 //! (software, device) pair is −1, 0 or +1.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use crate::app::AppState;
 use crate::core::db::DbError;
+use crate::core::metrics;
 use crate::inventory::store::{self, InstallChange};
 
 /// Queued rows merged per transaction (each lists up to a full inventory of ids).
@@ -77,8 +79,11 @@ pub fn merge(changes: &[InstallChange]) -> Merge {
 /// # Errors
 /// [`DbError`] from the database; the batch being merged stays queued.
 pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
+    let queued = store::count_install_changes(&state.db).await?;
+    ::metrics::gauge!(metrics::INDEX_QUEUED).set(queued as f64);
     let mut consumed = 0;
     loop {
+        let started = Instant::now();
         let mut tx = state.db.write().begin().await?;
         store::lock_index(&mut tx, state.db.backend()).await?;
         let changes = store::list_install_changes(&mut tx, ROWS_PER_MERGE).await?;
@@ -89,6 +94,10 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
         store::apply_index_changes(&mut tx, state.db.backend(), &batch).await?;
         tx.commit().await?;
         consumed += changes.len();
+        ::metrics::histogram!(metrics::INDEX_MERGE_SECONDS).record(started.elapsed().as_secs_f64());
+        ::metrics::counter!(metrics::INDEX_PAIRS)
+            .increment((batch.inserts.len() + batch.deletes.len()) as u64);
+        ::metrics::gauge!(metrics::INDEX_QUEUED).decrement(changes.len() as f64);
         if (changes.len() as i64) < ROWS_PER_MERGE {
             return Ok(consumed);
         }

@@ -45,10 +45,12 @@ struct Plan {
 ///
 /// # Errors
 /// [`AppError`] from the database; nothing is written then.
+/// `hashes` are the sections' hashes as received ([`kanri_proto::upload_section_hashes`]).
 pub async fn ingest(
     state: &AppState,
     auth: &AgentAuth,
     upload: InventoryUpload,
+    hashes: Vec<(SectionKind, String)>,
 ) -> Result<InventoryResponse, AppError> {
     let inventory = upload.inventory;
     let device_id = auth.device_id;
@@ -56,11 +58,6 @@ pub async fn ingest(
         Some(held) => held,
         None => store::list_section_hashes(&state.db, device_id).await?,
     };
-    // Hash each section once: the software section alone is hundreds of kilobytes.
-    let hashes: Vec<(SectionKind, String)> = SectionKind::ALL
-        .into_iter()
-        .filter_map(|kind| Some((kind, inventory.section_hash(kind)?)))
-        .collect();
     let present: Vec<SectionKind> = hashes.iter().map(|(kind, _)| *kind).collect();
     let plan = Plan {
         changed: hashes
@@ -112,14 +109,7 @@ pub async fn ingest(
                 let resolved = resolved
                     .take()
                     .ok_or_else(|| AppError::Internal("software not resolved".into()))?;
-                let outcome = apply_software(
-                    &mut tx,
-                    state.db.backend(),
-                    device_id,
-                    resolved,
-                    first_inventory,
-                )
-                .await?;
+                let outcome = apply_software(&mut tx, device_id, resolved, first_inventory).await?;
                 changes.extend(outcome.changes);
                 raised.extend(
                     outcome
@@ -310,11 +300,11 @@ async fn new_software_events(
         .collect())
 }
 
-/// Brings a device's installs in line with the resolved packages: inserts and deletes only
-/// the difference, and queues it for the software → devices index.
+/// Brings a device's installs in line with the resolved packages: rewrites its install list
+/// when anything in it changed, and queues the ids added and removed for the software →
+/// devices index.
 async fn apply_software(
     conn: &mut AnyConnection,
-    backend: crate::core::db::Backend,
     device_id: i64,
     resolved: Resolved<'_>,
     first_inventory: bool,
@@ -324,41 +314,35 @@ async fn apply_software(
         ids,
         events,
     } = resolved;
-    let current: HashSet<i64> = if first_inventory {
-        HashSet::new()
+    let current: Vec<store::Install> = if first_inventory {
+        Vec::new()
     } else {
-        store::list_installed_ids(conn, device_id)
-            .await?
-            .into_iter()
-            .collect()
+        store::get_installs(conn, device_id).await?
     };
-    // The first package with an id wins when an upload lists one twice.
-    let mut target: HashMap<i64, &Package> = HashMap::with_capacity(ids.len());
-    for (id, package) in ids.iter().zip(packages) {
-        target.entry(*id).or_insert(package);
-    }
-    let mut added: Vec<(i64, Option<i64>, Option<i64>)> = target
+    // Ascending by id; the first package with an id wins when an upload lists one twice.
+    let mut target: Vec<(store::Install, &Package)> = ids
         .iter()
-        .filter(|(id, _)| !current.contains(id))
+        .zip(packages)
         .map(|(id, package)| {
-            (
+            let install = (
                 *id,
                 package.install_time.map(|t| t as i64),
                 package.size_bytes.map(|s| s as i64),
-            )
+            );
+            (install, package)
         })
         .collect();
-    added.sort_unstable_by_key(|row| row.0);
-    let mut removed: Vec<i64> = current
-        .iter()
-        .filter(|id| !target.contains_key(id))
-        .copied()
-        .collect();
-    removed.sort_unstable();
-    store::insert_installs(conn, backend, device_id, &added).await?;
-    store::delete_installs(conn, device_id, &removed).await?;
-    let added_ids: Vec<i64> = added.iter().map(|(id, _, _)| *id).collect();
-    store::log_install_changes(conn, device_id, &added_ids, &removed).await?;
+    target.sort_by_key(|((id, _, _), _)| *id);
+    target.dedup_by_key(|((id, _, _), _)| *id);
+    let (added, removed) = id_difference(
+        current.iter().map(|(id, _, _)| *id),
+        target.iter().map(|((id, _, _), _)| *id),
+    );
+    let installs: Vec<store::Install> = target.iter().map(|(install, _)| *install).collect();
+    if installs != current {
+        store::put_installs(conn, device_id, &installs).await?;
+    }
+    store::log_install_changes(conn, device_id, &added, &removed).await?;
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
         Vec::new()
     } else {
@@ -367,14 +351,47 @@ async fn apply_software(
             .into_iter()
             .map(|(_, key)| key)
             .collect();
-        let mut added_keys: Vec<SoftwareKey> = added_ids
+        let mut added_keys: Vec<SoftwareKey> = target
             .iter()
-            .filter_map(|id| target.get(id).map(|package| key_of(package)))
+            .filter(|((id, _, _), _)| added.binary_search(id).is_ok())
+            .map(|(_, package)| key_of(package))
             .collect();
         added_keys.sort();
         diff::software_changes(&removed_keys, &added_keys)
     };
     Ok(SoftwareOutcome { changes, events })
+}
+
+/// The ids only in `after` (added) and only in `before` (removed), both ascending; the
+/// inputs must be ascending and without repeats.
+fn id_difference(
+    before: impl Iterator<Item = i64>,
+    after: impl Iterator<Item = i64>,
+) -> (Vec<i64>, Vec<i64>) {
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    let mut before = before.peekable();
+    let mut after = after.peekable();
+    loop {
+        match (before.peek().copied(), after.peek().copied()) {
+            (Some(old), Some(new)) if old == new => {
+                before.next();
+                after.next();
+            }
+            (Some(old), Some(new)) if old < new => {
+                removed.push(old);
+                before.next();
+            }
+            (_, Some(new)) => {
+                added.push(new);
+                after.next();
+            }
+            (Some(old), None) => {
+                removed.push(old);
+                before.next();
+            }
+            (None, None) => return (added, removed),
+        }
+    }
 }
 
 fn key_of(package: &Package) -> SoftwareKey {
@@ -484,7 +501,11 @@ pub async fn sections_of(
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn forget_device(conn: &mut AnyConnection, device_id: i64) -> Result<(), DbError> {
-    let installed = store::list_installed_ids(conn, device_id).await?;
+    let installed: Vec<i64> = store::get_installs(conn, device_id)
+        .await?
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
     store::log_install_changes(conn, device_id, &[], &installed).await
 }
 
@@ -576,4 +597,24 @@ pub async fn devices_with(
         .then(|| ids.last().map(|id| id.to_string()))
         .flatten();
     Ok(crate::core::paging::Page { items, next_cursor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_difference;
+
+    fn diff(before: &[i64], after: &[i64]) -> (Vec<i64>, Vec<i64>) {
+        id_difference(before.iter().copied(), after.iter().copied())
+    }
+
+    #[test]
+    fn id_difference_lists_added_and_removed_in_order() {
+        assert_eq!(diff(&[], &[1, 5]), (vec![1, 5], vec![]));
+        assert_eq!(diff(&[1, 5], &[]), (vec![], vec![1, 5]));
+        assert_eq!(
+            diff(&[1, 3, 5, 9], &[2, 3, 9, 10, 11]),
+            (vec![2, 10, 11], vec![1, 5])
+        );
+        assert_eq!(diff(&[4, 7], &[4, 7]), (vec![], vec![]));
+    }
 }
