@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use kanri_proto::inventory::*;
 use kanri_proto::{
     CheckinRequest, EnrollRequest, IdentityFacts, InventoryUpload, SectionKind, Text,
+    UninstallRequest,
 };
 use serde::Serialize;
 
@@ -247,6 +248,14 @@ fn checkin() -> CheckinRequest {
         fingerprint: t(&facts().fingerprint()),
         section_hashes,
         queue_len: 2,
+        settings_version: 1,
+    }
+}
+
+fn uninstall() -> UninstallRequest {
+    UninstallRequest {
+        host_id: t("h-7f3a9c2e"),
+        agent_version: t("0.1.0"),
     }
 }
 
@@ -295,7 +304,7 @@ fn main() {
     fs::create_dir_all(&chk_dir).expect("mkdir");
     let mut keys = BTreeSet::new();
 
-    // Decoded and checked as all three request types, so every kind of seed goes here.
+    // Decoded and checked as every request type, so every kind of seed goes here.
     write_seed(
         &inv_dir,
         "upload_software.json",
@@ -319,6 +328,7 @@ fn main() {
     );
     write_seed(&inv_dir, "checkin.json", &checkin(), &mut keys);
     write_seed(&inv_dir, "enroll.json", &enroll(), &mut keys);
+    write_seed(&inv_dir, "uninstall.json", &uninstall(), &mut keys);
     // The shape a collector that could read little sends: defaults left out, nulls, escapes.
     write_raw(
         &inv_dir,
@@ -335,6 +345,7 @@ fn main() {
         r#"{"host_id":"h1","agent_version":"0.1.0","fingerprint":"00"}"#,
     );
     write_seed(&chk_dir, "enroll.json", &enroll(), &mut keys);
+    write_seed(&chk_dir, "uninstall.json", &uninstall(), &mut keys);
 
     // libFuzzer dictionary: every field name and section name, plus JSON tokens.
     for kind in SectionKind::ALL {

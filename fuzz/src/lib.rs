@@ -9,22 +9,25 @@ use std::fmt::Debug;
 use kanri_proto::limits::{MAX_LIST, MAX_PACKAGES, MAX_TEXT_BYTES};
 use kanri_proto::{
     decode, CheckinRequest, DecodeError, EnrollRequest, Inventory, InventoryUpload, SectionKind,
-    Text,
+    Text, UninstallRequest,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// `inventory_decoder`: the same bytes as an inventory upload, a check-in and an enrollment.
+/// `inventory_decoder`: the same bytes as an inventory upload, a check-in, an enrollment and
+/// an uninstall.
 pub fn inventory_decoder(data: &[u8]) {
     check_inventory_upload(data);
     check_checkin(data);
     check_enroll(data);
+    check_uninstall(data);
 }
 
-/// `checkin_decoder`: the two small messages only.
+/// `checkin_decoder`: the small messages only.
 pub fn checkin_decoder(data: &[u8]) {
     check_checkin(data);
     check_enroll(data);
+    check_uninstall(data);
 }
 
 /// Decodes `data` as an [`InventoryUpload`] and checks it.
@@ -96,6 +99,18 @@ pub fn check_enroll(data: &[u8]) {
         "EnrollRequest changed in a round trip:\n{enroll:#?}\n{again:#?}"
     );
     assert_eq!(enroll.facts.fingerprint(), again.facts.fingerprint());
+}
+
+/// Decodes `data` as an [`UninstallRequest`] and checks it.
+pub fn check_uninstall(data: &[u8]) {
+    let Some(uninstall) = accepted::<UninstallRequest>(data) else {
+        return;
+    };
+    let again = round_trip(&uninstall, "UninstallRequest");
+    assert!(
+        same_uninstall(&uninstall, &again),
+        "UninstallRequest changed in a round trip:\n{uninstall:#?}\n{again:#?}"
+    );
 }
 
 /// Runs the decoder. On success, checks what holds for every accepted payload and returns the
@@ -302,12 +317,14 @@ fn same_checkin(a: &CheckinRequest, b: &CheckinRequest) -> bool {
         fingerprint,
         section_hashes,
         queue_len,
+        settings_version,
     } = a;
     *host_id == b.host_id
         && *agent_version == b.agent_version
         && *fingerprint == b.fingerprint
         && *section_hashes == b.section_hashes
         && *queue_len == b.queue_len
+        && *settings_version == b.settings_version
 }
 
 fn same_enroll(a: &EnrollRequest, b: &EnrollRequest) -> bool {
@@ -321,6 +338,14 @@ fn same_enroll(a: &EnrollRequest, b: &EnrollRequest) -> bool {
         && *host_id == b.host_id
         && *agent_version == b.agent_version
         && *facts == b.facts
+}
+
+fn same_uninstall(a: &UninstallRequest, b: &UninstallRequest) -> bool {
+    let UninstallRequest {
+        host_id,
+        agent_version,
+    } = a;
+    *host_id == b.host_id && *agent_version == b.agent_version
 }
 
 fn is_lower_hex(s: &str, len: usize) -> bool {

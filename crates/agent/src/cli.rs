@@ -25,8 +25,11 @@ pub enum Command {
     Inventory,
     /// Forget the host identifier and credentials, e.g. before capturing a disk image.
     ResetId(StateDirArg),
-    /// Show enrollment, the last check-in and the offline queue.
+    /// Show enrollment, the agent settings, the last check-in and the offline queue.
     Status(StateDirArg),
+    /// Tell the server this agent is being removed (it revokes the credentials and makes the
+    /// device agentless), then delete the agent's state.
+    Uninstall(UninstallArgs),
 }
 
 /// Where the agent keeps its state; shared by every command that has one.
@@ -64,13 +67,25 @@ pub struct EnrollArgs {
     pub state: StateDirArg,
 }
 
+/// Arguments of `uninstall`.
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Delete the local state even when the server cannot be told (it then still counts the
+    /// device as managed).
+    #[arg(long)]
+    pub force: bool,
+    /// State directory.
+    #[command(flatten)]
+    pub state: StateDirArg,
+}
+
 /// Arguments of `run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Run one full cycle (check-in, requested uploads, queue flush) and exit.
     #[arg(long)]
     pub once: bool,
-    /// Seconds between inventory collections (overrides state.json; at least 60).
+    /// Seconds between inventory collections (overrides the agent settings; at least 60).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(60..))]
     pub inventory_interval: Option<u64>,
     /// State directory.
@@ -160,6 +175,14 @@ mod tests {
             r#"ResetId(StateDirArg { state_dir: Some("/x") })"#,
         );
         check(&["status"], "Status(StateDirArg {");
+        check(
+            &["uninstall", "--state-dir", "/x"],
+            r#"Uninstall(UninstallArgs { force: false, state: StateDirArg { state_dir: Some("/x") } })"#,
+        );
+        check(
+            &["uninstall", "--force"],
+            "Uninstall(UninstallArgs { force: true,",
+        );
         check(&["frobnicate"], "error: InvalidSubcommand");
     }
 }

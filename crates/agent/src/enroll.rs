@@ -13,7 +13,7 @@ use crate::cli::EnrollArgs;
 use crate::collect::{self, CollectContext};
 use crate::lock::StateLock;
 use crate::queue::{Queue, QueueConfig};
-use crate::state::{resolve_state_dir, Credentials, Secret, State, Status};
+use crate::state::{forget_settings, resolve_state_dir, Credentials, Secret, State, Status};
 use crate::transport::{Pin, SharedCredentials, Transport, TransportConfig, TransportError};
 
 /// Runs `enroll`.
@@ -49,7 +49,7 @@ pub fn enroll(args: &EnrollArgs) -> anyhow::Result<()> {
     state.pin = pin;
     adopt(&mut state, reply);
     state.save(&dir)?;
-    forget_queue_and_status(&dir)?;
+    forget_previous_identity(&dir)?;
     let agent_id = state
         .credentials
         .as_ref()
@@ -77,17 +77,21 @@ pub fn adopt(state: &mut State, reply: EnrollResponse) {
     state.inventory_sent = false;
 }
 
-/// Removes what belonged to the previous identity: queued uploads and the last status.
+/// Removes what belonged to the previous identity: queued uploads, the last status, and the
+/// applied agent settings (a version number means something only to the server that gave
+/// it; the server sends its current settings at the first check-in).
 ///
 /// # Errors
-/// The I/O error of opening or clearing the queue or writing the status.
-pub fn forget_queue_and_status(dir: &Path) -> anyhow::Result<()> {
+/// The I/O error of opening or clearing the queue, deleting the settings or writing the
+/// status.
+pub fn forget_previous_identity(dir: &Path) -> anyhow::Result<()> {
     let queue_dir = dir.join("queue");
     if queue_dir.exists() {
         Queue::open(&queue_dir, QueueConfig::default())
             .and_then(|mut queue| queue.clear())
             .context("clearing the offline queue")?;
     }
+    forget_settings(dir).context("deleting settings.json")?;
     Status::default().save(dir).context("resetting status.json")
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Entry point: [`run`], called by `main.rs` with the parsed [`cli::Cli`]. The long-running
 //! part is [`run::run`] (the main loop, the channel thread, the offline queue); the other
-//! commands are short: [`enroll`], [`status`] (with `reset-id`) and `inventory`.
+//! commands are short: [`enroll`], [`status`] (with `reset-id`), [`uninstall`] and
+//! `inventory`.
 //!
 //! **Architecture Invariant:** no tokio and no async: a few threads and blocking ureq keep
 //! the agent near 10 MB resident and idle between its timers. Collectors live in
@@ -23,6 +24,7 @@ pub mod shutdown;
 pub mod state;
 pub mod status;
 pub mod transport;
+pub mod uninstall;
 
 use std::io::{self, Write};
 
@@ -54,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inventory => print_inventory(),
         Command::ResetId(arg) => status::reset_id(&arg),
         Command::Status(arg) => status::status(&arg),
+        Command::Uninstall(args) => uninstall::uninstall(&args),
     }
 }
 

@@ -9,8 +9,9 @@
 //! **Invariant:** the queue never holds more than [`QueueConfig::max_entries`] entries nor
 //! more than [`QueueConfig::max_bytes`] bytes of bodies. [`Queue::push`] makes room by
 //! dropping the oldest entries first, refuses a body that alone exceeds the byte cap, and
-//! [`Queue::open`] trims a queue left bigger by an older configuration. So the agent never
-//! grows on disk while the server is away.
+//! [`Queue::open`] and [`Queue::set_config`] trim a queue left bigger by an older
+//! configuration. So the agent never grows on disk while the server is away. The caps are
+//! agent settings the server pushes.
 //!
 //! **Supersede rule:** a full inventory contains everything older inventory uploads carried,
 //! so pushing one removes every queued inventory entry before it.
@@ -20,7 +21,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use kanri_proto::paths;
+use kanri_proto::{paths, AgentSettings};
 
 use crate::fsutil::{create_private_dir, write_atomic, Durability};
 
@@ -34,11 +35,19 @@ pub struct QueueConfig {
 }
 
 impl Default for QueueConfig {
-    /// 16 entries, 32 MiB: two full inventories at the server's body limit, or many partials.
+    /// The caps of the default agent settings: 16 entries, 32 MiB (two full inventories at the
+    /// server's body limit, or many partials).
     fn default() -> QueueConfig {
+        QueueConfig::from_settings(&AgentSettings::default())
+    }
+}
+
+impl QueueConfig {
+    /// The caps the agent settings give.
+    pub fn from_settings(settings: &AgentSettings) -> QueueConfig {
         QueueConfig {
-            max_entries: 16,
-            max_bytes: 32 * 1024 * 1024,
+            max_entries: usize::try_from(settings.queue_max_entries).unwrap_or(usize::MAX),
+            max_bytes: settings.queue_max_bytes,
         }
     }
 }
@@ -145,6 +154,21 @@ impl Queue {
         };
         queue.make_room(0, 0)?;
         Ok(queue)
+    }
+
+    /// The caps in force.
+    pub fn config(&self) -> QueueConfig {
+        self.config
+    }
+
+    /// Applies new caps, dropping the oldest entries until the queue fits them; returns how
+    /// many were dropped.
+    ///
+    /// # Errors
+    /// The I/O error of deleting a file; the new caps are in force regardless.
+    pub fn set_config(&mut self, config: QueueConfig) -> io::Result<usize> {
+        self.config = config;
+        self.make_room(0, 0)
     }
 
     /// Entries waiting.
@@ -427,6 +451,44 @@ mod tests {
         fs::remove_file(queue.file(second.sequence, second.kind)).unwrap();
         assert_eq!(queue.front().unwrap(), None);
         assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn new_caps_trim_the_oldest_at_once() {
+        let (_dir, mut queue) = check(
+            ROOMY,
+            &[
+                (Part, "aaaa"),
+                (Part, "bbbb"),
+                (Part, "cccc"),
+                (Part, "dddd"),
+            ],
+            &[
+                "partial:aaaa",
+                "partial:bbbb",
+                "partial:cccc",
+                "partial:dddd",
+            ],
+        );
+        let three = QueueConfig {
+            max_entries: 3,
+            max_bytes: 1024,
+        };
+        assert_eq!(queue.set_config(three).unwrap(), 1);
+        assert_eq!(
+            contents(&queue),
+            ["partial:bbbb", "partial:cccc", "partial:dddd"]
+        );
+        let eight_bytes = QueueConfig {
+            max_entries: 3,
+            max_bytes: 8,
+        };
+        assert_eq!(queue.set_config(eight_bytes).unwrap(), 1);
+        assert_eq!(contents(&queue), ["partial:cccc", "partial:dddd"]);
+        assert_eq!(queue.config(), eight_bytes);
+        // Pushes respect the new caps too.
+        queue.push(Part, b"eeee").unwrap();
+        assert_eq!(contents(&queue), ["partial:dddd", "partial:eeee"]);
     }
 
     #[test]

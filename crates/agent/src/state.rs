@@ -1,24 +1,31 @@
 //! The state dir: `state.json` (server, pin, host identifier, credentials; mode 0600),
-//! `status.json` (last check-in and last error, for `kanri-agent status`), `queue/` and
-//! `cache/`. The state dir is created 0700 because `state.json` holds the agent secret.
+//! `settings.json` (the agent settings last applied, see [`load_settings`]), `status.json`
+//! (last check-in and last error, for `kanri-agent status`), `queue/`, `cache/` and `lock`.
+//! The state dir is created 0700 because `state.json` holds the agent secret.
 
 use std::fmt;
+use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
+use kanri_proto::AgentSettings;
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil::{create_private_dir, write_atomic, Durability};
 use crate::transport::Pin;
 
-/// Default seconds between inventory collections.
-pub const DEFAULT_INVENTORY_INTERVAL_SECS: u64 = 3600;
 /// Check-in interval used until the server says otherwise.
-pub const DEFAULT_CHECKIN_INTERVAL_SECS: u64 = 60;
+pub const DEFAULT_CHECKIN_INTERVAL_SECS: u64 = kanri_proto::settings::DEFAULT_CHECKIN_INTERVAL_SECS;
 
 const STATE_FILE: &str = "state.json";
+const SETTINGS_FILE: &str = "settings.json";
 const STATUS_FILE: &str = "status.json";
+/// Files of the state dir, credentials first, so that an interrupted removal leaves no
+/// secret behind. `lock` is [`crate::lock::StateLock`]'s.
+const FILES: [&str; 4] = [STATE_FILE, SETTINGS_FILE, STATUS_FILE, "lock"];
+/// Directories of the state dir: the offline queue and the collectors' cache.
+const DIRS: [&str; 2] = ["queue", "cache"];
 
 /// The state dir holds no credentials; `main` exits with its own code for it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,9 +57,6 @@ pub struct State {
     /// Check-in interval last given by the server.
     #[serde(default = "default_checkin_interval")]
     pub checkin_interval_secs: u64,
-    /// Seconds between inventory collections; `None` means the default.
-    #[serde(default)]
-    pub inventory_interval_secs: Option<u64>,
     /// Whether a full inventory has reached the server since enrollment. Until it has, the
     /// agent sends every section regardless of what the check-in reply asks for.
     #[serde(default)]
@@ -106,7 +110,6 @@ impl State {
             credentials: None,
             device_id: None,
             checkin_interval_secs: DEFAULT_CHECKIN_INTERVAL_SECS,
-            inventory_interval_secs: None,
             inventory_sent: false,
         }
     }
@@ -153,18 +156,85 @@ impl State {
             .with_context(|| format!("writing {}", path.display()))
     }
 
-    /// Seconds between inventory collections.
-    pub fn inventory_interval_secs(&self) -> u64 {
-        self.inventory_interval_secs
-            .unwrap_or(DEFAULT_INVENTORY_INTERVAL_SECS)
-    }
-
     /// Forgets everything that identifies this machine, keeping the server and the pin.
     pub fn forget_identity(&mut self) {
         self.host_id = None;
         self.credentials = None;
         self.device_id = None;
         self.inventory_sent = false;
+    }
+}
+
+/// Reads `DIR/settings.json`, the agent settings the server pushed and the agent applied last,
+/// brought into range. No file means the built-in defaults (version 0).
+///
+/// # Errors
+/// An unreadable or corrupt file. Settings can always be had again from the server, so
+/// callers fall back to the defaults: the agent then reports version 0 and the server resends.
+pub fn load_settings(dir: &Path) -> anyhow::Result<AgentSettings> {
+    let path = dir.join(SETTINGS_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Ok(AgentSettings::default())
+        }
+        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
+    };
+    let settings: AgentSettings =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} is corrupt", path.display()))?;
+    Ok(settings.clamped())
+}
+
+/// Writes `DIR/settings.json` atomically and durably (mode 0600), so the settings survive a
+/// restart and apply before the first check-in.
+///
+/// # Errors
+/// The I/O error of writing the file.
+pub fn save_settings(dir: &Path, settings: &AgentSettings) -> anyhow::Result<()> {
+    let bytes = serde_json::to_vec_pretty(settings).context("encoding settings")?;
+    let path = dir.join(SETTINGS_FILE);
+    write_atomic(&path, &bytes, 0o600, Durability::Synced)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Forgets the applied settings, so the next server to check in with sends its own.
+///
+/// # Errors
+/// The I/O error of deleting the file.
+pub fn forget_settings(dir: &Path) -> io::Result<()> {
+    remove_file_if_present(&dir.join(SETTINGS_FILE))
+}
+
+/// Deletes everything the agent keeps in `dir` — credentials first — and then `dir` itself
+/// if nothing else is in it. Returns whether `dir` is gone.
+///
+/// # Errors
+/// The I/O error of deleting a file or directory; what was deleted before it stays deleted.
+pub fn remove_state_dir(dir: &Path) -> io::Result<bool> {
+    for name in FILES {
+        remove_file_if_present(&dir.join(name))?;
+        // A temp file left by an interrupted write_atomic may hold a copy.
+        remove_file_if_present(&dir.join(format!(".{name}.tmp")))?;
+    }
+    for name in DIRS {
+        match fs::remove_dir_all(dir.join(name)) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
+    }
+    match fs::remove_dir(dir) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(true),
+        // Files the agent did not put there are not the agent's to delete.
+        Err(error) if error.kind() == io::ErrorKind::DirectoryNotEmpty => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+fn remove_file_if_present(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
     }
 }
 
@@ -315,6 +385,65 @@ mod tests {
         let text = format!("{:?}", enrolled());
         assert!(!text.contains("s3cret"), "{text}");
         assert!(text.contains("a1"));
+    }
+
+    #[test]
+    fn settings_persist_and_fall_back_to_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(load_settings(dir.path()).unwrap(), AgentSettings::default());
+        let settings = AgentSettings {
+            version: 4,
+            checkin_interval_secs: 300,
+            inventory_interval_secs: 900,
+            queue_max_entries: 3,
+            queue_max_bytes: 4 * 1024 * 1024,
+        };
+        save_settings(dir.path(), &settings).unwrap();
+        let mode = std::fs::metadata(dir.path().join(SETTINGS_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(load_settings(dir.path()).unwrap(), settings);
+        // A hand-edited value out of range is brought back into it.
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            br#"{"version":5,"checkin_interval_secs":1,"inventory_interval_secs":900,"queue_max_entries":3,"queue_max_bytes":4194304}"#,
+        )
+        .unwrap();
+        assert_eq!(load_settings(dir.path()).unwrap().checkin_interval_secs, 10);
+        std::fs::write(dir.path().join(SETTINGS_FILE), b"{").unwrap();
+        assert!(load_settings(dir.path()).is_err());
+        forget_settings(dir.path()).unwrap();
+        forget_settings(dir.path()).unwrap();
+        assert_eq!(load_settings(dir.path()).unwrap(), AgentSettings::default());
+    }
+
+    #[test]
+    fn removing_the_state_dir_keeps_foreign_files() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("kanri-agent");
+        enrolled().save(&dir).unwrap();
+        save_settings(&dir, &AgentSettings::default()).unwrap();
+        Status::default().save(&dir).unwrap();
+        std::fs::create_dir_all(dir.join("queue")).unwrap();
+        std::fs::write(
+            dir.join("queue/00000000000000000001.inventory-full.json"),
+            b"{}",
+        )
+        .unwrap();
+        std::fs::write(dir.join(".state.json.tmp"), b"half a secret").unwrap();
+        std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        assert!(!remove_state_dir(&dir).unwrap());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec!["notes.txt"]);
+        std::fs::remove_file(dir.join("notes.txt")).unwrap();
+        assert!(remove_state_dir(&dir).unwrap());
+        assert!(!dir.exists());
+        assert!(remove_state_dir(&dir).unwrap(), "already gone is done");
     }
 
     #[test]

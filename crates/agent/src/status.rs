@@ -1,15 +1,17 @@
-//! `kanri-agent status` and `kanri-agent reset-id`: the two commands an administrator runs
-//! on the machine itself. Neither talks to the server.
+//! `kanri-agent status` and `kanri-agent reset-id`: two commands an administrator runs on the
+//! machine itself. Neither talks to the server.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
+use kanri_proto::AgentSettings;
+
 use crate::cli::StateDirArg;
-use crate::enroll::forget_queue_and_status;
+use crate::enroll::forget_previous_identity;
 use crate::lock::StateLock;
 use crate::log::rfc3339;
 use crate::queue;
-use crate::state::{resolve_state_dir, State, Status};
+use crate::state::{load_settings, resolve_state_dir, State, Status};
 
 /// Prints what the agent knows about itself. Never prints the secret.
 ///
@@ -18,9 +20,13 @@ use crate::state::{resolve_state_dir, State, Status};
 pub fn status(arg: &StateDirArg) -> anyhow::Result<()> {
     let dir = resolve_state_dir(arg.state_dir.as_deref())?;
     let state = State::load(&dir)?;
+    let settings = load_settings(&dir).map_err(|error| format!("{error:#}"));
     let status = Status::load(&dir);
     let queued = queue::inspect(&dir.join("queue")).unwrap_or((0, 0));
-    print!("{}", report(&dir, state.as_ref(), &status, queued));
+    print!(
+        "{}",
+        report(&dir, state.as_ref(), &settings, &status, queued)
+    );
     Ok(())
 }
 
@@ -38,7 +44,7 @@ pub fn reset_id(arg: &StateDirArg) -> anyhow::Result<()> {
     let _lock = StateLock::acquire(&dir)?;
     state.forget_identity();
     state.save(&dir)?;
-    forget_queue_and_status(&dir)?;
+    forget_previous_identity(&dir)?;
     println!(
         "Forgot the host identifier and credentials in {}.",
         dir.display()
@@ -52,7 +58,13 @@ pub fn reset_id(arg: &StateDirArg) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn report(dir: &Path, state: Option<&State>, status: &Status, queued: (usize, u64)) -> String {
+fn report(
+    dir: &Path,
+    state: Option<&State>,
+    settings: &Result<AgentSettings, String>,
+    status: &Status,
+    queued: (usize, u64),
+) -> String {
     let mut out = String::new();
     let mut line = |label: &str, value: &str| {
         let _ = writeln!(out, "{:<15}{value}", format!("{label}:"));
@@ -79,13 +91,22 @@ fn report(dir: &Path, state: Option<&State>, status: &Status, queued: (usize, u6
         |pin| format!("sha256 {pin}"),
     );
     line("pin", &pin);
+    let (settings, version) = match settings {
+        Ok(settings) if settings.version == 0 => (settings, "version 0 (defaults)".to_string()),
+        Ok(settings) => (settings, format!("version {}", settings.version)),
+        Err(error) => (
+            &AgentSettings::default(),
+            format!("defaults until the next check-in ({error})"),
+        ),
+    };
+    line("settings", &version);
     line(
         "check-in",
         &format!("every {} s", state.checkin_interval_secs),
     );
     line(
         "inventory",
-        &format!("every {} s", state.inventory_interval_secs()),
+        &format!("every {} s", settings.inventory_interval_secs),
     );
     line(
         "last check-in",
@@ -101,7 +122,10 @@ fn report(dir: &Path, state: Option<&State>, status: &Status, queued: (usize, u6
     line("last error", &last_error);
     line(
         "queue",
-        &format!("{} entries, {} bytes", queued.0, queued.1),
+        &format!(
+            "{} entries, {} bytes (up to {} entries, {} bytes)",
+            queued.0, queued.1, settings.queue_max_entries, settings.queue_max_bytes
+        ),
     );
     out
 }
@@ -112,14 +136,23 @@ mod tests {
     use crate::state::{Credentials, Secret};
     use crate::transport::Pin;
 
-    fn check(state: Option<&State>, status: &Status, expected: &str) {
-        assert_eq!(report(Path::new("/s"), state, status, (2, 300)), expected);
+    fn check(
+        state: Option<&State>,
+        settings: &Result<AgentSettings, String>,
+        status: &Status,
+        expected: &str,
+    ) {
+        assert_eq!(
+            report(Path::new("/s"), state, settings, status, (2, 300)),
+            expected
+        );
     }
 
     #[test]
     fn reports_an_unknown_dir() {
         check(
             None,
+            &Ok(AgentSettings::default()),
             &Status::default(),
             "state dir:     /s\nenrolled:      no\n",
         );
@@ -142,13 +175,52 @@ mod tests {
         let pin = Pin::of_certificate(b"c");
         check(
             Some(&state),
+            &Ok(AgentSettings::default()),
             &status,
             &format!(
                 "state dir:     /s\nenrolled:      yes\nagent id:      a1\ndevice id:     7\nhost id:       h1\n\
-                 server:        https://s\npin:           sha256 {pin}\ncheck-in:      every 60 s\n\
-                 inventory:     every 3600 s\nlast check-in: 1970-01-01T00:00:00Z\n\
-                 last error:    1970-01-01T00:01:00Z check-in: down\nqueue:         2 entries, 300 bytes\n"
+                 server:        https://s\npin:           sha256 {pin}\nsettings:      version 0 (defaults)\n\
+                 check-in:      every 60 s\ninventory:     every 3600 s\nlast check-in: 1970-01-01T00:00:00Z\n\
+                 last error:    1970-01-01T00:01:00Z check-in: down\n\
+                 queue:         2 entries, 300 bytes (up to 16 entries, 33554432 bytes)\n"
             ),
+        );
+    }
+
+    #[test]
+    fn reports_the_applied_settings() {
+        let mut state = State::new("http://s".into(), None);
+        state.checkin_interval_secs = 120;
+        let settings = AgentSettings {
+            version: 4,
+            checkin_interval_secs: 120,
+            inventory_interval_secs: 600,
+            queue_max_entries: 3,
+            queue_max_bytes: 1_048_576,
+        };
+        let tail = |settings: &Result<AgentSettings, String>| {
+            let text = report(
+                Path::new("/s"),
+                Some(&state),
+                settings,
+                &Status::default(),
+                (2, 300),
+            );
+            text.split_once("pin:")
+                .map(|(_, tail)| tail.to_string())
+                .unwrap_or(text)
+        };
+        assert_eq!(
+            tail(&Ok(settings)),
+            "           none (plain http)\nsettings:      version 4\ncheck-in:      every 120 s\n\
+             inventory:     every 600 s\nlast check-in: never\nlast error:    none\n\
+             queue:         2 entries, 300 bytes (up to 3 entries, 1048576 bytes)\n"
+        );
+        assert_eq!(
+            tail(&Err("/s/settings.json is corrupt".into())),
+            "           none (plain http)\nsettings:      defaults until the next check-in (/s/settings.json is corrupt)\n\
+             check-in:      every 120 s\ninventory:     every 3600 s\nlast check-in: never\nlast error:    none\n\
+             queue:         2 entries, 300 bytes (up to 16 entries, 33554432 bytes)\n"
         );
     }
 }

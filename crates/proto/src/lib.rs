@@ -14,11 +14,13 @@ pub mod inventory;
 pub mod limits;
 pub mod messages;
 pub mod placeholders;
+pub mod settings;
 mod text;
 
 pub use decode::{decode, DecodeError};
 pub use inventory::{Inventory, SectionKind};
 pub use messages::*;
+pub use settings::{AgentSettings, SettingsError};
 pub use text::{capped_vec, Text, TextError};
 
 /// URL paths of the agent API, relative to the server's base URL.
@@ -31,6 +33,8 @@ pub mod paths {
     pub const INVENTORY: &str = "/agent/v1/inventory";
     /// `GET`: the agent-initiated long poll that brings immediate actions.
     pub const CHANNEL: &str = "/agent/v1/channel";
+    /// `POST`: the agent is being uninstalled; revokes its credentials.
+    pub const UNINSTALL: &str = "/agent/v1/uninstall";
 }
 
 /// The HTTP header that carries agent credentials: `Kanri-Agent <agent_id>:<secret>`.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::inventory::{Inventory, SectionKind};
 use crate::limits::{MAX_COMMANDS, MAX_LIST};
+use crate::settings::AgentSettings;
 use crate::text::{capped_vec, Text};
 
 /// What an agent reports about its machine so the server can match it to a known device.
@@ -92,6 +93,10 @@ pub struct CheckinRequest {
     /// Entries waiting in the agent's offline queue.
     #[serde(default)]
     pub queue_len: u32,
+    /// Version of the [`AgentSettings`] the agent has applied; 0 (also what agents older
+    /// than settings send, by leaving it out) is the built-in defaults.
+    #[serde(default)]
+    pub settings_version: u64,
 }
 
 /// Reply to a check-in.
@@ -109,6 +114,31 @@ pub struct CheckinResponse {
     /// Set when the server found this agent's identity on another machine (a cloned image):
     /// the agent must adopt these credentials and host identifier.
     pub reassigned: Option<EnrollResponse>,
+    /// The current settings, sent only when the agent reported another version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settings: Option<AgentSettings>,
+}
+
+/// `POST /agent/v1/uninstall`: the agent is being removed from the machine; its credentials
+/// stop working and its device becomes agentless.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UninstallRequest {
+    /// Host identifier.
+    pub host_id: Text,
+    /// Agent version.
+    pub agent_version: Text,
+}
+
+/// Reply to an uninstall.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+// Read by agents older than the server: new fields must not break them.
+#[serde(default)]
+pub struct UninstallResponse {
+    /// The device the agent reported for.
+    pub device_id: i64,
+    /// The device's lifecycle state now (`discovered` unless an administrator excluded it).
+    pub device_state: String,
 }
 
 /// `POST /agent/v1/inventory`: the sections the server asked for.

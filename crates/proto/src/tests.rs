@@ -2,7 +2,10 @@ use proptest::prelude::*;
 
 use crate::inventory::{Package, Software};
 use crate::limits::MAX_TEXT_BYTES;
-use crate::{decode, CheckinRequest, Inventory, InventoryUpload, SectionKind, Text};
+use crate::{
+    decode, AgentSettings, CheckinRequest, CheckinResponse, Inventory, InventoryUpload,
+    SectionKind, Text,
+};
 
 fn upload_json(name: &str) -> String {
     format!(
@@ -160,4 +163,94 @@ fn refusal_errors_do_not_echo_hostile_text() {
     );
     let error = decode::<InventoryUpload>(br#"{"":0}"#).unwrap_err();
     assert_eq!(error.field, "\"\"");
+}
+
+fn check_settings(change: impl FnOnce(&mut AgentSettings), expected: Result<(), &str>) {
+    let mut settings = AgentSettings::default();
+    change(&mut settings);
+    let actual = settings.check().map_err(|error| error.to_string());
+    assert_eq!(actual, expected.map_err(str::to_string), "{settings:?}");
+}
+
+#[test]
+fn settings_are_checked_field_by_field() {
+    check_settings(|_| {}, Ok(()));
+    check_settings(
+        |s| s.checkin_interval_secs = 9,
+        Err("checkin_interval_secs must be between 10 and 86400"),
+    );
+    check_settings(|s| s.checkin_interval_secs = 86_400, Ok(()));
+    check_settings(
+        |s| s.inventory_interval_secs = 604_801,
+        Err("inventory_interval_secs must be between 60 and 604800"),
+    );
+    check_settings(
+        |s| s.queue_max_entries = 0,
+        Err("queue_max_entries must be between 1 and 1000"),
+    );
+    check_settings(
+        |s| s.queue_max_bytes = 1024 * 1024 - 1,
+        Err("queue_max_bytes must be between 1048576 and 1073741824"),
+    );
+    // The first field out of range is named.
+    check_settings(
+        |s| {
+            s.inventory_interval_secs = 0;
+            s.queue_max_entries = 0;
+        },
+        Err("inventory_interval_secs must be between 60 and 604800"),
+    );
+}
+
+#[test]
+fn clamping_brings_every_value_into_range() {
+    let wild = AgentSettings {
+        version: 7,
+        checkin_interval_secs: 0,
+        inventory_interval_secs: u64::MAX,
+        queue_max_entries: 0,
+        queue_max_bytes: u64::MAX,
+    };
+    let clamped = wild.clamped();
+    assert_eq!(clamped.check(), Ok(()));
+    assert_eq!(
+        clamped,
+        AgentSettings {
+            version: 7,
+            checkin_interval_secs: 10,
+            inventory_interval_secs: 604_800,
+            queue_max_entries: 1,
+            queue_max_bytes: 1024 * 1024 * 1024,
+        }
+    );
+    assert_eq!(AgentSettings::default().clamped(), AgentSettings::default());
+}
+
+#[test]
+fn settings_travel_in_checkins_and_older_peers_still_parse() {
+    // An agent older than settings leaves the version out.
+    let old_agent = r#"{"host_id":"h","agent_version":"0.1.0","fingerprint":"f"}"#;
+    let request: CheckinRequest = decode(old_agent.as_bytes()).unwrap();
+    assert_eq!(request.settings_version, 0);
+    // A server older than settings sends none.
+    let old_server =
+        r#"{"next_checkin_secs":60,"wanted_sections":[],"commands":[],"reassigned":null}"#;
+    let reply: CheckinResponse = decode(old_server.as_bytes()).unwrap();
+    assert_eq!(reply.settings, None);
+    // A reply without settings does not carry the key at all.
+    let encoded = serde_json::to_string(&CheckinResponse::default()).unwrap();
+    assert!(!encoded.contains("settings"), "{encoded}");
+    // Settings from a newer server with a field this agent does not know yet.
+    let newer = r#"{"next_checkin_secs":120,"settings":{"version":3,"checkin_interval_secs":120,"inventory_interval_secs":600,"queue_max_entries":4,"queue_max_bytes":2097152,"patch_window":"sun"}}"#;
+    let reply: CheckinResponse = decode(newer.as_bytes()).unwrap();
+    assert_eq!(
+        reply.settings,
+        Some(AgentSettings {
+            version: 3,
+            checkin_interval_secs: 120,
+            inventory_interval_secs: 600,
+            queue_max_entries: 4,
+            queue_max_bytes: 2 * 1024 * 1024,
+        })
+    );
 }

@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
         .merge(crate::agents::routes::router())
+        .merge(crate::agent_settings::routes::router())
         .merge(crate::devices::routes::router())
         .merge(crate::inventory::routes::router())
         .merge(crate::events::routes::router())

@@ -65,7 +65,8 @@ struct ServeArgs {
     /// Largest decompressed agent request body in bytes.
     #[arg(long, env = "KANRI_MAX_BODY_BYTES")]
     max_body_bytes: Option<usize>,
-    /// Agent check-in interval in seconds.
+    /// Agent check-in interval in seconds while the agent settings have not been changed
+    /// (afterwards the stored settings apply: PUT /api/v1/agent-settings).
     #[arg(long, env = "KANRI_CHECKIN_INTERVAL")]
     checkin_interval: Option<u64>,
     /// Days to keep events.

@@ -5,6 +5,7 @@
 //! feature that owns its tables, service rules and routes (docs/ARCHITECTURE.md).
 
 pub mod accounts;
+pub mod agent_settings;
 pub mod agents;
 pub mod app;
 pub mod cli;

@@ -1,5 +1,6 @@
 //! The main loop: collect on the inventory timer, check in on the check-in timer, send what
-//! the server asks for, run commands, and retry the offline queue with backoff.
+//! the server asks for, apply the agent settings it pushes, run commands, and retry the
+//! offline queue with backoff.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
@@ -7,7 +8,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use kanri_proto::{Action, CheckinRequest, CheckinResponse, Command, EnrollResponse, Text};
+use kanri_proto::settings::CHECKIN_INTERVAL_SECS;
+use kanri_proto::{
+    Action, AgentSettings, CheckinRequest, CheckinResponse, Command, EnrollResponse, Text,
+};
 
 use crate::backoff::{jitter, Backoff};
 use crate::collect::CollectContext;
@@ -17,15 +21,13 @@ use crate::log::{log_error, log_info, log_warn, unix_now};
 use crate::memory;
 use crate::queue::{EntryKind, Queue, QueueConfig};
 use crate::shutdown::{self, Shutdown};
-use crate::state::{State, Status};
+use crate::state::{load_settings, save_settings, State, Status};
 use crate::transport::{SharedCredentials, Transport, TransportConfig, TransportError};
 
 use super::commands::SeenCommands;
 use super::snapshot::{Scope, Snapshot};
 use super::{channel, Event, EVENT_CAPACITY};
 
-/// Shortest and longest check-in interval the agent accepts from the server.
-const CHECKIN_INTERVAL_BOUNDS: (u64, u64) = (10, 86_400);
 /// Check-in intervals vary by this fraction either way, so agents spread out. A failed
 /// check-in is retried after 5 s doubling, but never later than the interval.
 const CHECKIN_JITTER: f64 = 0.1;
@@ -37,7 +39,7 @@ pub struct RunConfig {
     pub state_dir: PathBuf,
     /// One cycle, then exit.
     pub once: bool,
-    /// Overrides the inventory interval of `state.json`.
+    /// Overrides the inventory interval of the agent settings.
     pub inventory_interval_secs: Option<u64>,
 }
 
@@ -57,48 +59,23 @@ pub fn run(config: &RunConfig) -> anyhow::Result<()> {
         // A full channel already wakes the loop, which then sees the shutdown flag.
         let _ = wake.try_send(Event::Shutdown);
     })?;
-    let credentials = SharedCredentials::new(state.credentials.clone());
-    let requests = TransportConfig::requests(&state.server_url, state.pin);
-    let transport = Transport::new(&requests, credentials.clone())?;
-    let channel_transport = Transport::new(
-        &TransportConfig::channel(&state.server_url, state.pin),
-        credentials,
-    )?;
-    let queue = Queue::open(&config.state_dir.join("queue"), QueueConfig::default())
-        .context("opening the offline queue")?;
-    let inventory_interval = config
-        .inventory_interval_secs
-        .unwrap_or_else(|| state.inventory_interval_secs());
-    let mut agent = Agent {
-        dir: config.state_dir.clone(),
-        collect_cx: CollectContext {
-            root: "/".into(),
-            cache_dir: Some(config.state_dir.join("cache")),
-        },
-        inventory_interval: Duration::from_secs(inventory_interval),
-        checkin_interval: Duration::from_secs(clamp_interval(state.checkin_interval_secs)),
-        state,
-        transport,
-        queue,
-        status: Status::load(&config.state_dir),
-        snapshot: None,
-        checkin_backoff: Backoff::new(Duration::from_secs(5), Duration::from_secs(300)),
-        queue_backoff: Backoff::standard(),
-        queue_retry_at: None,
-        seen: SeenCommands::default(),
-        shutdown: shutdown.clone(),
-    };
+    let mut agent = Agent::open(config, state, shutdown.clone())?;
     log_info!(
-        "Agent {} starting: server {}, check-in every {} s, inventory every {} s, {} queued.",
+        "Agent {} starting: server {}, settings version {}, check-in every {} s, inventory every {} s, {} queued.",
         agent.agent_id(),
         agent.state.server_url,
+        agent.settings.version,
         agent.checkin_interval.as_secs(),
-        inventory_interval,
+        agent.inventory_interval.as_secs(),
         agent.queue.len()
     );
     if config.once {
         return agent.run_once();
     }
+    let channel_transport = Transport::new(
+        &TransportConfig::channel(&agent.state.server_url, agent.state.pin),
+        agent.transport.credentials().clone(),
+    )?;
     channel::spawn(channel_transport, events, shutdown).context("starting the channel thread")?;
     agent.run_loop(&inbox)
 }
@@ -125,11 +102,17 @@ struct Cycle {
 struct Agent {
     dir: PathBuf,
     state: State,
+    /// The agent settings in force; their version is reported at every check-in.
+    settings: AgentSettings,
+    /// `--inventory-interval`, which wins over the settings.
+    inventory_override: Option<u64>,
     transport: Transport,
     queue: Queue,
     status: Status,
     collect_cx: CollectContext,
     snapshot: Option<Snapshot>,
+    /// When the snapshot was taken; the inventory timer runs from it.
+    collected_at: Option<Instant>,
     inventory_interval: Duration,
     checkin_interval: Duration,
     checkin_backoff: Backoff,
@@ -140,6 +123,54 @@ struct Agent {
 }
 
 impl Agent {
+    /// The agent of an enrolled state dir, with the settings it applied last (or the defaults),
+    /// before its first check-in.
+    fn open(config: &RunConfig, state: State, shutdown: Arc<Shutdown>) -> anyhow::Result<Agent> {
+        let dir = config.state_dir.clone();
+        let settings = load_settings(&dir).unwrap_or_else(|error| {
+            log_warn!("{error:#}; using the default settings until the server sends them.");
+            AgentSettings::default()
+        });
+        let credentials = SharedCredentials::new(state.credentials.clone());
+        let transport = Transport::new(
+            &TransportConfig::requests(&state.server_url, state.pin),
+            credentials,
+        )?;
+        let queue = Queue::open(&dir.join("queue"), QueueConfig::from_settings(&settings))
+            .context("opening the offline queue")?;
+        let mut agent = Agent {
+            collect_cx: CollectContext {
+                root: "/".into(),
+                cache_dir: Some(dir.join("cache")),
+            },
+            dir,
+            inventory_override: config.inventory_interval_secs,
+            inventory_interval: Duration::ZERO,
+            checkin_interval: Duration::from_secs(clamp_interval(state.checkin_interval_secs)),
+            settings,
+            state,
+            transport,
+            queue,
+            status: Status::load(&config.state_dir),
+            snapshot: None,
+            collected_at: None,
+            checkin_backoff: Backoff::new(Duration::from_secs(5), Duration::from_secs(300)),
+            queue_backoff: Backoff::standard(),
+            queue_retry_at: None,
+            seen: SeenCommands::default(),
+            shutdown,
+        };
+        agent.inventory_interval = agent.inventory_interval_for(&agent.settings);
+        Ok(agent)
+    }
+
+    fn inventory_interval_for(&self, settings: &AgentSettings) -> Duration {
+        Duration::from_secs(
+            self.inventory_override
+                .unwrap_or(settings.inventory_interval_secs),
+        )
+    }
+
     fn run_once(&mut self) -> anyhow::Result<()> {
         self.collect();
         let cycle = self.cycle().map_err(|Fatal(error)| error)?;
@@ -156,14 +187,11 @@ impl Agent {
     }
 
     fn run_loop(&mut self, inbox: &Receiver<Event>) -> anyhow::Result<()> {
-        let start = Instant::now();
-        let mut next_collect = start;
-        let mut next_checkin = start;
+        let mut next_checkin = Instant::now();
         while !self.shutdown.is_requested() {
             let now = Instant::now();
-            if now >= next_collect {
+            if self.next_collect().is_none_or(|at| now >= at) {
                 self.collect();
-                next_collect = Instant::now() + self.inventory_interval;
             }
             if now >= next_checkin && !self.shutdown.is_requested() {
                 let cycle = self.cycle().map_err(|Fatal(error)| error)?;
@@ -180,7 +208,11 @@ impl Agent {
             if self.queue_retry_at.is_some_and(|at| Instant::now() >= at) {
                 self.flush_queue().map_err(|Fatal(error)| error)?;
             }
-            let mut wake_at = next_collect.min(next_checkin);
+            // After the check-in: new settings may have moved the inventory timer.
+            let mut wake_at = next_checkin;
+            if let Some(at) = self.next_collect() {
+                wake_at = wake_at.min(at);
+            }
             if let Some(at) = self.queue_retry_at {
                 wake_at = wake_at.min(at);
             }
@@ -202,6 +234,12 @@ impl Agent {
         Ok(())
     }
 
+    /// When the inventory timer fires next: one interval after the last collection (any
+    /// collection, also one for a refresh command); `None` before the first.
+    fn next_collect(&self) -> Option<Instant> {
+        self.collected_at.map(|at| at + self.inventory_interval)
+    }
+
     /// Collects the inventory into the snapshot.
     fn collect(&mut self) {
         let started = Instant::now();
@@ -212,6 +250,7 @@ impl Agent {
             started.elapsed().as_millis()
         );
         self.snapshot = Some(snapshot);
+        self.collected_at = Some(Instant::now());
     }
 
     /// One check-in with everything its reply asks for.
@@ -240,6 +279,9 @@ impl Agent {
         if let Some(reassigned) = reply.reassigned {
             self.adopt(reassigned)?;
         }
+        if let Some(settings) = reply.settings {
+            self.apply_settings(&settings)?;
+        }
         if reply.next_checkin_secs > 0 {
             self.set_checkin_interval(reply.next_checkin_secs)?;
         }
@@ -265,6 +307,7 @@ impl Agent {
             fingerprint: Text::from(fingerprint),
             section_hashes,
             queue_len: u32::try_from(self.queue.len()).unwrap_or(u32::MAX),
+            settings_version: self.settings.version,
         }
     }
 
@@ -438,6 +481,41 @@ impl Agent {
         Ok(())
     }
 
+    /// Puts settings from the server into force and keeps them in `settings.json`, so they
+    /// apply from the start after a restart. The next check-in reports their version.
+    fn apply_settings(&mut self, received: &AgentSettings) -> Result<(), Fatal> {
+        let settings = received.clamped();
+        if settings != *received {
+            log_warn!(
+                "Agent settings version {} hold values out of range; using the nearest allowed.",
+                settings.version
+            );
+        }
+        if let Err(error) = save_settings(&self.dir, &settings) {
+            // In force until a restart; the server then sees the old version and resends.
+            log_error!("{error:#}.");
+        }
+        match self.queue.set_config(QueueConfig::from_settings(&settings)) {
+            Ok(0) => {}
+            Ok(dropped) => {
+                log_warn!("Dropped {dropped} queued upload(s) to fit the new queue caps.")
+            }
+            Err(error) => log_error!("Trimming the offline queue failed: {error}."),
+        }
+        self.inventory_interval = self.inventory_interval_for(&settings);
+        self.set_checkin_interval(settings.checkin_interval_secs)?;
+        log_info!(
+            "Applied agent settings version {}: check-in every {} s, inventory every {} s, offline queue up to {} uploads and {} bytes.",
+            settings.version,
+            self.checkin_interval.as_secs(),
+            self.inventory_interval.as_secs(),
+            settings.queue_max_entries,
+            settings.queue_max_bytes
+        );
+        self.settings = settings;
+        Ok(())
+    }
+
     fn set_checkin_interval(&mut self, secs: u64) -> Result<(), Fatal> {
         let secs = clamp_interval(secs);
         self.checkin_interval = Duration::from_secs(secs);
@@ -484,14 +562,18 @@ impl Agent {
     }
 }
 
-/// Keeps a server-given interval within [`CHECKIN_INTERVAL_BOUNDS`].
+/// Keeps a server-given interval within [`CHECKIN_INTERVAL_SECS`].
 fn clamp_interval(secs: u64) -> u64 {
-    secs.clamp(CHECKIN_INTERVAL_BOUNDS.0, CHECKIN_INTERVAL_BOUNDS.1)
+    secs.clamp(*CHECKIN_INTERVAL_SECS.start(), *CHECKIN_INTERVAL_SECS.end())
 }
 
 #[cfg(test)]
 mod tests {
+    use tempfile::TempDir;
+
     use super::*;
+    use crate::queue::EntryKind;
+    use crate::state::{Credentials, Secret};
 
     fn check(secs: u64, expected: u64) {
         assert_eq!(clamp_interval(secs), expected);
@@ -502,5 +584,121 @@ mod tests {
         check(0, 10);
         check(60, 60);
         check(u64::MAX, 86_400);
+    }
+
+    /// An enrolled state dir for a server nobody listens on (no test here reaches it).
+    fn enrolled(inventory_override: Option<u64>) -> (TempDir, RunConfig) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::new("http://127.0.0.1:9".into(), None);
+        state.host_id = Some("h1".into());
+        state.credentials = Some(Credentials {
+            agent_id: "a1".into(),
+            secret: Secret::new("s".into()),
+        });
+        state.inventory_sent = true;
+        state.save(dir.path()).unwrap();
+        let config = RunConfig {
+            state_dir: dir.path().to_path_buf(),
+            once: true,
+            inventory_interval_secs: inventory_override,
+        };
+        (dir, config)
+    }
+
+    fn open(config: &RunConfig) -> Agent {
+        let state = State::load_enrolled(&config.state_dir).unwrap();
+        Agent::open(config, state, Shutdown::new()).unwrap()
+    }
+
+    /// What the agent runs with: (settings version reported, check-in s, inventory s, queue).
+    fn in_force(agent: &Agent) -> (u64, u64, u64, QueueConfig) {
+        (
+            agent.checkin_request().settings_version,
+            agent.checkin_interval.as_secs(),
+            agent.inventory_interval.as_secs(),
+            agent.queue.config(),
+        )
+    }
+
+    const PUSHED: AgentSettings = AgentSettings {
+        version: 3,
+        checkin_interval_secs: 120,
+        inventory_interval_secs: 600,
+        queue_max_entries: 2,
+        queue_max_bytes: 2 * 1024 * 1024,
+    };
+
+    fn pushed_caps() -> QueueConfig {
+        QueueConfig {
+            max_entries: 2,
+            max_bytes: 2 * 1024 * 1024,
+        }
+    }
+
+    #[test]
+    fn settings_in_a_reply_apply_persist_and_hold_after_a_restart() {
+        let (dir, config) = enrolled(None);
+        let mut agent = open(&config);
+        assert_eq!(in_force(&agent), (0, 60, 3600, QueueConfig::default()));
+        let reply = CheckinResponse {
+            next_checkin_secs: 120,
+            settings: Some(PUSHED),
+            ..CheckinResponse::default()
+        };
+        assert!(agent.handle_reply(reply).unwrap());
+        assert_eq!(in_force(&agent), (3, 120, 600, pushed_caps()));
+        assert_eq!(load_settings(dir.path()).unwrap(), PUSHED);
+        drop(agent);
+
+        // A restart runs with them before its first check-in.
+        let agent = open(&config);
+        assert_eq!(in_force(&agent), (3, 120, 600, pushed_caps()));
+        drop(agent);
+        // `--inventory-interval` still wins over the settings.
+        let overridden = RunConfig {
+            inventory_interval_secs: Some(90),
+            ..config
+        };
+        assert_eq!(in_force(&open(&overridden)).2, 90);
+    }
+
+    #[test]
+    fn a_reply_without_settings_keeps_the_applied_ones() {
+        let (_dir, config) = enrolled(None);
+        let mut agent = open(&config);
+        agent.apply_settings(&PUSHED).unwrap();
+        let reply = CheckinResponse {
+            next_checkin_secs: 120,
+            ..CheckinResponse::default()
+        };
+        assert!(agent.handle_reply(reply).unwrap());
+        assert_eq!(in_force(&agent), (3, 120, 600, pushed_caps()));
+    }
+
+    #[test]
+    fn settings_out_of_range_are_clamped_and_smaller_caps_trim_the_queue() {
+        let (dir, config) = enrolled(None);
+        let mut agent = open(&config);
+        for body in ["a", "b", "c"] {
+            agent
+                .queue
+                .push(EntryKind::InventoryPartial, body.as_bytes())
+                .unwrap();
+        }
+        let wild = AgentSettings {
+            version: 9,
+            checkin_interval_secs: 1,
+            inventory_interval_secs: 60,
+            queue_max_entries: 0,
+            queue_max_bytes: 0,
+        };
+        agent.apply_settings(&wild).unwrap();
+        let floor = QueueConfig {
+            max_entries: 1,
+            max_bytes: 1024 * 1024,
+        };
+        assert_eq!(in_force(&agent), (9, 10, 60, floor));
+        assert_eq!(agent.queue.len(), 1, "the oldest uploads make room");
+        assert_eq!(load_settings(dir.path()).unwrap(), wild.clamped());
     }
 }

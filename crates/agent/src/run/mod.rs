@@ -7,8 +7,9 @@
 //! channel, so a command or a signal wakes it at once and an idle agent costs no wake-ups
 //! between its timers.
 //!
-//! **Architecture Invariant:** only the main loop writes `state.json`, `status.json` and the
-//! queue; the channel thread only reads the network and sends [`Event`]s.
+//! **Architecture Invariant:** only the main loop writes `state.json`, `settings.json`,
+//! `status.json` and the queue; the channel thread only reads the network and sends
+//! [`Event`]s.
 
 mod agent;
 mod channel;

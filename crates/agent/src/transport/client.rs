@@ -9,7 +9,7 @@ use flate2::Compression;
 use kanri_proto::limits::{MAX_BODY_BYTES, MAX_COMPRESSED_BODY_BYTES};
 use kanri_proto::{
     paths, ChannelResponse, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
-    ErrorBody, InventoryResponse, AUTH_SCHEME,
+    ErrorBody, InventoryResponse, UninstallRequest, UninstallResponse, AUTH_SCHEME,
 };
 use rustls::ClientConfig;
 use serde::de::DeserializeOwned;
@@ -178,6 +178,17 @@ impl Transport {
     /// See [`TransportError`].
     pub fn upload(&self, path: &str, json: &[u8]) -> Result<InventoryResponse, TransportError> {
         self.post(path, json, true)
+    }
+
+    /// `POST paths::UNINSTALL`: the server revokes these credentials.
+    ///
+    /// # Errors
+    /// See [`TransportError`].
+    pub fn uninstall(
+        &self,
+        request: &UninstallRequest,
+    ) -> Result<UninstallResponse, TransportError> {
+        self.post(paths::UNINSTALL, &encode(request)?, true)
     }
 
     /// `GET paths::CHANNEL`: blocks until the server has commands or its hold time ran out.

@@ -50,6 +50,7 @@ impl SimAgent {
             fingerprint: facts.fingerprint().into(),
             section_hashes: Default::default(),
             queue_len: 0,
+            settings_version: 0,
         };
         let mut agent = SimAgent {
             profile,

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use kanri_proto::{
     ChannelResponse, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
-    InventoryResponse, InventoryUpload,
+    InventoryResponse, InventoryUpload, UninstallRequest, UninstallResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -105,6 +105,19 @@ pub async fn inventory(
     ::metrics::counter!(metrics::INVENTORY_INGESTS).increment(1);
     ::metrics::histogram!(metrics::INVENTORY_SECONDS).record(started.elapsed().as_secs_f64());
     Ok(Json(response))
+}
+
+/// `POST /agent/v1/uninstall`.
+pub async fn uninstall(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<UninstallResponse>, AppError> {
+    let auth = service::authenticate(&state, authorization(&headers)).await?;
+    let request: UninstallRequest = decode_body(&headers, body, state.config.max_body_bytes)
+        .await
+        .map_err(|error| rejected(error, "uninstall"))?;
+    Ok(Json(service::uninstall(&state, &auth, &request).await?))
 }
 
 /// Query of the channel poll.

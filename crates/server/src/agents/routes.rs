@@ -13,5 +13,6 @@ pub fn router() -> Router<AppState> {
         .route(kanri_proto::paths::CHECKIN, post(api::checkin))
         .route(kanri_proto::paths::INVENTORY, post(api::inventory))
         .route(kanri_proto::paths::CHANNEL, get(api::channel))
+        .route(kanri_proto::paths::UNINSTALL, post(api::uninstall))
         .route("/api/v1/devices/{id}/refresh", post(api::refresh))
 }

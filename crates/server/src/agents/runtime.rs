@@ -1,5 +1,6 @@
-//! A node's in-memory agent state: credential cache, section-hash cache, the last-seen
-//! buffer, and the hub that wakes waiting channel polls.
+//! A node's in-memory agent state: credential cache (with each agent's applied settings
+//! version), section-hash cache, the current agent settings, the last-seen buffer, and the hub
+//! that wakes waiting channel polls.
 //!
 //! **Architecture Invariant:** an unchanged check-in reads and writes only this structure; the
 //! database sees it as one batched last-seen write per flush interval.
@@ -10,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use kanri_proto::SectionKind;
+use kanri_proto::{AgentSettings, SectionKind};
 use tokio::sync::{watch, Notify};
 
 use crate::core::time::now_ms;
@@ -36,6 +37,8 @@ pub struct AgentAuth {
     pub agent_version: String,
     /// The device is excluded: check-ins are accepted, inventory is not asked for.
     pub excluded: bool,
+    /// The agent settings version the agent last reported as applied (as stored).
+    pub settings_version: u64,
     /// When this entry was read from the database.
     pub loaded_at: i64,
 }
@@ -50,6 +53,8 @@ pub struct AgentRuntime {
     last_seen: Mutex<HashMap<i64, i64>>,
     pending: Mutex<HashSet<i64>>,
     waiters: Mutex<HashMap<i64, Arc<Notify>>>,
+    settings: Mutex<Option<(Arc<AgentSettings>, i64)>>,
+    settings_lock: tokio::sync::Mutex<()>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -69,6 +74,8 @@ impl AgentRuntime {
             last_seen: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashSet::new()),
             waiters: Mutex::new(HashMap::new()),
+            settings: Mutex::new(None),
+            settings_lock: tokio::sync::Mutex::new(()),
             shutdown,
         }
     }
@@ -104,6 +111,26 @@ impl AgentRuntime {
         lock(&self.hashes).remove(&device_id);
         lock(&self.last_seen).remove(&device_id);
         lock(&self.pending).remove(&device_id);
+    }
+
+    /// The current agent settings, if read less than [`CACHE_TTL_MS`] ago.
+    pub fn cached_settings(&self) -> Option<Arc<AgentSettings>> {
+        lock(&self.settings)
+            .as_ref()
+            .filter(|(_, loaded_at)| now_ms() - loaded_at < CACHE_TTL_MS)
+            .map(|(settings, _)| settings.clone())
+    }
+
+    /// Caches the current agent settings.
+    pub fn remember_settings(&self, settings: Arc<AgentSettings>) {
+        *lock(&self.settings) = Some((settings, now_ms()));
+    }
+
+    /// Held while the settings are re-read or changed, so that one refresh serves every
+    /// check-in waiting for it and a refresh cannot overwrite a newer change with older data.
+    /// Never held across another lock of this structure or while waiting for a transaction.
+    pub fn settings_lock(&self) -> &tokio::sync::Mutex<()> {
+        &self.settings_lock
     }
 
     /// Marks a device excluded or not in cached credentials.
@@ -268,5 +295,22 @@ mod tests {
         runtime.restore_last_seen(taken);
         assert_eq!(runtime.buffered_last_seen(1), Some(15));
         assert_eq!(runtime.buffered_last_seen(2), Some(20));
+    }
+
+    #[test]
+    fn cached_settings_expire() {
+        let (_tx, rx) = watch::channel(false);
+        let runtime = AgentRuntime::new(rx);
+        assert_eq!(runtime.cached_settings(), None);
+        let settings = Arc::new(AgentSettings {
+            version: 2,
+            ..AgentSettings::default()
+        });
+        runtime.remember_settings(settings.clone());
+        assert_eq!(runtime.cached_settings(), Some(settings.clone()));
+        if let Some((_, loaded_at)) = lock(&runtime.settings).as_mut() {
+            *loaded_at -= CACHE_TTL_MS;
+        }
+        assert_eq!(runtime.cached_settings(), None);
     }
 }

@@ -1,12 +1,13 @@
 //! Agent rules: enrollment tokens, enrollment with identity matching and the licence cap,
-//! authentication, check-ins, clone splitting, and immediate actions over the channel.
+//! authentication, check-ins (with pushed agent settings), clone splitting, immediate actions
+//! over the channel, and uninstalling.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use kanri_proto::{
-    Action, ChannelResponse, CheckinRequest, CheckinResponse, Command, EnrollRequest,
-    EnrollResponse, SectionKind, Text,
+    Action, AgentSettings, ChannelResponse, CheckinRequest, CheckinResponse, Command,
+    EnrollRequest, EnrollResponse, SectionKind, Text, UninstallRequest, UninstallResponse,
 };
 use sqlx::AnyConnection;
 
@@ -104,9 +105,12 @@ pub async fn create_token(
 }
 
 /// How recently the owner of a credential must have been seen, with another fingerprint, for
-/// a newcomer to be treated as a clone.
-fn clone_window_ms(state: &AppState) -> i64 {
-    (state.config.checkin_interval_secs as i64 * 3 * 1000).max(180_000)
+/// a newcomer to be treated as a clone: three check-in intervals, at least three minutes.
+fn clone_window_ms(settings: &AgentSettings) -> i64 {
+    let interval_ms = i64::try_from(settings.checkin_interval_secs)
+        .unwrap_or(i64::MAX / 3000)
+        .saturating_mul(1000);
+    interval_ms.saturating_mul(3).max(180_000)
 }
 
 /// Exchanges an enrollment token for credentials.
@@ -118,6 +122,9 @@ pub async fn enroll(
     request: &EnrollRequest,
 ) -> Result<EnrollResponse, AgentError> {
     let now = now_ms();
+    // Before the transaction: a settings refresh may wait for a settings change, which needs
+    // the writer this transaction would hold (a deadlock on SQLite's single writer).
+    let settings = crate::agent_settings::service::current(state).await?;
     let mut tx = state.db.write().begin().await?;
     let token = store::find_token(&mut tx, &hash_token(request.token.as_str()))
         .await?
@@ -153,7 +160,7 @@ pub async fn enroll(
         &macs,
     )
     .await?;
-    let resolution = identity::resolve(&candidates, &fingerprint, now, clone_window_ms(state));
+    let resolution = identity::resolve(&candidates, &fingerprint, now, clone_window_ms(&settings));
     let hostname = facts.hostname.as_str();
     let outcome = place_device(
         state,
@@ -177,7 +184,7 @@ pub async fn enroll(
     };
     let revoked = store::revoke_agents_of(&mut tx, device_id, now).await?;
     let (response, auth) = issue_credentials(
-        state,
+        &settings,
         &mut tx,
         device_id,
         &host_id,
@@ -293,7 +300,7 @@ async fn place_device(
 }
 
 async fn issue_credentials(
-    state: &AppState,
+    settings: &AgentSettings,
     conn: &mut AnyConnection,
     device_id: i64,
     host_id: &str,
@@ -310,6 +317,7 @@ async fn issue_credentials(
         host_id: host_id.to_string(),
         fingerprint: fingerprint.to_string(),
         agent_version: agent_version.to_string(),
+        settings_version: 0,
         device_state: String::new(),
     };
     store::insert_agent(conn, &row, now).await?;
@@ -323,6 +331,7 @@ async fn issue_credentials(
         fingerprint: fingerprint.to_string(),
         agent_version: agent_version.to_string(),
         excluded: device.state == DeviceState::Excluded,
+        settings_version: 0,
         loaded_at: now,
     };
     let response = EnrollResponse {
@@ -330,7 +339,7 @@ async fn issue_credentials(
         secret: Text::sanitize(&secret),
         device_id,
         host_id: Text::sanitize(host_id),
-        checkin_interval_secs: state.config.checkin_interval_secs,
+        checkin_interval_secs: settings.checkin_interval_secs,
     };
     Ok((response, auth))
 }
@@ -362,6 +371,7 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Agen
                     fingerprint: row.fingerprint,
                     agent_version: row.agent_version,
                     excluded: row.device_state == DeviceState::Excluded.as_str(),
+                    settings_version: u64::try_from(row.settings_version).unwrap_or(0),
                     loaded_at: now_ms(),
                 };
                 state.agents.remember_auth(auth.clone());
@@ -378,6 +388,9 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Agen
 
 /// Handles a check-in. An unchanged check-in touches only memory.
 ///
+/// The reply carries the current agent settings when the agent reports another version; when
+/// it reports the current version for the first time, event 6 records that it applied them.
+///
 /// # Errors
 /// [`AgentError`] from the database when something did change.
 pub async fn checkin(
@@ -386,8 +399,9 @@ pub async fn checkin(
     request: &CheckinRequest,
 ) -> Result<CheckinResponse, AgentError> {
     let now = now_ms();
+    let settings = crate::agent_settings::service::current(state).await?;
     let mut response = CheckinResponse {
-        next_checkin_secs: state.config.checkin_interval_secs,
+        next_checkin_secs: settings.checkin_interval_secs,
         ..Default::default()
     };
     if request.fingerprint.as_str() != auth.fingerprint {
@@ -397,14 +411,19 @@ pub async fn checkin(
         } else {
             last
         };
-        if last > 0 && now - last < clone_window_ms(state) {
-            response.reassigned = Some(split_clone(state, auth, request, now).await?);
+        if last > 0 && now - last < clone_window_ms(&settings) {
+            response.reassigned = Some(split_clone(state, &settings, auth, request, now).await?);
             return Ok(response);
         }
         record_fingerprint_change(state, auth, request).await?;
     }
     if request.agent_version.as_str() != auth.agent_version {
         record_version_change(state, auth, request).await?;
+    }
+    if request.settings_version != settings.version {
+        response.settings = Some(AgentSettings::clone(&settings));
+    } else if request.settings_version != auth.settings_version {
+        record_settings_applied(state, auth, settings.version).await?;
     }
     if !auth.excluded {
         response.wanted_sections = wanted_sections(state, auth.device_id, request).await?;
@@ -466,6 +485,7 @@ async fn take_commands(state: &AppState, device_id: i64) -> Result<Vec<Command>,
 /// its own device, credentials and host identifier.
 async fn split_clone(
     state: &AppState,
+    settings: &AgentSettings,
     auth: &AgentAuth,
     request: &CheckinRequest,
     now: i64,
@@ -495,7 +515,7 @@ async fn split_clone(
         .with("new_device", device_id);
     events::record(&mut tx, duplicate).await?;
     let (response, new_auth) = issue_credentials(
-        state,
+        settings,
         &mut tx,
         device_id,
         &host_id,
@@ -565,6 +585,79 @@ async fn record_version_change(
         .agents
         .update_auth(&auth.agent_id, |entry| entry.agent_version = version);
     Ok(())
+}
+
+/// The agent reported the current settings version, which it had not before: remember it and
+/// raise event 6, once even when several nodes see such a check-in.
+async fn record_settings_applied(
+    state: &AppState,
+    auth: &AgentAuth,
+    version: u64,
+) -> Result<(), AgentError> {
+    let stored = i64::try_from(version).unwrap_or(i64::MAX);
+    let mut tx = state.db.write().begin().await?;
+    if store::update_settings_version(&mut tx, &auth.agent_id, stored).await? {
+        let device = device_store::get_device(&mut tx, auth.device_id).await?;
+        let event = NewEvent::new(EventCode::AgentSettingsUpdated, Some(auth.device_id))
+            .with("hostname", device.hostname.as_str())
+            .with("version", version);
+        events::record(&mut tx, event).await?;
+    }
+    tx.commit().await?;
+    state
+        .agents
+        .update_auth(&auth.agent_id, |entry| entry.settings_version = version);
+    Ok(())
+}
+
+/// The agent is being uninstalled: revokes its credentials and makes its device agentless —
+/// a managed device goes back to discovered and frees its licence; an excluded one stays
+/// excluded. Raises event 5 only: the device's state follows from the uninstall, which the
+/// event names. Everything is written in one transaction.
+///
+/// # Errors
+/// [`AgentError::Unauthorized`] when the credentials were revoked meanwhile or the device is
+/// gone; [`AgentError::Db`] from the database.
+pub async fn uninstall(
+    state: &AppState,
+    auth: &AgentAuth,
+    request: &UninstallRequest,
+) -> Result<UninstallResponse, AgentError> {
+    const GONE: AgentError = AgentError::Unauthorized("unknown or revoked agent; enroll again");
+    let now = now_ms();
+    let mut tx = state.db.write().begin().await?;
+    let device = match device_store::lock_device(&mut tx, state.db.backend(), auth.device_id).await
+    {
+        Ok(device) => device,
+        Err(DbError::NotFound) => return Err(GONE),
+        Err(other) => return Err(other.into()),
+    };
+    if !store::revoke_agent(&mut tx, &auth.agent_id, now).await? {
+        return Err(GONE);
+    }
+    device_store::update_agent(&mut tx, device.id, None, "", false).await?;
+    let new_state = match device.state {
+        DeviceState::Managed => DeviceState::Discovered,
+        other => other,
+    };
+    if new_state != device.state {
+        device_store::update_device(&mut tx, device.id, Some(new_state), None, None, now).await?;
+    }
+    let event = NewEvent::new(EventCode::AgentUninstalled, Some(device.id))
+        .with("hostname", device.hostname.as_str());
+    events::record(&mut tx, event).await?;
+    tx.commit().await?;
+    state.agents.forget_agent(&auth.agent_id);
+    tracing::info!(
+        message = "Agent uninstalled.",
+        device_id = device.id,
+        agent_version = %request.agent_version.as_str(),
+        host_id_matches = request.host_id.as_str() == auth.host_id
+    );
+    Ok(UninstallResponse {
+        device_id: device.id,
+        device_state: new_state.as_str().to_string(),
+    })
 }
 
 /// Holds the agent's channel poll until a command arrives, the hold time runs out, or the

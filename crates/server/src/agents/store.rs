@@ -101,6 +101,8 @@ pub struct AgentRow {
     pub fingerprint: String,
     /// Version.
     pub agent_version: String,
+    /// The agent settings version it last reported as applied.
+    pub settings_version: i64,
     /// The device's state.
     pub device_state: String,
 }
@@ -111,8 +113,8 @@ pub struct AgentRow {
 /// [`DbError`] from the database.
 pub async fn find_agent(db: &Db, agent_id: &str) -> Result<Option<AgentRow>, DbError> {
     let row = sqlx::query(
-        "SELECT a.id, a.device_id, a.secret_hash, a.host_id, a.fingerprint, a.agent_version, d.state \
-         FROM agents a JOIN devices d ON d.id = a.device_id WHERE a.id = $1 AND a.revoked_at IS NULL",
+        "SELECT a.id, a.device_id, a.secret_hash, a.host_id, a.fingerprint, a.agent_version, d.state, \
+         a.settings_version FROM agents a JOIN devices d ON d.id = a.device_id WHERE a.id = $1 AND a.revoked_at IS NULL",
     )
     .bind(agent_id)
     .fetch_optional(db.read())
@@ -127,6 +129,7 @@ pub async fn find_agent(db: &Db, agent_id: &str) -> Result<Option<AgentRow>, DbE
             fingerprint: row.try_get(4)?,
             agent_version: row.try_get(5)?,
             device_state: row.try_get(6)?,
+            settings_version: row.try_get(7)?,
         })),
     }
 }
@@ -166,6 +169,24 @@ pub async fn revoke_agents_of(
         .fetch_all(conn)
         .await?;
     rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// Revokes one agent's credentials; returns false when they were revoked already.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn revoke_agent(
+    conn: &mut AnyConnection,
+    agent_id: &str,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done =
+        sqlx::query("UPDATE agents SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(agent_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Stores a new agent credential.
@@ -210,6 +231,26 @@ pub async fn update_agent_facts(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Records the agent settings version an agent applied; returns false when it was recorded
+/// already (by another node, or a concurrent check-in), so the change is reported once.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_settings_version(
+    conn: &mut AnyConnection,
+    agent_id: &str,
+    settings_version: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE agents SET settings_version = $1 WHERE id = $2 AND settings_version <> $1",
+    )
+    .bind(settings_version)
+    .bind(agent_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Queues an action for a device.

@@ -26,7 +26,8 @@ pub struct Config {
     pub licence_devices: Option<u64>,
     /// Largest decompressed agent request body.
     pub max_body_bytes: usize,
-    /// Check-in interval handed to agents, in seconds.
+    /// Check-in interval handed to agents, in seconds, until an administrator changes the
+    /// agent settings (it is their version-0 default).
     pub checkin_interval_secs: u64,
     /// How long events are kept, in days.
     pub event_retention_days: u64,
@@ -78,7 +79,7 @@ impl Config {
             tls_key: None,
             licence_devices: None,
             max_body_bytes: kanri_proto::limits::MAX_BODY_BYTES,
-            checkin_interval_secs: 60,
+            checkin_interval_secs: kanri_proto::settings::DEFAULT_CHECKIN_INTERVAL_SECS,
             event_retention_days: 400,
             flush_interval_ms: 2000,
             db_max_connections: 16,

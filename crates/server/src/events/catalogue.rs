@@ -42,6 +42,10 @@ pub enum EventCode {
     DeviceDeleted = 3,
     /// 4: the licence count was exceeded and a device was not registered (hostname, limit).
     LicenceExceeded = 4,
+    /// 5: the agent was uninstalled and the device became agentless (hostname).
+    AgentUninstalled = 5,
+    /// 6: the agent applied the current agent settings (hostname, version).
+    AgentSettingsUpdated = 6,
     /// 7: memory size changed (before, after).
     MemoryChanged = 7,
     /// 8: hardware added (interface, model, capacity).
@@ -92,6 +96,12 @@ const CATALOGUE: &[Definition] = &[
     Definition { code: EventCode::LicenceExceeded, severity: Severity::Alert, category: "device",
         ja: "ライセンス数を超えたため、機器を登録できませんでした。(ホスト名 = {hostname}, ライセンス数 = {limit})",
         en: "The device was not registered because the licence count was exceeded. (host name = {hostname}, licences = {limit})" },
+    Definition { code: EventCode::AgentUninstalled, severity: Severity::Alert, category: "device",
+        ja: "エージェントがアンインストールされました。(ホスト名 = {hostname})",
+        en: "The agent was uninstalled. (host name = {hostname})" },
+    Definition { code: EventCode::AgentSettingsUpdated, severity: Severity::Info, category: "device",
+        ja: "エージェント設定が更新されました。(ホスト名 = {hostname}, バージョン = {version})",
+        en: "The agent settings were updated. (host name = {hostname}, version = {version})" },
     Definition { code: EventCode::MemoryChanged, severity: Severity::Info, category: "device",
         ja: "メモリ容量が変更されました。(変更前 = {before}, 変更後 = {after})",
         en: "The memory size changed. (before = {before}, after = {after})" },
@@ -181,6 +191,18 @@ mod tests {
             json!({}),
             "機器を管理対象にしました。(ホスト名 = -)",
             "The device was made managed. (host name = -)",
+        );
+        check(
+            EventCode::AgentUninstalled,
+            json!({"hostname": "pc-01"}),
+            "エージェントがアンインストールされました。(ホスト名 = pc-01)",
+            "The agent was uninstalled. (host name = pc-01)",
+        );
+        check(
+            EventCode::AgentSettingsUpdated,
+            json!({"hostname": "pc-01", "version": 3}),
+            "エージェント設定が更新されました。(ホスト名 = pc-01, バージョン = 3)",
+            "The agent settings were updated. (host name = pc-01, version = 3)",
         );
     }
 

@@ -7,24 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::both_backends;
-use crate::support::{agent_binary, wait_for, Backend, TestServer};
-
-fn this_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .expect("hostname")
-        .trim()
-        .to_string()
-}
-
-fn agent(args: &[&str], state_dir: &std::path::Path) -> std::process::Output {
-    Command::new(agent_binary())
-        .args(args)
-        .arg("--state-dir")
-        .arg(state_dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run kanri-agent")
-}
+use crate::support::{agent, agent_binary, this_hostname, wait_for, Backend, TestServer};
 
 async fn enroll_and_run_once(backend: Backend) {
     let server = TestServer::start_with(backend, |config| config.http = false).await;

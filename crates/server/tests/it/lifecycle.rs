@@ -61,6 +61,7 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/software",
         "/api/v1/software/{id}/devices",
         "/api/v1/events",
+        "/api/v1/agent-settings",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

@@ -4,6 +4,7 @@
 mod support;
 
 mod agent_e2e;
+mod agent_settings;
 mod bad_input;
 mod devices_api;
 mod enrollment;

@@ -5,8 +5,8 @@
 pub mod inventory;
 pub mod postgres;
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -50,6 +50,7 @@ pub struct TestServer {
     pub _data_dir: tempfile::TempDir,
     pub fingerprint: Option<String>,
     pub running: Option<Running>,
+    config: Config,
 }
 
 impl TestServer {
@@ -69,7 +70,9 @@ impl TestServer {
             config.db_max_connections = 8;
         }
         adjust(&mut config);
-        let server = Server::prepare(config).await.expect("prepare server");
+        let server = Server::prepare(config.clone())
+            .await
+            .expect("prepare server");
         assert!(
             server.initial_password.is_some(),
             "a fresh server creates admin"
@@ -93,7 +96,27 @@ impl TestServer {
             _data_dir: data_dir,
             fingerprint,
             running: Some(running),
+            config,
         }
+    }
+
+    /// Stops the server and keeps its database, for [`TestServer::resume`].
+    pub async fn stop(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.shutdown().await;
+        }
+    }
+
+    /// Starts the server again on the same database and data dir, as after a restart: every
+    /// cache is empty. It listens on a new port.
+    pub async fn resume(&mut self) {
+        assert!(self.running.is_none(), "stop the server first");
+        let server = Server::prepare(self.config.clone())
+            .await
+            .expect("prepare server again");
+        let running = server.start().await.expect("start server again");
+        self.base_url = running.base_url.clone();
+        self.running = Some(running);
     }
 
     pub fn state(&self) -> &kanri_server::AppState {
@@ -253,6 +276,15 @@ impl ProtoAgent {
     }
 
     pub async fn checkin(&self, inventory: &Inventory) -> (StatusCode, Value) {
+        self.checkin_reporting(inventory, 0).await
+    }
+
+    /// A check-in that reports `settings_version` as the agent settings applied.
+    pub async fn checkin_reporting(
+        &self,
+        inventory: &Inventory,
+        settings_version: u64,
+    ) -> (StatusCode, Value) {
         let section_hashes = inventory
             .present()
             .into_iter()
@@ -264,6 +296,7 @@ impl ProtoAgent {
             fingerprint: self.facts.fingerprint().as_str().into(),
             section_hashes,
             queue_len: 0,
+            settings_version,
         };
         self.post_raw(
             kanri_proto::paths::CHECKIN,
@@ -309,6 +342,25 @@ fn mac_from(hex: &str) -> String {
         &hex[4..6],
         &hex[6..8]
     )
+}
+
+/// The host name the real agent reports for the test machine.
+pub fn this_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .expect("hostname")
+        .trim()
+        .to_string()
+}
+
+/// Runs the real agent with `args` and `--state-dir state_dir`.
+pub fn agent(args: &[&str], state_dir: &Path) -> Output {
+    Command::new(agent_binary())
+        .args(args)
+        .arg("--state-dir")
+        .arg(state_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run kanri-agent")
 }
 
 /// The real `kanri-agent` binary, built once if missing.
