@@ -76,11 +76,8 @@ pub async fn update(
     // Held while writing, so a concurrent cache refresh cannot put the old settings back.
     let _refresh = state.agents.settings_lock().lock().await;
     let mut conn = state.db.write().acquire().await?;
-    let stored = if update.version == 0 {
-        store::insert_settings(&mut conn, &settings, now, &actor.login).await?
-    } else {
-        store::update_settings(&mut conn, update.version, &settings, now, &actor.login).await?
-    };
+    let stored =
+        store::save_settings(&mut conn, update.version, &settings, now, &actor.login).await?;
     drop(conn);
     if !stored {
         let (current, _) = load(state).await?;

@@ -52,61 +52,40 @@ fn settings_from_row(row: &AnyRow) -> Result<SettingsRow, DbError> {
     })
 }
 
-/// Stores the first change of the defaults; returns false when a row exists already (someone
-/// else changed them first).
+/// Stores the settings as the next version after `expected_version` (0: none stored yet);
+/// returns whether they were stored. The version check is in the statement itself, so two
+/// concurrent edits cannot both win.
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn insert_settings(
-    conn: &mut AnyConnection,
-    settings: &AgentSettings,
-    updated_at: i64,
-    updated_by: &str,
-) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "INSERT INTO agent_settings (id, version, checkin_interval_secs, inventory_interval_secs, \
-         queue_max_entries, queue_max_bytes, updated_at, updated_by) \
-         VALUES (1, $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(as_i64(settings.version))
-    .bind(as_i64(settings.checkin_interval_secs))
-    .bind(as_i64(settings.inventory_interval_secs))
-    .bind(i64::from(settings.queue_max_entries))
-    .bind(as_i64(settings.queue_max_bytes))
-    .bind(updated_at)
-    .bind(updated_by)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Replaces the settings, only at `expected_version`; returns whether the row changed. The
-/// version check is in the UPDATE, so two concurrent edits cannot both win.
-///
-/// # Errors
-/// [`DbError`] from the database.
-pub async fn update_settings(
+pub async fn save_settings(
     conn: &mut AnyConnection,
     expected_version: u64,
     settings: &AgentSettings,
     updated_at: i64,
     updated_by: &str,
 ) -> Result<bool, DbError> {
-    let done = sqlx::query(
+    let sql = if expected_version == 0 {
+        "INSERT INTO agent_settings (id, version, checkin_interval_secs, inventory_interval_secs, \
+         queue_max_entries, queue_max_bytes, updated_at, updated_by) \
+         VALUES (1, $1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING"
+    } else {
         "UPDATE agent_settings SET version = $1, checkin_interval_secs = $2, \
          inventory_interval_secs = $3, queue_max_entries = $4, queue_max_bytes = $5, \
-         updated_at = $6, updated_by = $7 WHERE id = 1 AND version = $8",
-    )
-    .bind(as_i64(settings.version))
-    .bind(as_i64(settings.checkin_interval_secs))
-    .bind(as_i64(settings.inventory_interval_secs))
-    .bind(i64::from(settings.queue_max_entries))
-    .bind(as_i64(settings.queue_max_bytes))
-    .bind(updated_at)
-    .bind(updated_by)
-    .bind(as_i64(expected_version))
-    .execute(conn)
-    .await?;
+         updated_at = $6, updated_by = $7 WHERE id = 1 AND version = $8"
+    };
+    let mut query = sqlx::query(sql)
+        .bind(as_i64(settings.version))
+        .bind(as_i64(settings.checkin_interval_secs))
+        .bind(as_i64(settings.inventory_interval_secs))
+        .bind(i64::from(settings.queue_max_entries))
+        .bind(as_i64(settings.queue_max_bytes))
+        .bind(updated_at)
+        .bind(updated_by);
+    if expected_version != 0 {
+        query = query.bind(as_i64(expected_version));
+    }
+    let done = query.execute(conn).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -165,16 +165,7 @@ async fn settings_reach_the_agent_once(backend: Backend) {
     // The agent's next check-in brings them; it applies and keeps them.
     run_once(state.path());
     let kept = read_json(&state.path().join("settings.json"));
-    assert_eq!(
-        kept,
-        json!({
-            "version": 1,
-            "checkin_interval_secs": 120,
-            "inventory_interval_secs": 7200,
-            "queue_max_entries": 8,
-            "queue_max_bytes": 8 * 1024 * 1024,
-        })
-    );
+    assert_eq!(kept, first_change());
     let applied = agent_status(state.path());
     assert!(
         applied.contains(
@@ -225,16 +216,7 @@ async fn checkin_replies_follow_the_settings(backend: Backend) {
     let (status, reply) = proto.checkin_reporting(&inventory, 0).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     assert_eq!(reply["next_checkin_secs"], 120);
-    assert_eq!(
-        reply["settings"],
-        json!({
-            "version": 1,
-            "checkin_interval_secs": 120,
-            "inventory_interval_secs": 7200,
-            "queue_max_entries": 8,
-            "queue_max_bytes": 8 * 1024 * 1024,
-        })
-    );
+    assert_eq!(reply["settings"], first_change());
     assert!(device_events(&server, 6, device_id).await.is_empty());
     let (_, reply) = proto.checkin_reporting(&inventory, 1).await;
     assert_eq!(reply["next_checkin_secs"], 120);
@@ -414,3 +396,14 @@ both_backends!(
     uninstall_needs_the_server_unless_forced,
     uninstall_needs_the_server_unless_forced
 );
+
+/// The settings after the tests' first change, as the agent keeps them and the server sends them.
+fn first_change() -> Value {
+    json!({
+        "version": 1,
+        "checkin_interval_secs": 120,
+        "inventory_interval_secs": 7200,
+        "queue_max_entries": 8,
+        "queue_max_bytes": 8 * 1024 * 1024,
+    })
+}
