@@ -87,15 +87,17 @@ pub async fn list(
             ));
         }
     }
-    // A package on most devices is found fastest by probing devices in sort order; a rare one
-    // by building its small set of devices. The maintained install counts tell which.
     let software_sql = match &filter.software {
-        Some(name)
-            if crate::inventory::store::count_installs_of_name(&state.db, name).await? > 2_000 =>
-        {
-            crate::inventory::store::DEVICE_HAS_SOFTWARE_SQL
+        Some(name) => {
+            let installs = crate::inventory::store::count_installs_of_name(&state.db, name).await?;
+            let devices = store::highest_device_id(&state.db).await?;
+            if probe_pays(installs, devices) {
+                crate::inventory::store::DEVICE_HAS_SOFTWARE_SQL
+            } else {
+                crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL
+            }
         }
-        _ => crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL,
+        None => crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL,
     };
     let items = store::list_devices(
         &state.db,
@@ -274,4 +276,32 @@ fn conflict(current_version: i64) -> AppError {
     AppError::Conflict(format!(
         "the device was changed by someone else (now at version {current_version}); reload and try again"
     ))
+}
+
+/// Whether a software filter is answered faster by probing devices in sort order than by
+/// building the set of devices that have the package, given the package's maintained install
+/// count and (an upper bound of) the number of devices.
+///
+/// Building the set costs in proportion to the installs; probing costs in proportion to the
+/// devices walked to fill a page, about `page × devices / installs`. Measured at 100,000
+/// devices on PostgreSQL: the set for a package on 99 % of devices took 589 ms and the probe
+/// 10 ms; for one on 0.3 % the set took 6 ms and the probe 3 s. The two meet near one device in
+/// eight; below 2,000 installs the set is always cheap.
+pub fn probe_pays(installs: i64, devices: i64) -> bool {
+    installs > 2_000 && installs.saturating_mul(8) > devices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::probe_pays;
+
+    #[test]
+    fn probing_pays_only_for_common_packages() {
+        assert!(probe_pays(99_000, 100_000));
+        assert!(probe_pays(13_000, 100_000));
+        assert!(!probe_pays(10_000, 100_000));
+        assert!(!probe_pays(300, 100_000));
+        // Small estates always build the set.
+        assert!(!probe_pays(1_500, 1_600));
+    }
 }

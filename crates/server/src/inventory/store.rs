@@ -24,10 +24,13 @@ pub const DEVICES_WITH_SOFTWARE_SQL: &str =
 
 /// The same condition, probed per device: best when most devices have it (walking the sort
 /// order finds a page at once instead of building a set of every device). Reads the same
-/// index.
+/// index. A scalar sub-query rather than `EXISTS`: PostgreSQL turns `EXISTS` into a
+/// semi-join, estimates it from the average installs per catalogue entry, and builds the set
+/// anyway (589 ms for `bash` at 100,000 devices); a scalar sub-query stays a per-row probe
+/// (10 ms).
 pub const DEVICE_HAS_SOFTWARE_SQL: &str =
-    "EXISTS (SELECT 1 FROM software_devices sd WHERE sd.device_id = d.id \
-     AND sd.software_id IN (SELECT s.id FROM software s WHERE s.name = $1))";
+    "(SELECT 1 FROM software_devices sd WHERE sd.device_id = d.id \
+     AND sd.software_id IN (SELECT s.id FROM software s WHERE s.name = $1) LIMIT 1) IS NOT NULL";
 
 /// Installs of every version of a software name, from the maintained counts.
 ///
