@@ -43,9 +43,10 @@ struct Plan {
 /// Stores the sections that differ from what the server holds, with their history and
 /// events, in one transaction.
 ///
+/// `hashes` are the sections' hashes as received ([`kanri_proto::upload_section_hashes`]).
+///
 /// # Errors
 /// [`AppError`] from the database; nothing is written then.
-/// `hashes` are the sections' hashes as received ([`kanri_proto::upload_section_hashes`]).
 pub async fn ingest(
     state: &AppState,
     auth: &AgentAuth,
@@ -346,11 +347,17 @@ async fn apply_software(
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
         Vec::new()
     } else {
-        let removed_keys: Vec<SoftwareKey> = store::list_software_by_ids(conn, &removed)
+        let mut removed_keys: Vec<SoftwareKey> = store::list_software_by_ids(conn, &removed)
             .await?
             .into_iter()
-            .map(|(_, key)| key)
+            .map(|entry| SoftwareKey {
+                source: entry.source,
+                name: entry.name,
+                version: entry.version,
+                arch: entry.arch,
+            })
             .collect();
+        removed_keys.sort();
         let mut added_keys: Vec<SoftwareKey> = target
             .iter()
             .filter(|((id, _, _), _)| added.binary_search(id).is_ok())

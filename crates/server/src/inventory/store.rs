@@ -12,9 +12,10 @@ use crate::core::db::{
     BATCH_ROWS,
 };
 
+use crate::inventory::diff::{Change, SoftwareKey};
+
 /// Rows per JSON batch: one parameter however many rows, so batches can be large.
 const BATCH_JSON_ROWS: usize = 5000;
-use crate::inventory::diff::{Change, SoftwareKey};
 
 /// Condition "device `d` has software named `$1`" for the devices list, as a set: best when
 /// few devices have it (the database builds the small set once). Reads the software → devices
@@ -246,18 +247,18 @@ pub async fn list_software_by_keys(
     Ok(out)
 }
 
-/// Catalogue entries by id.
+/// Catalogue entries by id, in no particular order; unknown ids are left out.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn list_software_by_ids(
     conn: &mut AnyConnection,
     ids: &[i64],
-) -> Result<Vec<(i64, SoftwareKey)>, DbError> {
-    let mut out = Vec::new();
+) -> Result<Vec<SoftwareRow>, DbError> {
+    let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(BATCH_ROWS * 2) {
         let sql = format!(
-            "SELECT id, source, name, version, arch FROM software WHERE id IN ({})",
+            "SELECT {SOFTWARE_COLUMNS} FROM software s WHERE s.id IN ({})",
             list_placeholders(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
@@ -265,7 +266,7 @@ pub async fn list_software_by_ids(
             query = query.bind(*id);
         }
         for row in query.fetch_all(&mut *conn).await? {
-            out.push((row.try_get(0)?, key_from(&row, 1)?));
+            out.push(software_from(&row)?);
         }
     }
     Ok(out)
@@ -701,21 +702,11 @@ pub async fn list_installed(
         .take(limit as usize)
         .collect();
     let ids: Vec<i64> = page.iter().map(|(id, _, _)| *id).collect();
-    let mut entries: HashMap<i64, SoftwareRow> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(BATCH_ROWS * 2) {
-        let sql = format!(
-            "SELECT {SOFTWARE_COLUMNS} FROM software s WHERE s.id IN ({})",
-            list_placeholders(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            let entry = software_from(&row)?;
-            entries.insert(entry.id, entry);
-        }
-    }
+    let mut entries: HashMap<i64, SoftwareRow> = list_software_by_ids(&mut conn, &ids)
+        .await?
+        .into_iter()
+        .map(|entry| (entry.id, entry))
+        .collect();
     page.into_iter()
         .map(|(id, install_time, size_bytes)| {
             Ok(InstalledRow {
