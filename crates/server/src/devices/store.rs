@@ -7,6 +7,11 @@ use crate::core::db::{list_placeholders, not_found, Backend, Db, DbError};
 use crate::core::paging::{Cursor, SortValue};
 use crate::devices::model::{Device, DeviceFacts, DeviceFilter, DeviceState, SortKey};
 
+/// Condition "host name contains `?`" (a lower-cased `LIKE` pattern). On PostgreSQL it is
+/// served by the trigram index `devices_hostname_trgm` (migration 0010), which indexes this
+/// exact expression.
+pub const HOSTNAME_CONTAINS_SQL: &str = "LOWER(d.hostname) LIKE ? ESCAPE '\\'";
+
 const COLUMNS: &str = "d.id, d.state, d.hostname, d.serial, d.hw_uuid, d.manufacturer, d.model, d.os_name, \
      d.os_version, d.primary_ip, d.primary_mac, d.memory_bytes, d.agent_version, d.agent_active, d.notes, \
      d.created_at, d.updated_at, d.last_seen, d.inventory_at, d.version";
@@ -405,7 +410,7 @@ pub async fn list_devices(
         slot(
             &mut conditions,
             &mut texts,
-            "LOWER(d.hostname) LIKE ? ESCAPE '\\'",
+            HOSTNAME_CONTAINS_SQL,
             contains_pattern(hostname),
         );
     }

@@ -5,9 +5,12 @@
 //!
 //! A first inventory looks up 1,500 packages, so the cache is keyed by one string per entry
 //! ([`CacheKey`]) built in a reused buffer: a look-up allocates nothing.
+//!
+//! It also remembers, per name, the lowest committed id this node has met, so that deciding
+//! whether an upload's new entries are "new software" (no entry of that name before) needs
+//! the database only for names it has not met yet.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard};
 
 use kanri_proto::inventory::Package;
@@ -44,19 +47,21 @@ impl CacheKey {
 
     fn set(&mut self, source: &str, name: &str, version: &str, arch: &str) -> &str {
         self.0.clear();
-        // Writing to a String cannot fail.
-        let _ = write!(
-            self.0,
-            "{source}{SEPARATOR}{name}{SEPARATOR}{version}{SEPARATOR}{arch}"
-        );
+        for (index, part) in [source, name, version, arch].into_iter().enumerate() {
+            if index > 0 {
+                self.0.push(SEPARATOR);
+            }
+            self.0.push_str(part);
+        }
         &self.0
     }
 }
 
-/// Catalogue ids by key.
+/// Catalogue ids by key, and the lowest id met per name.
 #[derive(Default)]
 pub struct SoftwareCatalogue {
     ids: Mutex<HashMap<Box<str>, i64>>,
+    names: Mutex<HashMap<Box<str>, i64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -76,13 +81,28 @@ impl SoftwareCatalogue {
             .collect()
     }
 
-    /// Caches ids of committed catalogue rows.
+    /// Caches ids of committed catalogue rows, and their names as known.
     pub fn remember<'a>(&self, learned: impl IntoIterator<Item = (&'a SoftwareKey, i64)>) {
         let mut key = CacheKey::buffer();
         let mut ids = lock(&self.ids);
+        let mut names = lock(&self.names);
         for (software, id) in learned {
             ids.insert(key.set_key(software).into(), id);
+            match names.get_mut(software.name.as_str()) {
+                Some(lowest) => *lowest = (*lowest).min(id),
+                None => {
+                    names.insert(software.name.as_str().into(), id);
+                }
+            }
         }
+    }
+
+    /// Whether a committed entry named `name` with an id below `id` was remembered (`false`
+    /// says only that this node has not met one).
+    pub fn knows_name_before(&self, name: &str, id: i64) -> bool {
+        lock(&self.names)
+            .get(name)
+            .is_some_and(|lowest| *lowest < id)
     }
 }
 
@@ -108,8 +128,13 @@ mod tests {
         };
         let packages = [package("bash", "5.2"), package("bash", "5.1")];
         assert_eq!(catalogue.lookup(&packages), vec![None, None]);
+        assert!(!catalogue.knows_name_before("bash", 9));
         catalogue.remember([(&key, 5)]);
         assert_eq!(catalogue.lookup(&packages), vec![Some(5), None]);
+        assert!(catalogue.knows_name_before("bash", 9));
+        // An entry created before the one remembered was the first of its name.
+        assert!(!catalogue.knows_name_before("bash", 4));
+        assert!(!catalogue.knows_name_before("dash", 9));
     }
 
     #[test]

@@ -13,7 +13,6 @@
 //! against `device_installs` under the device's row lock), so the net effect of a batch on a
 //! (software, device) pair is −1, 0 or +1.
 
-use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use crate::app::AppState;
@@ -38,36 +37,40 @@ pub struct Merge {
 }
 
 /// Nets a batch of queued changes, applied in order.
+///
+/// Sorting the signed pairs and summing each run keeps a batch of hundreds of thousands of
+/// pairs off a hash map, and yields inserts, deletes and per-software deltas in key order.
 pub fn merge(changes: &[InstallChange]) -> Merge {
-    let mut net: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut signed: Vec<([i64; 2], i64)> = Vec::with_capacity(
+        changes
+            .iter()
+            .map(|change| change.added.len() + change.removed.len())
+            .sum(),
+    );
     for change in changes {
-        for software_id in &change.added {
-            *net.entry((*software_id, change.device_id)).or_insert(0) += 1;
-        }
-        for software_id in &change.removed {
-            *net.entry((*software_id, change.device_id)).or_insert(0) -= 1;
-        }
+        let device_id = change.device_id;
+        signed.extend(change.added.iter().map(|id| ([*id, device_id], 1)));
+        signed.extend(change.removed.iter().map(|id| ([*id, device_id], -1)));
     }
+    signed.sort_unstable_by_key(|(pair, _)| *pair);
     let mut merge = Merge {
         change_ids: changes.iter().map(|change| change.id).collect(),
         ..Merge::default()
     };
-    let mut deltas: BTreeMap<i64, i64> = BTreeMap::new();
-    for ((software_id, device_id), sum) in net {
-        match sum.signum() {
-            1 => merge.inserts.push([software_id, device_id]),
-            -1 => merge.deletes.push([software_id, device_id]),
+    for run in signed.chunk_by(|a, b| a.0 == b.0) {
+        let pair = run[0].0;
+        let sign = run.iter().map(|(_, sign)| sign).sum::<i64>().signum();
+        match sign {
+            1 => merge.inserts.push(pair),
+            -1 => merge.deletes.push(pair),
             _ => continue,
         }
-        *deltas.entry(software_id).or_insert(0) += sum.signum();
+        match merge.deltas.last_mut() {
+            Some([software_id, delta]) if *software_id == pair[0] => *delta += sign,
+            _ => merge.deltas.push([pair[0], sign]),
+        }
     }
-    merge.inserts.sort_unstable();
-    merge.deletes.sort_unstable();
-    merge.deltas = deltas
-        .into_iter()
-        .filter(|(_, delta)| *delta != 0)
-        .map(|(id, delta)| [id, delta])
-        .collect();
+    merge.deltas.retain(|[_, delta]| *delta != 0);
     merge
 }
 

@@ -282,6 +282,12 @@ async fn new_software_events(
             *first = (*id, key);
         }
     }
+    // Names this node has met with a lower id had an entry before; only the others need the
+    // database.
+    firsts.retain(|name, (id, _)| !state.software.knows_name_before(name, *id));
+    if firsts.is_empty() {
+        return Ok(Vec::new());
+    }
     let pairs: Vec<(&str, i64)> = firsts.iter().map(|(name, (id, _))| (*name, *id)).collect();
     let mut conn = state.db.read().acquire().await?;
     let known: HashSet<String> =
