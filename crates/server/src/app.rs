@@ -18,6 +18,7 @@ use crate::core::db::Db;
 use crate::core::jobs::JobRunner;
 use crate::core::tls::TlsMaterial;
 use crate::inventory::catalogue::SoftwareCatalogue;
+use crate::inventory::catalogue_writer::CatalogueWriter;
 
 /// What every handler and job shares.
 #[derive(Clone)]
@@ -28,8 +29,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// This node's agent caches and buffers.
     pub agents: Arc<AgentRuntime>,
-    /// This node's software-catalogue cache and count buffer.
+    /// This node's software-catalogue cache.
     pub software: Arc<SoftwareCatalogue>,
+    /// Creates the catalogue entries concurrent uploads miss, together.
+    pub catalogue_writer: Arc<CatalogueWriter>,
     /// Prometheus recorder.
     pub metrics: PrometheusHandle,
 }
@@ -140,11 +143,14 @@ impl Server {
             )?)
         };
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let software = Arc::new(SoftwareCatalogue::default());
+        let catalogue_writer = Arc::new(CatalogueWriter::start(db.clone(), software.clone()));
         let state = AppState {
             db,
             config: Arc::new(config),
             agents: Arc::new(AgentRuntime::new(shutdown_rx)),
-            software: Arc::new(SoftwareCatalogue::default()),
+            software,
+            catalogue_writer,
             metrics: crate::core::metrics::handle(),
         };
         Ok(Server {
@@ -217,12 +223,16 @@ impl Server {
                 tracing::error!(message = "Job runner stopped with an error.", %error);
             }
         });
+        let checkpoint_task = tokio::spawn(crate::core::db::run_checkpoints(
+            self.state.db.clone(),
+            self.shutdown_tx.subscribe(),
+        ));
         Ok(Running {
             addr,
             base_url,
             shutdown_tx: self.shutdown_tx,
             handle,
-            tasks: vec![server_task, jobs_task],
+            tasks: vec![server_task, jobs_task, checkpoint_task],
             state: self.state,
         })
     }

@@ -8,14 +8,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use kanri_proto::{
     ChannelResponse, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
-    InventoryResponse, InventoryUpload, UninstallRequest, UninstallResponse,
+    InventoryResponse, InventoryUpload, SectionKind, UninstallRequest, UninstallResponse,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::agents::service;
 use crate::app::AppState;
 use crate::core::auth::Actor;
-use crate::core::body::{decode_body, read_body, BodyError};
+use crate::core::background_cpu;
+use crate::core::body::{decode_body, receive, BodyError, RawBody};
 use crate::core::error::AppError;
 use crate::core::extract::ApiQuery;
 use crate::core::metrics;
@@ -82,18 +83,14 @@ pub async fn inventory(
 ) -> Result<Json<InventoryResponse>, AppError> {
     let started = Instant::now();
     let auth = service::authenticate(&state, authorization(&headers)).await?;
-    let decoded = read_body(&headers, body, state.config.max_body_bytes)
-        .await
-        .and_then(|plain| {
-            let upload: InventoryUpload = kanri_proto::decode(&plain)?;
-            let hashes = kanri_proto::upload_section_hashes(&plain).map_err(|error| {
-                BodyError::Decode(kanri_proto::DecodeError {
-                    field: "inventory".to_string(),
-                    reason: error.to_string(),
-                })
-            })?;
-            Ok((upload, hashes))
-        });
+    let decoded = match receive(&headers, body, state.config.max_body_bytes).await {
+        // A first inventory is hundreds of kilobytes of JSON: decoded at low priority so the
+        // database writer and small requests keep their cores.
+        Ok(raw) => background_cpu::run(move || decode_upload(raw))
+            .await
+            .map_err(AppError::Internal)?,
+        Err(error) => Err(error),
+    };
     let (upload, hashes) = match decoded {
         Ok(decoded) => decoded,
         Err(error) => {
@@ -105,6 +102,19 @@ pub async fn inventory(
     ::metrics::counter!(metrics::INVENTORY_INGESTS).increment(1);
     ::metrics::histogram!(metrics::INVENTORY_SECONDS).record(started.elapsed().as_secs_f64());
     Ok(Json(response))
+}
+
+/// An upload and the hashes of its sections as received.
+fn decode_upload(raw: RawBody) -> Result<(InventoryUpload, Vec<(SectionKind, String)>), BodyError> {
+    let plain = raw.inflate()?;
+    let upload: InventoryUpload = kanri_proto::decode(&plain)?;
+    let hashes = kanri_proto::upload_section_hashes(&plain).map_err(|error| {
+        BodyError::Decode(kanri_proto::DecodeError {
+            field: "inventory".to_string(),
+            reason: error.to_string(),
+        })
+    })?;
+    Ok((upload, hashes))
 }
 
 /// `POST /agent/v1/uninstall`.

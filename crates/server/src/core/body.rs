@@ -55,12 +55,38 @@ pub async fn decode_body<T: DeserializeOwned>(
     Ok(kanri_proto::decode(&plain)?)
 }
 
-/// Reads a body and inflates it, to at most `limit` decompressed bytes; for callers that need
-/// the bytes as well as the decoded value.
+/// Reads a body and inflates it, to at most `limit` decompressed bytes.
 ///
 /// # Errors
 /// [`BodyError`] for oversized or wrongly encoded bodies.
-pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, BodyError> {
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, BodyError> {
+    receive(headers, body, limit).await?.inflate()
+}
+
+/// A body as it came over the wire, its size checked but not yet inflated: inflating and
+/// decoding a large upload is CPU work a handler may move off the request threads.
+pub struct RawBody {
+    encoding: String,
+    bytes: Bytes,
+    limit: usize,
+}
+
+impl RawBody {
+    /// The body inflated, to at most the limit it was received with.
+    ///
+    /// # Errors
+    /// [`BodyError`] for unknown encodings, broken streams and oversized output.
+    pub fn inflate(self) -> Result<Bytes, BodyError> {
+        decompress(&self.encoding, self.bytes, self.limit)
+    }
+}
+
+/// Reads a body of at most `limit` bytes once inflated (and at most
+/// [`kanri_proto::limits::MAX_COMPRESSED_BODY_BYTES`] on the wire when compressed).
+///
+/// # Errors
+/// [`BodyError`] when the body is too large or cannot be read.
+pub async fn receive(headers: &HeaderMap, body: Body, limit: usize) -> Result<RawBody, BodyError> {
     let compressed_limit = limit.clamp(1024, kanri_proto::limits::MAX_COMPRESSED_BODY_BYTES);
     let encoding = headers
         .get(axum::http::header::CONTENT_ENCODING)
@@ -82,7 +108,11 @@ pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<
                 BodyError::Read(error.to_string())
             }
         })?;
-    decompress(&encoding, bytes, limit)
+    Ok(RawBody {
+        encoding,
+        bytes,
+        limit,
+    })
 }
 
 fn is_length_limit(error: &axum::Error) -> bool {

@@ -4,6 +4,7 @@
 //! **Architecture Invariant:** nothing here knows about a particular feature's tables.
 
 pub mod auth;
+pub mod background_cpu;
 pub mod body;
 pub mod config;
 pub mod db;

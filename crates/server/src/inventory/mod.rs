@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod catalogue_writer;
 pub mod diff;
 pub mod index;
 pub mod jobs;

@@ -1,6 +1,6 @@
 //! Ingesting inventory uploads and reading inventory back.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use kanri_proto::inventory::{Hardware, Network, Os, Package};
 use kanri_proto::{Inventory, InventoryResponse, InventoryUpload, SectionKind};
@@ -86,7 +86,7 @@ pub async fn ingest(
             .as_ref()
             .map(|s| s.packages.as_slice())
             .unwrap_or(&[]);
-        resolved = Some(resolve_catalogue(state, device_id, packages, now).await?);
+        resolved = Some(resolve_catalogue(state, device_id, packages).await?);
     }
     let mut tx = state.db.write().begin().await?;
     let device = device_store::lock_device(&mut tx, state.db.backend(), device_id)
@@ -196,18 +196,17 @@ struct Resolved<'a> {
     events: Vec<NewEvent>,
 }
 
-/// Finds or creates the catalogue entries of `packages` before the device's transaction, in
-/// short statements of their own and in a fixed order. Catalogue rows never change, so one
-/// left behind by an upload that fails later is harmless (it counts no installs); keeping
+/// Finds or creates the catalogue entries of `packages` before the device's transaction,
+/// through the node's [`CatalogueWriter`](crate::inventory::catalogue_writer), which creates
+/// the misses of concurrent uploads together in key order. Catalogue rows never change, so
+/// one left behind by an upload that fails later is harmless (it counts no installs); keeping
 /// them out of the long device transaction is what keeps concurrent uploads of the same new
 /// packages from deadlocking on PostgreSQL.
 async fn resolve_catalogue<'a>(
     state: &AppState,
     device_id: i64,
     packages: &'a [Package],
-    now: i64,
 ) -> Result<Resolved<'a>, AppError> {
-    let backend = state.db.backend();
     let cached = state.software.lookup(packages);
     let mut missing: BTreeMap<SoftwareKey, &str> = BTreeMap::new();
     for (package, id) in packages.iter().zip(&cached) {
@@ -221,31 +220,28 @@ async fn resolve_catalogue<'a>(
     let mut learned: HashMap<SoftwareKey, i64> = HashMap::new();
     if !missing.is_empty() {
         let rows: Vec<NewSoftware> = missing
-            .iter()
+            .into_iter()
             .map(|(key, vendor)| NewSoftware {
-                key: key.clone(),
+                key,
                 vendor: vendor.to_string(),
             })
             .collect();
-        let mut conn = state.db.write().acquire().await?;
-        let created = store::insert_software(&mut conn, backend, &rows, now).await?;
-        drop(conn);
-        events = new_software_events(state, device_id, &created).await?;
-        learned.extend(created.into_iter().map(|(id, key)| (key, id)));
-        // The rest existed already: created by another node or upload, or not cached yet.
-        let existing: Vec<SoftwareKey> = missing
-            .into_keys()
-            .filter(|key| !learned.contains_key(key))
+        let resolution = state
+            .catalogue_writer
+            .resolve(rows)
+            .await
+            .map_err(AppError::Internal)?;
+        events = resolution
+            .new_names
+            .iter()
+            .take(MAX_NEW_SOFTWARE_EVENTS)
+            .map(|key| {
+                NewEvent::new(EventCode::NewSoftware, Some(device_id))
+                    .with("name", key.name.as_str())
+                    .with("version", key.version.as_str())
+            })
             .collect();
-        if !existing.is_empty() {
-            let mut conn = state.db.read().acquire().await?;
-            for (id, key) in store::list_software_by_keys(&mut conn, backend, &existing).await? {
-                learned.insert(key, id);
-            }
-        }
-        state
-            .software
-            .remember(learned.iter().map(|(key, id)| (key, *id)));
+        learned = resolution.ids;
     }
     let mut ids = Vec::with_capacity(packages.len());
     for (package, id) in packages.iter().zip(cached) {
@@ -262,49 +258,6 @@ async fn resolve_catalogue<'a>(
         ids,
         events,
     })
-}
-
-/// "New software found" events for the names among `created` entries that the catalogue did
-/// not hold in any version before, at most [`MAX_NEW_SOFTWARE_EVENTS`] per upload.
-async fn new_software_events(
-    state: &AppState,
-    device_id: i64,
-    created: &[(i64, SoftwareKey)],
-) -> Result<Vec<NewEvent>, AppError> {
-    if created.is_empty() {
-        return Ok(Vec::new());
-    }
-    // The first entry this upload created per name, in name order.
-    let mut firsts: BTreeMap<&str, (i64, &SoftwareKey)> = BTreeMap::new();
-    for (id, key) in created {
-        let first = firsts.entry(key.name.as_str()).or_insert((*id, key));
-        if *id < first.0 {
-            *first = (*id, key);
-        }
-    }
-    // Names this node has met with a lower id had an entry before; only the others need the
-    // database.
-    firsts.retain(|name, (id, _)| !state.software.knows_name_before(name, *id));
-    if firsts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let pairs: Vec<(&str, i64)> = firsts.iter().map(|(name, (id, _))| (*name, *id)).collect();
-    let mut conn = state.db.read().acquire().await?;
-    let known: HashSet<String> =
-        store::list_names_known_before(&mut conn, state.db.backend(), &pairs)
-            .await?
-            .into_iter()
-            .collect();
-    Ok(firsts
-        .values()
-        .filter(|(_, key)| !known.contains(&key.name))
-        .take(MAX_NEW_SOFTWARE_EVENTS)
-        .map(|(_, key)| {
-            NewEvent::new(EventCode::NewSoftware, Some(device_id))
-                .with("name", key.name.as_str())
-                .with("version", key.version.as_str())
-        })
-        .collect())
 }
 
 /// Brings a device's installs in line with the resolved packages: rewrites its install list
