@@ -3,7 +3,9 @@
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::core::db::{list_placeholders, not_found, Backend, Db, DbError};
+use crate::core::db::{
+    list_placeholders, not_found, values_placeholders, Backend, Db, DbError, BATCH_ROWS,
+};
 use crate::core::paging::{Cursor, SortValue};
 use crate::devices::model::{Device, DeviceFacts, DeviceFilter, DeviceState, SortKey};
 
@@ -216,28 +218,30 @@ pub async fn touch_inventory(conn: &mut AnyConnection, id: i64, now: i64) -> Res
     Ok(())
 }
 
-/// Replaces the addresses of one kind (`ip` or `mac`).
+/// Replaces a device's addresses, `(kind, value)` pairs such as `("ip", "192.0.2.7")`, in two
+/// statements whatever their number.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn replace_addresses(
     conn: &mut AnyConnection,
     id: i64,
-    kind: &str,
-    values: &[String],
+    addresses: &[(&str, &str)],
 ) -> Result<(), DbError> {
-    sqlx::query("DELETE FROM device_addresses WHERE device_id = $1 AND kind = $2")
+    sqlx::query("DELETE FROM device_addresses WHERE device_id = $1")
         .bind(id)
-        .bind(kind)
         .execute(&mut *conn)
         .await?;
-    for value in values {
-        sqlx::query("INSERT INTO device_addresses (device_id, kind, value) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(kind)
-            .bind(value.as_str())
-            .execute(&mut *conn)
-            .await?;
+    for chunk in addresses.chunks(BATCH_ROWS) {
+        let sql = format!(
+            "INSERT INTO device_addresses (device_id, kind, value) VALUES {} ON CONFLICT DO NOTHING",
+            values_placeholders(chunk.len(), 3)
+        );
+        let mut query = sqlx::query(&sql);
+        for (kind, value) in chunk {
+            query = query.bind(id).bind(*kind).bind(*value);
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }

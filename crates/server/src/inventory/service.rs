@@ -104,6 +104,7 @@ pub async fn ingest(
         .as_ref()
         .map(|os| os.hostname.to_string())
         .unwrap_or(device.hostname.clone());
+    let mut sections = Vec::with_capacity(plan.changed.len());
     for (kind, hash) in &plan.changed {
         match kind {
             SectionKind::Software => {
@@ -118,7 +119,6 @@ pub async fn ingest(
                         .into_iter()
                         .map(|event| event.with("hostname", hostname.as_str())),
                 );
-                store::upsert_section(&mut tx, device_id, *kind, hash, "", now).await?;
             }
             SectionKind::Hardware => {
                 if let (Some(previous), Some(current)) = (
@@ -132,11 +132,16 @@ pub async fn ingest(
                         raised.extend(hw_events);
                     }
                 }
-                store_section_json(&mut tx, device_id, *kind, hash, &inventory, now).await?;
             }
-            _ => store_section_json(&mut tx, device_id, *kind, hash, &inventory, now).await?,
+            _ => {}
         }
+        sections.push(store::SectionRow {
+            kind: *kind,
+            hash,
+            data: section_json(*kind, &inventory)?,
+        });
     }
+    store::upsert_sections(&mut tx, device_id, &sections, now).await?;
     let facts = facts_of(&inventory);
     if facts != DeviceFacts::default() {
         device_store::update_facts(&mut tx, device_id, &facts, now).await?;
@@ -145,8 +150,12 @@ pub async fn ingest(
     }
     if let Some(network) = &inventory.network {
         let (ips, macs) = addresses_of(network);
-        device_store::replace_addresses(&mut tx, device_id, "ip", &ips).await?;
-        device_store::replace_addresses(&mut tx, device_id, "mac", &macs).await?;
+        let addresses: Vec<(&str, &str)> = ips
+            .iter()
+            .map(|ip| ("ip", ip.as_str()))
+            .chain(macs.iter().map(|mac| ("mac", mac.as_str())))
+            .collect();
+        device_store::replace_addresses(&mut tx, device_id, &addresses).await?;
     }
     if !first_inventory {
         store::insert_history(&mut tx, device_id, &changes, now).await?;
@@ -159,15 +168,9 @@ pub async fn ingest(
     Ok(InventoryResponse { accepted: present })
 }
 
-async fn store_section_json(
-    conn: &mut AnyConnection,
-    device_id: i64,
-    kind: SectionKind,
-    hash: &str,
-    inventory: &Inventory,
-    now: i64,
-) -> Result<(), AppError> {
-    let json = match kind {
+/// A section's JSON as stored (software's list lives in `device_installs`: empty).
+fn section_json(kind: SectionKind, inventory: &Inventory) -> Result<String, AppError> {
+    match kind {
         SectionKind::Hardware => serde_json::to_string(&inventory.hardware),
         SectionKind::Os => serde_json::to_string(&inventory.os),
         SectionKind::Network => serde_json::to_string(&inventory.network),
@@ -177,9 +180,7 @@ async fn store_section_json(
         SectionKind::Security => serde_json::to_string(&inventory.security),
         SectionKind::Software => Ok(String::new()),
     }
-    .map_err(|error| AppError::Internal(error.to_string()))?;
-    store::upsert_section(conn, device_id, kind, hash, &json, now).await?;
-    Ok(())
+    .map_err(|error| AppError::Internal(error.to_string()))
 }
 
 struct SoftwareOutcome {

@@ -105,30 +105,45 @@ pub async fn list_sections(
         .collect()
 }
 
-/// Stores a section's latest copy.
+/// A section's latest copy, to store.
+pub struct SectionRow<'a> {
+    /// Which section.
+    pub kind: SectionKind,
+    /// Its hash as the agent computed it.
+    pub hash: &'a str,
+    /// Its JSON (empty for software, kept in `device_installs`).
+    pub data: String,
+}
+
+/// Stores the latest copy of sections, in one statement.
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn upsert_section(
+pub async fn upsert_sections(
     conn: &mut AnyConnection,
     device_id: i64,
-    section: SectionKind,
-    hash: &str,
-    data: &str,
+    sections: &[SectionRow<'_>],
     now: i64,
 ) -> Result<(), DbError> {
-    sqlx::query(
-        "INSERT INTO device_sections (device_id, section, hash, data, updated_at) VALUES ($1, $2, $3, $4, $5) \
+    if sections.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "INSERT INTO device_sections (device_id, section, hash, data, updated_at) VALUES {} \
          ON CONFLICT (device_id, section) DO UPDATE SET hash = excluded.hash, data = excluded.data, \
          updated_at = excluded.updated_at",
-    )
-    .bind(device_id)
-    .bind(section.as_str())
-    .bind(hash)
-    .bind(data)
-    .bind(now)
-    .execute(conn)
-    .await?;
+        values_placeholders(sections.len(), 5)
+    );
+    let mut query = sqlx::query(&sql);
+    for section in sections {
+        query = query
+            .bind(device_id)
+            .bind(section.kind.as_str())
+            .bind(section.hash)
+            .bind(section.data.as_str())
+            .bind(now);
+    }
+    query.execute(conn).await?;
     Ok(())
 }
 

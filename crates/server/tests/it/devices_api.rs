@@ -99,6 +99,20 @@ async fn list_filters_sorts_and_pages(backend: Backend) {
     assert_eq!(hostnames(&page), names(&["jimu-01"]));
     let (_, page) = server.get("/api/v1/devices?mac=52-54-00-00-00-04").await;
     assert_eq!(hostnames(&page), names(&["Kango-02"]));
+    // A new address replaces the old one (the network section is stored again).
+    let mut moved = sample("jimu-01", &[("bash", "5.2")], 8);
+    let interface = &mut moved.network.as_mut().expect("network").interfaces[0];
+    interface.ipv4 = vec!["10.2.0.5/24".into(), "10.2.0.6/24".into()];
+    interface.mac = Some("52:54:00:00:00:02".into());
+    assert_eq!(agents[1].upload(&moved).await.0, StatusCode::OK);
+    let (_, page) = server.get("/api/v1/devices?ip=10.1.0.11").await;
+    assert_eq!(hostnames(&page), Vec::<String>::new());
+    for ip in ["10.2.0.5", "10.2.0.6"] {
+        let (_, page) = server.get(&format!("/api/v1/devices?ip={ip}")).await;
+        assert_eq!(hostnames(&page), names(&["jimu-01"]));
+    }
+    let (_, page) = server.get("/api/v1/devices?mac=52:54:00:00:00:02").await;
+    assert_eq!(hostnames(&page), names(&["jimu-01"]));
     let serial = agents[4].facts.serial.clone().expect("serial");
     let (_, page) = server
         .get(&format!("/api/v1/devices?serial={serial}"))
