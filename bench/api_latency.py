@@ -52,5 +52,6 @@ if cursor:
     report("page 300 (rows 74,751-75,000, sort=hostname)", f"/api/v1/devices?limit=250&sort=hostname&cursor={cursor}")
 report(f"software={software} (250, sort=hostname)", f"/api/v1/devices?limit=250&sort=hostname&software={software}")
 report(f"software={software} + hostname contains", f"/api/v1/devices?limit=250&software={software}&hostname=kango")
+report("hostname contains (250, sort=hostname)", "/api/v1/devices?limit=250&sort=hostname&hostname=kango")
 _, total = get("/api/v1/devices?limit=1&sort=id&order=desc")
 print("highest device id:", total["items"][0]["id"] if total["items"] else None)
