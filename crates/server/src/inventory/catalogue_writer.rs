@@ -211,6 +211,14 @@ mod tests {
         }
     }
 
+    fn new_names(resolution: &Resolution) -> Vec<&str> {
+        resolution
+            .new_names
+            .iter()
+            .map(|key| key.name.as_str())
+            .collect()
+    }
+
     async fn database(dir: &tempfile::TempDir) -> Db {
         let url = format!(
             "sqlite://{}?mode=rwc",
@@ -234,15 +242,8 @@ mod tests {
         let bash = &first[0].key;
         assert_eq!(resolved[0].ids[bash], resolved[1].ids[bash]);
         assert_ne!(resolved[0].ids[bash], resolved[1].ids[&second[1].key]);
-        let names = |index: usize| -> Vec<&str> {
-            resolved[index]
-                .new_names
-                .iter()
-                .map(|key| key.name.as_str())
-                .collect()
-        };
-        assert_eq!(names(0), ["bash", "zsh"]);
-        assert_eq!(names(1), ["vim"]);
+        assert_eq!(new_names(&resolved[0]), ["bash", "zsh"]);
+        assert_eq!(new_names(&resolved[1]), ["vim"]);
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM software")
             .fetch_one(db.read())
             .await
@@ -265,12 +266,7 @@ mod tests {
         let resolved = resolve_batch(&db, &other_node, &[&later])
             .await
             .expect("second");
-        let names: Vec<&str> = resolved[0]
-            .new_names
-            .iter()
-            .map(|key| key.name.as_str())
-            .collect();
-        assert_eq!(names, ["nano"]);
+        assert_eq!(new_names(&resolved[0]), ["nano"]);
         let again = [row("vim", "9.1")];
         let resolved = resolve_batch(&db, &cache, &[&again]).await.expect("third");
         assert!(resolved[0].new_names.is_empty());
@@ -305,10 +301,9 @@ mod tests {
             let resolution = handle.await.expect("task").expect("resolution");
             assert_eq!(resolution.ids.len(), 2);
             shared_ids.push(resolution.ids[&row("shared", "1.0").key]);
-            shared_new += resolution
-                .new_names
+            shared_new += new_names(&resolution)
                 .iter()
-                .filter(|key| key.name == "shared")
+                .filter(|name| **name == "shared")
                 .count();
         }
         shared_ids.dedup();

@@ -149,13 +149,12 @@ pub async fn ingest(
         device_store::touch_inventory(&mut tx, device_id, now).await?;
     }
     if let Some(network) = &inventory.network {
-        let (ips, macs) = addresses_of(network);
-        let addresses: Vec<(&str, &str)> = ips
+        let addresses = addresses_of(network);
+        let pairs: Vec<(&str, &str)> = addresses
             .iter()
-            .map(|ip| ("ip", ip.as_str()))
-            .chain(macs.iter().map(|mac| ("mac", mac.as_str())))
+            .map(|(kind, value)| (*kind, value.as_str()))
             .collect();
-        device_store::replace_addresses(&mut tx, device_id, &addresses).await?;
+        device_store::replace_addresses(&mut tx, device_id, &pairs).await?;
     }
     if !first_inventory {
         store::insert_history(&mut tx, device_id, &changes, now).await?;
@@ -419,26 +418,24 @@ fn strip_prefix(address: &str) -> String {
     address.split('/').next().unwrap_or(address).to_string()
 }
 
-fn addresses_of(network: &Network) -> (Vec<String>, Vec<String>) {
-    let mut ips: Vec<String> = Vec::new();
-    let mut macs: Vec<String> = Vec::new();
+/// The interfaces' addresses as `("ip" | "mac", value)`, sorted, without repeats.
+fn addresses_of(network: &Network) -> Vec<(&'static str, String)> {
+    let mut addresses: Vec<(&'static str, String)> = Vec::new();
     for interface in &network.interfaces {
-        ips.extend(
+        addresses.extend(
             interface
                 .ipv4
                 .iter()
                 .chain(&interface.ipv6)
-                .map(|ip| strip_prefix(ip)),
+                .map(|ip| ("ip", strip_prefix(ip))),
         );
         if let Some(mac) = interface.mac.as_deref().and_then(identity::clean_mac) {
-            macs.push(mac);
+            addresses.push(("mac", mac));
         }
     }
-    ips.sort();
-    ips.dedup();
-    macs.sort();
-    macs.dedup();
-    (ips, macs)
+    addresses.sort();
+    addresses.dedup();
+    addresses
 }
 
 /// A device's stored sections (software as a count; the list has its own endpoint).
