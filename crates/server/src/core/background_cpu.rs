@@ -47,3 +47,32 @@ fn lower_priority() {
         libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, current.max(0) + NICE);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn own_niceness() -> libc::c_int {
+        // SAFETY: plain system calls on the calling thread.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+    }
+
+    /// The work runs on another thread, at least `NICE` below normal priority, and the
+    /// caller's own thread keeps its priority.
+    #[tokio::test]
+    async fn work_runs_at_lowered_priority_off_the_calling_thread() {
+        let caller = own_niceness();
+        let (niceness, thread) = run(|| (own_niceness(), std::thread::current().id()))
+            .await
+            .expect("work ran");
+        assert!(niceness >= NICE, "niceness {niceness}");
+        assert_ne!(thread, std::thread::current().id());
+        assert_eq!(own_niceness(), caller);
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_reported_as_an_error() {
+        let outcome = run(|| -> u8 { panic!("decoder bug") }).await;
+        assert!(outcome.is_err());
+    }
+}
