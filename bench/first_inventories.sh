@@ -3,11 +3,11 @@
 # connections, fixed seed); prints the load generator's line, the server's CPU per upload and
 # how long the software → devices index took to catch up afterwards. The quick A/B harness
 # behind the "N=1500" figures in BENCHMARKS.md.
-# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, SERVER=target/release/kanri-server)
+# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=32 connections, SERVER=target/release/kanri-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-N=${N:-1500}; P=${P:-1500}
+N=${N:-1500}; P=${P:-1500}; C=${C:-32}
 server=${SERVER:-target/release/kanri-server}
 [ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
 data=$(mktemp -d); port=$(free_port)
@@ -19,7 +19,7 @@ token=$($server token create --data-dir "$data")
 cpu() { awk '{print $14+$15}' /proc/$pid/stat; }
 t0=$(cpu)
 target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$N" --duration 2 \
-    --software-per-agent "$P" --concurrency 32 --seed 7 2>/dev/null | grep -E "^(phases|kind|inventory-full)"
+    --software-per-agent "$P" --concurrency "$C" --seed 7 2>/dev/null | grep -E "^(phases|kind|inventory-full)"
 t1=$(cpu); s0=$(date +%s.%N)
 queued() { python3 -c "import sqlite3; c=sqlite3.connect('file:$data/kanri.db?mode=ro', uri=True); print(c.execute('SELECT COUNT(*) FROM install_changes').fetchone()[0])"; }
 while [ "$(queued)" != 0 ]; do sleep 0.1; done

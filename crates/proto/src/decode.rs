@@ -21,7 +21,12 @@ pub struct DecodeError {
 /// # Errors
 /// [`DecodeError`] naming the field and the reason.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    match serde_json::from_slice(bytes) {
+    // Checking the UTF-8 of the whole body at once lets the parser borrow every string
+    // without checking each again.
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(explain::<T>(bytes));
+    };
+    match serde_json::from_str(text) {
         Ok(value) => Ok(value),
         Err(_) => Err(explain::<T>(bytes)),
     }

@@ -327,6 +327,57 @@ mod tests {
         assert_eq!(pack_pair(-1, 0), None);
     }
 
+    /// Migration 11 carries every non-zero install count from the catalogue's old column into
+    /// `install_counts` and drops the column.
+    #[tokio::test]
+    async fn install_counts_move_out_of_the_catalogue() {
+        sqlx::any::install_default_drivers();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        let apply = |below: i64| SQLITE_MIGRATOR.iter().filter(move |m| m.version < below);
+        for migration in apply(11) {
+            sqlx::raw_sql(&migration.sql)
+                .execute(&mut conn)
+                .await
+                .expect("old migration");
+        }
+        sqlx::query(
+            "INSERT INTO software (id, name, version, arch, source, first_seen, install_count) \
+             VALUES (1, 'bash', '5.2', 'amd64', 'dpkg', 0, 3), (2, 'zsh', '5.9', 'amd64', 'dpkg', 0, 0)",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("old rows");
+        let eleven = SQLITE_MIGRATOR
+            .iter()
+            .find(|m| m.version == 11)
+            .expect("migration 11");
+        sqlx::raw_sql(&eleven.sql)
+            .execute(&mut conn)
+            .await
+            .expect("migration 11");
+        let counts: Vec<(i64, i64)> =
+            sqlx::query("SELECT software_id, installs FROM install_counts ORDER BY software_id")
+                .fetch_all(&mut conn)
+                .await
+                .expect("counts")
+                .iter()
+                .map(|row| (row.get(0), row.get(1)))
+                .collect();
+        assert_eq!(counts, vec![(1, 3)]);
+        let names: i64 = sqlx::query("SELECT COUNT(*) FROM software")
+            .fetch_one(&mut conn)
+            .await
+            .expect("catalogue")
+            .get(0);
+        assert_eq!(names, 2, "the catalogue keeps its entries");
+        assert!(sqlx::query("SELECT install_count FROM software")
+            .fetch_all(&mut conn)
+            .await
+            .is_err());
+    }
+
     /// The database file alone (no WAL beside it) holds a commit once a background
     /// checkpoint has run, while the writer took no part in it.
     #[tokio::test]

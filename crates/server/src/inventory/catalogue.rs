@@ -3,15 +3,22 @@
 //! Catalogue rows never change once written, so caching name+version+arch+source → id is
 //! always safe; ids are cached only once their rows are committed.
 //!
-//! A first inventory looks up 1,500 packages, so the cache is keyed by one string per entry
-//! ([`CacheKey`]) built in a reused buffer: a look-up allocates nothing.
+//! A first inventory looks up 1,500 packages, so an entry's key (source, name, version,
+//! architecture, built in a reused buffer: [`CacheKey`]) is reduced to a 128-bit BLAKE3 hash
+//! keyed with a secret drawn at start, and the cache maps hashes to ids. A look-up allocates
+//! nothing and touches one slot of a compact table instead of comparing strings held
+//! elsewhere (≈ 0.5 µs per package with string keys). Two distinct keys sharing a hash would
+//! take ≈ 2⁶⁴ entries to expect, and the secret keeps agents from crafting one.
 //!
 //! It also remembers, per name, the lowest committed id this node has met, so that deciding
 //! whether an upload's new entries are "new software" (no entry of that name before) needs
 //! the database only for names it has not met yet.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Mutex, MutexGuard};
+
+use rand::RngCore;
 
 use kanri_proto::inventory::Package;
 
@@ -57,11 +64,47 @@ impl CacheKey {
     }
 }
 
-/// Catalogue ids by key, and the lowest id met per name.
+/// A keyed hash of a [`CacheKey`].
+type KeyHash = u128;
+
+/// Hashes [`KeyHash`]es by taking their low bits: they are uniformly distributed already.
 #[derive(Default)]
+struct KeyHashHasher(u64);
+
+impl Hasher for KeyHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only reached for types other than u128; fold them in anyway.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
+}
+
+/// Catalogue ids by key hash, and the lowest id met per name.
 pub struct SoftwareCatalogue {
-    ids: Mutex<HashMap<Box<str>, i64>>,
+    secret: [u8; 32],
+    ids: Mutex<HashMap<KeyHash, i64, BuildHasherDefault<KeyHashHasher>>>,
     names: Mutex<HashMap<Box<str>, i64>>,
+}
+
+impl Default for SoftwareCatalogue {
+    fn default() -> SoftwareCatalogue {
+        let mut secret = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        SoftwareCatalogue {
+            secret,
+            ids: Mutex::default(),
+            names: Mutex::default(),
+        }
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -71,23 +114,36 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SoftwareCatalogue {
+    fn hash(&self, key: &str) -> KeyHash {
+        let hash = blake3::keyed_hash(&self.secret, key.as_bytes());
+        let mut low = [0u8; 16];
+        low.copy_from_slice(&hash.as_bytes()[..16]);
+        u128::from_le_bytes(low)
+    }
+
     /// The cached id of each package, `None` where it is not cached.
     pub fn lookup(&self, packages: &[Package]) -> Vec<Option<i64>> {
         let mut key = CacheKey::buffer();
-        let ids = lock(&self.ids);
-        packages
+        // Hashed before taking the lock, which concurrent uploads share.
+        let hashes: Vec<KeyHash> = packages
             .iter()
-            .map(|package| ids.get(key.set_package(package)).copied())
-            .collect()
+            .map(|package| self.hash(key.set_package(package)))
+            .collect();
+        let ids = lock(&self.ids);
+        hashes.iter().map(|hash| ids.get(hash).copied()).collect()
     }
 
     /// Caches ids of committed catalogue rows, and their names as known.
     pub fn remember<'a>(&self, learned: impl IntoIterator<Item = (&'a SoftwareKey, i64)>) {
         let mut key = CacheKey::buffer();
+        let learned: Vec<(&SoftwareKey, KeyHash, i64)> = learned
+            .into_iter()
+            .map(|(software, id)| (software, self.hash(key.set_key(software)), id))
+            .collect();
         let mut ids = lock(&self.ids);
         let mut names = lock(&self.names);
-        for (software, id) in learned {
-            ids.insert(key.set_key(software).into(), id);
+        for (software, hash, id) in learned {
+            ids.insert(hash, id);
             match names.get_mut(software.name.as_str()) {
                 Some(lowest) => *lowest = (*lowest).min(id),
                 None => {

@@ -3,8 +3,8 @@
 //! A first inventory in a growing estate brings a few dozen entries the catalogue has never
 //! seen. Created upload by upload, each small insert paid a whole commit and dirtied its own
 //! scattered index pages while holding SQLite's only writer (37–217 µs per row measured).
-//! Uploads therefore hand their cache misses to one task per node, which takes every request
-//! waiting at that moment, creates the union in one transaction in key order, looks up the
+//! Uploads therefore hand their cache misses to one task per node, which gathers the requests
+//! waiting (and, on a busy node, those arriving within [`GATHER_WINDOW`]), creates the union in one transaction in key order, looks up the
 //! entries that existed already and decides "new software" for all of them at once, then
 //! answers each upload with the ids of its own keys.
 //!
@@ -13,6 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -25,6 +26,12 @@ use crate::inventory::store::{self, NewSoftware};
 /// Rows gathered into one batch before it is written; a single request larger than this is
 /// written alone.
 const MAX_BATCH_ROWS: usize = 20_000;
+
+/// How long a batch keeps gathering requests after its first one while the node is busy.
+/// Every new entry dirties a page of the catalogue's key index wherever its key falls; ten
+/// uploads' misses written together share many of those pages, where written a few uploads
+/// at a time each paid its own (≈ 4 KB of WAL per entry). On an idle node nothing waits.
+const GATHER_WINDOW: Duration = Duration::from_millis(30);
 
 /// What the catalogue holds for one upload's missing keys.
 #[derive(Debug, Default)]
@@ -74,18 +81,34 @@ async fn run(
     cache: Arc<SoftwareCatalogue>,
     mut receiver: mpsc::UnboundedReceiver<Request>,
 ) {
+    // Whether the last batch found other requests waiting besides its first: a busy node,
+    // where waiting a little longer fills the next batch; an idle one answers at once.
+    let mut busy = false;
     while let Some(first) = receiver.recv().await {
         let mut rows = first.rows.len();
         let mut batch = vec![first];
+        let window = if busy { GATHER_WINDOW } else { Duration::ZERO };
+        let deadline = tokio::time::Instant::now() + window;
         while rows < MAX_BATCH_ROWS {
-            match receiver.try_recv() {
-                Ok(request) => {
+            let next = match receiver.try_recv() {
+                Ok(request) => Some(request),
+                Err(mpsc::error::TryRecvError::Disconnected) => None,
+                Err(mpsc::error::TryRecvError::Empty) => {
+                    tokio::time::timeout_at(deadline, receiver.recv())
+                        .await
+                        .ok()
+                        .flatten()
+                }
+            };
+            match next {
+                Some(request) => {
                     rows += request.rows.len();
                     batch.push(request);
                 }
-                Err(_) => break,
+                None => break,
             }
         }
+        busy = batch.len() > 1;
         let asked: Vec<&[NewSoftware]> = batch.iter().map(|r| r.rows.as_slice()).collect();
         match resolve_batch(&db, &cache, &asked).await {
             Ok(resolutions) => {

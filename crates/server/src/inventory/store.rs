@@ -39,7 +39,8 @@ pub const DEVICE_HAS_SOFTWARE_SQL: &str =
 /// [`DbError`] from the database.
 pub async fn count_installs_of_name(db: &Db, name: &str) -> Result<i64, DbError> {
     let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(install_count), 0) AS BIGINT) FROM software WHERE name = $1",
+        "SELECT CAST(COALESCE(SUM(c.installs), 0) AS BIGINT) FROM software s \
+         JOIN install_counts c ON c.software_id = s.id WHERE s.name = $1",
     )
     .bind(name)
     .fetch_one(db.read())
@@ -273,7 +274,7 @@ pub async fn list_software_by_ids(
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(BATCH_ROWS * 2) {
         let sql = format!(
-            "SELECT {SOFTWARE_COLUMNS} FROM software s WHERE s.id IN ({})",
+            "SELECT {SOFTWARE_COLUMNS} FROM {SOFTWARE_WITH_COUNTS} WHERE s.id IN ({})",
             list_placeholders(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
@@ -465,10 +466,13 @@ pub async fn apply_index_changes(
          (SELECT r.software_id, r.device_id FROM ({}) AS r)",
         json_pairs(backend, 1, "software_id", "device_id")
     );
+    // Deltas travel as pairs (id, delta + 2³¹): a merge's |delta| is at most its row count.
     let counts = format!(
-        "UPDATE software SET install_count = install_count + v.delta FROM ({}) AS v \
-         WHERE software.id = v.id",
-        json_rows(backend, 1, &[("id", "BIGINT"), ("delta", "BIGINT")])
+        "INSERT INTO install_counts (software_id, installs) \
+         SELECT v.id, v.delta - {DELTA_OFFSET} FROM ({}) AS v \
+         WHERE true ON CONFLICT (software_id) DO UPDATE \
+         SET installs = install_counts.installs + excluded.installs",
+        json_pairs(backend, 1, "id", "delta")
     );
     let drop_rows = format!(
         "DELETE FROM install_changes WHERE id IN (SELECT r.id FROM ({}) AS r)",
@@ -491,8 +495,16 @@ pub async fn apply_index_changes(
         }
     }
     for chunk in merge.deltas.chunks(BATCH_JSON_ROWS * 10) {
+        let packed = chunk
+            .iter()
+            .map(|[software_id, delta]| {
+                pack_pair(*software_id, delta + DELTA_OFFSET).ok_or_else(|| {
+                    DbError::Corrupt(format!("count change out of range: {software_id}, {delta}"))
+                })
+            })
+            .collect::<Result<Vec<i64>, DbError>>()?;
         sqlx::query(&counts)
-            .bind(to_json(&chunk)?)
+            .bind(to_json(&packed)?)
             .execute(&mut *conn)
             .await?;
     }
@@ -506,6 +518,9 @@ pub async fn apply_index_changes(
     Ok(())
 }
 
+/// Added to a count change so that it packs as an unsigned half of a pair.
+const DELTA_OFFSET: i64 = 1 << 31;
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DbError> {
     serde_json::to_string(value).map_err(|error| DbError::Corrupt(error.to_string()))
 }
@@ -515,13 +530,23 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DbError> {
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn recount_installs(db: &Db) -> Result<u64, DbError> {
-    let done = sqlx::query(
-        "UPDATE software SET install_count = (SELECT COUNT(*) FROM software_devices sd WHERE sd.software_id = software.id) \
-         WHERE install_count <> (SELECT COUNT(*) FROM software_devices sd WHERE sd.software_id = software.id)",
+    let mut tx = db.write().begin().await?;
+    let set = sqlx::query(
+        "INSERT INTO install_counts (software_id, installs) \
+         SELECT software_id, COUNT(*) FROM software_devices GROUP BY software_id \
+         ON CONFLICT (software_id) DO UPDATE SET installs = excluded.installs \
+         WHERE install_counts.installs <> excluded.installs",
     )
-    .execute(db.write())
+    .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected())
+    let cleared = sqlx::query(
+        "UPDATE install_counts SET installs = 0 WHERE installs <> 0 AND NOT EXISTS \
+         (SELECT 1 FROM software_devices sd WHERE sd.software_id = install_counts.software_id)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(set.rows_affected() + cleared.rows_affected())
 }
 
 /// Writes history lines.
@@ -626,7 +651,10 @@ pub struct SoftwareRow {
 }
 
 const SOFTWARE_COLUMNS: &str =
-    "s.id, s.name, s.version, s.arch, s.source, s.vendor, s.first_seen, s.install_count";
+    "s.id, s.name, s.version, s.arch, s.source, s.vendor, s.first_seen, COALESCE(c.installs, 0)";
+
+/// The catalogue with its install counts, for [`SOFTWARE_COLUMNS`].
+const SOFTWARE_WITH_COUNTS: &str = "software s LEFT JOIN install_counts c ON c.software_id = s.id";
 
 fn software_from(row: &sqlx::any::AnyRow) -> Result<SoftwareRow, DbError> {
     Ok(SoftwareRow {
@@ -652,8 +680,9 @@ pub async fn list_software(
     limit: u32,
 ) -> Result<Vec<SoftwareRow>, DbError> {
     let sql = format!(
-        "SELECT {SOFTWARE_COLUMNS} FROM software s WHERE ($1 IS NULL OR s.id > $1) \
-         AND ($2 IS NULL OR s.name LIKE $2 ESCAPE '\\') AND s.install_count > 0 ORDER BY s.id LIMIT $3"
+        "SELECT {SOFTWARE_COLUMNS} FROM install_counts c JOIN software s ON s.id = c.software_id \
+         WHERE ($1 IS NULL OR c.software_id > $1) AND ($2 IS NULL OR s.name LIKE $2 ESCAPE '\\') \
+         AND c.installs > 0 ORDER BY c.software_id LIMIT $3"
     );
     let pattern = name_prefix.map(|prefix| {
         format!(
@@ -678,7 +707,7 @@ pub async fn list_software(
 /// # Errors
 /// [`DbError::NotFound`] for an unknown id.
 pub async fn get_software(db: &Db, id: i64) -> Result<SoftwareRow, DbError> {
-    let sql = format!("SELECT {SOFTWARE_COLUMNS} FROM software s WHERE s.id = $1");
+    let sql = format!("SELECT {SOFTWARE_COLUMNS} FROM {SOFTWARE_WITH_COUNTS} WHERE s.id = $1");
     let row = sqlx::query(&sql)
         .bind(id)
         .fetch_one(db.read())

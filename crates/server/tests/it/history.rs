@@ -258,6 +258,39 @@ async fn index_follows_installs_and_deletions(backend: Backend) {
         0,
         "nothing left queued"
     );
+
+    // The daily recount repairs counts that drifted (a bug, a hand-edited database): one
+    // raised, one lost, and one left for an entry installed nowhere now.
+    let db = &server.state().db;
+    let viewer = software_id(&server, "ix-viewer", "2.0").await;
+    let upgrade = software_id(&server, "ix-editor", "1.1").await;
+    for (sql, id) in [
+        (
+            "UPDATE install_counts SET installs = 7 WHERE software_id = $1",
+            viewer,
+        ),
+        ("DELETE FROM install_counts WHERE software_id = $1", upgrade),
+        (
+            "UPDATE install_counts SET installs = 4 WHERE software_id = $1",
+            editor,
+        ),
+    ] {
+        sqlx::query(sql)
+            .bind(id)
+            .execute(db.write())
+            .await
+            .expect("damage a count");
+    }
+    let recount = kanri_server::inventory::store::recount_installs;
+    assert_eq!(recount(db).await.expect("recount"), 3);
+    assert_eq!(install_count(&server, "ix-viewer", "2.0").await, 1);
+    assert_eq!(install_count(&server, "ix-editor", "1.1").await, 1);
+    assert_eq!(install_count(&server, "ix-editor", "1.0").await, 0);
+    assert_eq!(
+        recount(db).await.expect("recount"),
+        0,
+        "nothing left to repair"
+    );
     server.shutdown().await;
 }
 both_backends!(
