@@ -4,7 +4,7 @@
 //! An upload rewrites its device's install list (`device_installs`, one row per device) and
 //! adds one row to `install_changes` listing the catalogue ids it added and removed.
 //! The `inventory.index` cluster job merges queued rows, oldest first, into
-//! `software_devices` and `software.install_count` in one transaction, then deletes them.
+//! `software_devices` and `install_counts` in one transaction, then deletes them.
 //! Indexing by software inside each upload dirtied one B-tree page per package; a merge of
 //! hundreds of uploads writes each page once. The index trails uploads by one merge
 //! (`flush_interval_ms`, 2 s by default); `device_installs` is always current.
