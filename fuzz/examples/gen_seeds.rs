@@ -232,6 +232,7 @@ fn upload(inventory: Inventory) -> InventoryUpload {
         collected_at: 1_730_002_000,
         facts: facts(),
         inventory,
+        section_hashes: BTreeMap::new(),
     }
 }
 

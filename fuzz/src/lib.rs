@@ -302,12 +302,14 @@ fn same_upload(a: &InventoryUpload, b: &InventoryUpload) -> bool {
         collected_at,
         facts,
         inventory,
+        section_hashes,
     } = a;
     *host_id == b.host_id
         && *agent_version == b.agent_version
         && *collected_at == b.collected_at
         && *facts == b.facts
         && *inventory == b.inventory
+        && *section_hashes == b.section_hashes
 }
 
 fn same_checkin(a: &CheckinRequest, b: &CheckinRequest) -> bool {

@@ -128,8 +128,22 @@ impl Inventory {
     pub fn present(&self) -> Vec<SectionKind> {
         SectionKind::ALL
             .into_iter()
-            .filter(|kind| self.section_hash(*kind).is_some())
+            .filter(|kind| self.has(*kind))
             .collect()
+    }
+
+    /// Whether section `kind` is present.
+    pub fn has(&self, kind: SectionKind) -> bool {
+        match kind {
+            SectionKind::Hardware => self.hardware.is_some(),
+            SectionKind::Os => self.os.is_some(),
+            SectionKind::Network => self.network.is_some(),
+            SectionKind::Software => self.software.is_some(),
+            SectionKind::Users => self.users.is_some(),
+            SectionKind::Services => self.services.is_some(),
+            SectionKind::Usb => self.usb.is_some(),
+            SectionKind::Security => self.security.is_some(),
+        }
     }
 
     /// Keeps only the listed sections.

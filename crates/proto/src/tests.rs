@@ -102,6 +102,48 @@ fn hashes_found_in_an_upload_match_the_agents() {
 }
 
 #[test]
+fn declared_hashes_must_cover_exactly_the_sections_present() {
+    let mut upload: InventoryUpload = decode(upload_json(r#""vim""#).as_bytes()).unwrap();
+    assert_eq!(upload.declared_hashes(), Ok(None), "none declared");
+    let software = upload
+        .inventory
+        .section_hash(SectionKind::Software)
+        .unwrap();
+    upload
+        .section_hashes
+        .insert(SectionKind::Software, software.as_str().into());
+    assert_eq!(
+        upload.declared_hashes(),
+        Ok(Some(vec![(SectionKind::Software, software.clone())]))
+    );
+    let refused = |upload: &InventoryUpload| {
+        let error = upload.declared_hashes().unwrap_err();
+        assert_eq!(error.field, "section_hashes");
+        error.reason
+    };
+    // A hash for a section the upload does not hold.
+    let mut extra = upload.clone();
+    extra
+        .section_hashes
+        .insert(SectionKind::Os, software.as_str().into());
+    assert!(refused(&extra).contains("os"));
+    // A section without a hash.
+    let mut missing = upload.clone();
+    missing.inventory.os = Some(crate::inventory::Os::default());
+    assert!(refused(&missing).contains("no hash for section os"));
+    // Not a BLAKE3 hex digest.
+    let mut malformed = upload.clone();
+    malformed.section_hashes.insert(
+        SectionKind::Software,
+        software.to_uppercase().as_str().into(),
+    );
+    assert!(refused(&malformed).contains("hex"));
+    // Declared hashes survive a round trip through JSON.
+    let again: InventoryUpload = decode(&serde_json::to_vec(&upload).unwrap()).unwrap();
+    assert_eq!(again.section_hashes, upload.section_hashes);
+}
+
+#[test]
 fn section_names_round_trip() {
     for kind in SectionKind::ALL {
         assert_eq!(SectionKind::parse(kind.as_str()), Some(kind));

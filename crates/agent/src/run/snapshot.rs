@@ -83,12 +83,19 @@ impl Snapshot {
                 EntryKind::InventoryPartial
             }
         };
+        let section_hashes = self
+            .hashes
+            .iter()
+            .filter(|(kind, _)| inventory.has(**kind))
+            .map(|(kind, hash)| (*kind, hash.clone()))
+            .collect();
         let upload = InventoryUpload {
             host_id: Text::from(host_id),
             agent_version: Text::from(env!("CARGO_PKG_VERSION")),
             collected_at: self.collected_at,
             facts: self.facts.clone(),
             inventory,
+            section_hashes,
         };
         Ok((kind, encode(&upload)?))
     }

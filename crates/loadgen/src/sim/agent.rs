@@ -217,6 +217,16 @@ impl SimAgent {
             out.push(b':');
             out.extend_from_slice(json);
         }
+        // The hashes a real agent declares: those of the sections' bytes.
+        out.extend_from_slice(b"},\"section_hashes\":{");
+        for (position, (kind, json)) in sections.iter().enumerate() {
+            if position > 0 {
+                out.push(b',');
+            }
+            write_json(&mut out, &kind.as_str());
+            out.push(b':');
+            write_json(&mut out, &kanri_proto::inventory::hash_section(json));
+        }
         out.extend_from_slice(b"}}");
         out
     }

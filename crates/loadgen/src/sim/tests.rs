@@ -38,7 +38,16 @@ fn check(agent: &SimAgent, json: &[u8], expected: &[SectionKind]) -> InventoryUp
             .section_hash(*kind)
             .expect("section present");
         assert_eq!(checkin.section_hashes[kind].as_str(), hash, "{kind:?}");
+        assert_eq!(
+            upload.section_hashes[kind].as_str(),
+            hash,
+            "declared {kind:?}"
+        );
     }
+    assert!(upload
+        .declared_hashes()
+        .expect("declared hashes match the sections")
+        .is_some());
     upload
 }
 

@@ -104,10 +104,14 @@ pub async fn inventory(
     Ok(Json(response))
 }
 
-/// An upload and the hashes of its sections as received.
+/// An upload and the hashes of its sections: those the agent declared, checked against the
+/// sections present, or else those of the sections as received.
 fn decode_upload(raw: RawBody) -> Result<(InventoryUpload, Vec<(SectionKind, String)>), BodyError> {
     let plain = raw.inflate()?;
     let upload: InventoryUpload = kanri_proto::decode(&plain)?;
+    if let Some(declared) = upload.declared_hashes()? {
+        return Ok((upload, declared));
+    }
     let hashes = kanri_proto::upload_section_hashes(&plain).map_err(|error| {
         BodyError::Decode(kanri_proto::DecodeError {
             field: "inventory".to_string(),

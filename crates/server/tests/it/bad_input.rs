@@ -69,6 +69,21 @@ async fn rejected_uploads_write_nothing(backend: Backend) {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["field"], "inventory.software.packages[0].colour");
 
+    // Declared section hashes that do not match the sections sent (an os hash, no os).
+    let wrong_hashes = good.replace(
+        "\"inventory\":",
+        &format!(
+            "\"section_hashes\":{{\"os\":\"{}\"}},\"inventory\":",
+            "0".repeat(64)
+        ),
+    );
+    assert_ne!(wrong_hashes, good);
+    let (status, body) = agent
+        .post_raw("/agent/v1/inventory", wrong_hashes.into_bytes(), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "section_hashes");
+
     // Over the size limit, plain and as a decompression bomb.
     let (status, _) = agent
         .post_raw("/agent/v1/inventory", vec![b' '; 2 * 1024 * 1024], None)

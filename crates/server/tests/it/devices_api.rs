@@ -287,3 +287,47 @@ async fn hostname_search_uses_the_trigram_index_on_postgres() {
     tx.rollback().await.expect("rollback");
     server.shutdown().await;
 }
+
+/// The server keeps the section hashes an upload declares (as it trusts the check-in's)
+/// instead of hashing the body again: a check-in reporting other hashes is asked for exactly
+/// the sections whose declared hash differs.
+async fn declared_section_hashes_are_kept(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "decl-a");
+    agent.enroll(&token).await;
+    let inventory = sample("decl-a", &[("bash", "5.2")], 8);
+    let hashes = |software: Option<&str>| {
+        inventory
+            .present()
+            .into_iter()
+            .map(|kind| {
+                let hash = match (kind, software) {
+                    (kanri_proto::SectionKind::Software, Some(declared)) => declared.to_string(),
+                    _ => inventory.section_hash(kind).expect("present"),
+                };
+                (kind, hash.as_str().into())
+            })
+            .collect()
+    };
+    let (status, body) = agent
+        .upload_declaring(&inventory, hashes(Some(&"a".repeat(64))))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, reply) = agent.checkin(&inventory).await;
+    assert_eq!(reply["wanted_sections"], json!(["software"]));
+
+    let (status, body) = agent.upload_declaring(&inventory, hashes(None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, reply) = agent.checkin(&inventory).await;
+    assert_eq!(reply["wanted_sections"], json!([]));
+    let (_, software) = server
+        .get(&format!("/api/v1/devices/{}/software", agent.device_id()))
+        .await;
+    assert_eq!(software["items"][0]["name"], "bash");
+    server.shutdown().await;
+}
+both_backends!(
+    declared_section_hashes_are_kept,
+    declared_section_hashes_are_kept
+);

@@ -307,12 +307,23 @@ impl ProtoAgent {
     }
 
     pub async fn upload(&self, inventory: &Inventory) -> (StatusCode, Value) {
+        // None declared: the server hashes the sections as received.
+        self.upload_declaring(inventory, Default::default()).await
+    }
+
+    /// An upload declaring `section_hashes` for its sections, as the agent does.
+    pub async fn upload_declaring(
+        &self,
+        inventory: &Inventory,
+        section_hashes: std::collections::BTreeMap<kanri_proto::SectionKind, kanri_proto::Text>,
+    ) -> (StatusCode, Value) {
         let upload = InventoryUpload {
             host_id: self.host_id.as_str().into(),
             agent_version: "9.9.9-test".into(),
             collected_at: 0,
             facts: self.facts.clone(),
             inventory: inventory.clone(),
+            section_hashes,
         };
         self.post_raw(
             kanri_proto::paths::INVENTORY,
