@@ -208,28 +208,35 @@ impl SimAgent {
         write_json(&mut out, &collected_at);
         out.extend_from_slice(b",\"facts\":");
         write_json(&mut out, &self.facts);
-        out.extend_from_slice(b",\"inventory\":{");
-        for (position, (kind, json)) in sections.iter().enumerate() {
-            if position > 0 {
-                out.push(b',');
-            }
-            write_json(&mut out, &kind.as_str());
-            out.push(b':');
-            out.extend_from_slice(json);
-        }
+        out.extend_from_slice(b",\"inventory\":");
+        write_by_section(&mut out, sections, |out, json| out.extend_from_slice(json));
         // The hashes a real agent declares: those of the sections' bytes.
-        out.extend_from_slice(b"},\"section_hashes\":{");
-        for (position, (kind, json)) in sections.iter().enumerate() {
-            if position > 0 {
-                out.push(b',');
-            }
-            write_json(&mut out, &kind.as_str());
-            out.push(b':');
-            write_json(&mut out, &kanri_proto::inventory::hash_section(json));
-        }
-        out.extend_from_slice(b"}}");
+        out.extend_from_slice(b",\"section_hashes\":");
+        write_by_section(&mut out, sections, |out, json| {
+            write_json(out, &kanri_proto::inventory::hash_section(json));
+        });
+        out.push(b'}');
         out
     }
+}
+
+/// A JSON object with one member per section, named by the section, whose value `value`
+/// writes from the section's JSON.
+fn write_by_section(
+    out: &mut Vec<u8>,
+    sections: &[(SectionKind, Vec<u8>)],
+    mut value: impl FnMut(&mut Vec<u8>, &[u8]),
+) {
+    out.push(b'{');
+    for (position, (kind, json)) in sections.iter().enumerate() {
+        if position > 0 {
+            out.push(b',');
+        }
+        write_json(out, &kind.as_str());
+        out.push(b':');
+        value(out, json);
+    }
+    out.push(b'}');
 }
 
 fn write_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
