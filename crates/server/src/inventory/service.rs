@@ -120,7 +120,8 @@ pub async fn ingest(
                         .map(|event| event.with("hostname", hostname.as_str())),
                 );
             }
-            SectionKind::Hardware => {
+            // A first inventory has nothing stored to compare with.
+            SectionKind::Hardware if !first_inventory => {
                 if let (Some(previous), Some(current)) = (
                     store::find_section(&mut tx, device_id, *kind).await?,
                     inventory.hardware.as_ref(),
