@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# First full inventories alone, on SQLite: N agents enroll and each uploads P packages (32
+# First full inventories alone: N agents enroll and each uploads P packages (32
 # connections, fixed seed); prints the load generator's line, the server's CPU per upload and
 # how long the software → devices index took to catch up afterwards. The quick A/B harness
 # behind the "N=1500" figures in BENCHMARKS.md.
-# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=32 connections, SERVER=target/release/kanri-server)
+# With BACKEND=postgres the server uses a throwaway PostgreSQL (bench/lib.sh); the CPU figure is
+# then the kanri-server process's alone.
+# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=32 connections, BACKEND=sqlite|postgres,
+#        SERVER=target/release/kanri-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -11,17 +14,25 @@ N=${N:-1500}; P=${P:-1500}; C=${C:-32}
 server=${SERVER:-target/release/kanri-server}
 [ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
 data=$(mktemp -d); port=$(free_port)
-$server serve --http --listen 127.0.0.1:$port --data-dir "$data" --db-max-connections 16 >"$data/server.log" 2>&1 &
+if [ "${BACKEND:-sqlite}" = postgres ]; then
+    start_postgres
+    db=(--database-url "$url")
+    pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    queued() { runuser -u postgres -- "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U kanri -d kanri -tAc "SELECT COUNT(*) FROM install_changes"; }
+else
+    db=(--data-dir "$data"); PGSTOP=true
+    queued() { python3 -c "import sqlite3; c=sqlite3.connect('file:$data/kanri.db?mode=ro', uri=True); print(c.execute('SELECT COUNT(*) FROM install_changes').fetchone()[0])"; }
+fi
+$server serve --http --listen 127.0.0.1:$port "${db[@]}" --db-max-connections 16 >"$data/server.log" 2>&1 &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; $PGSTOP >/dev/null 2>&1 || true; rm -rf "$data" "${pgdir:-}"' EXIT
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-token=$($server token create --data-dir "$data")
+token=$($server token create "${db[@]}")
 cpu() { awk '{print $14+$15}' /proc/$pid/stat; }
 t0=$(cpu)
 target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$N" --duration 2 \
     --software-per-agent "$P" --concurrency "$C" --seed 7 2>/dev/null | grep -E "^(phases|kind|inventory-full)"
 t1=$(cpu); s0=$(date +%s.%N)
-queued() { python3 -c "import sqlite3; c=sqlite3.connect('file:$data/kanri.db?mode=ro', uri=True); print(c.execute('SELECT COUNT(*) FROM install_changes').fetchone()[0])"; }
 while [ "$(queued)" != 0 ]; do sleep 0.1; done
 s1=$(date +%s.%N); t2=$(cpu)
 echo "server CPU per upload: $(( (t1 - t0) * 10 / N )) ms during uploads, $(( (t2 - t0) * 10 / N )) ms with the index catch-up ($(python3 -c "print(round($s1 - $s0, 2))") s)"
