@@ -4,9 +4,10 @@
 //! seen. Created upload by upload, each small insert paid a whole commit and dirtied its own
 //! scattered index pages while holding SQLite's only writer (37–217 µs per row measured).
 //! Uploads therefore hand their cache misses to one task per node, which gathers the requests
-//! waiting (and, on a busy node, those arriving within [`GATHER_WINDOW`]), creates the union in one transaction in key order, looks up the
-//! entries that existed already and decides "new software" for all of them at once, then
-//! answers each upload with the ids of its own keys.
+//! waiting (and, on a busy node, those arriving within [`GATHER_WINDOW`]), creates the union
+//! in one transaction in key order, looks up the entries that existed already and decides
+//! "new software" for all of them at once, then answers each upload with the ids of its own
+//! keys.
 //!
 //! A name is new when no entry of that name existed before the first one created for it;
 //! the event goes to the upload that listed that first entry first in the batch.
