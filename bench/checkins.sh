@@ -12,12 +12,9 @@ source bench/lib.sh
 AGENTS=${AGENTS:-20000}; CHECKIN_INTERVAL=${CHECKIN_INTERVAL:-1.8}; DURATION=${DURATION:-30}
 server=${SERVER:-target/release/kanri-server}
 [ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
-data=$(mktemp -d); port=$(free_port)
-$server serve --http --listen 127.0.0.1:$port --data-dir "$data" --db-max-connections 16 >"$data/server.log" 2>&1 &
-pid=$!
+data=$(mktemp -d)
+start_kanri "$server" "$data" --data-dir "$data"
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
-for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-token=$($server token create --data-dir "$data")
 nice -n "${GEN_NICE:-0}" target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" \
     --agents "$AGENTS" --duration "$DURATION" --software-per-agent 20 \
     --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600 2>/dev/null |

@@ -13,7 +13,7 @@ source bench/lib.sh
 N=${N:-1500}; P=${P:-1500}; C=${C:-32}
 server=${SERVER:-target/release/kanri-server}
 [ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
-data=$(mktemp -d); port=$(free_port)
+data=$(mktemp -d)
 if [ "${BACKEND:-sqlite}" = postgres ]; then
     start_postgres
     db=(--database-url "$url")
@@ -23,11 +23,8 @@ else
     db=(--data-dir "$data"); PGSTOP=true
     queued() { python3 -c "import sqlite3; c=sqlite3.connect('file:$data/kanri.db?mode=ro', uri=True); print(c.execute('SELECT COUNT(*) FROM install_changes').fetchone()[0])"; }
 fi
-$server serve --http --listen 127.0.0.1:$port "${db[@]}" --db-max-connections 16 >"$data/server.log" 2>&1 &
-pid=$!
+start_kanri "$server" "$data" "${db[@]}"
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; $PGSTOP >/dev/null 2>&1 || true; rm -rf "$data" "${pgdir:-}"' EXIT
-for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-token=$($server token create "${db[@]}")
 cpu() { awk '{print $14+$15}' /proc/$pid/stat; }
 t0=$(cpu)
 target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$N" --duration 2 \

@@ -15,3 +15,15 @@ start_postgres() {
     PGSTOP="runuser -u postgres -- $bin/pg_ctl -D $pgdir/data -m fast stop"
     url="postgres://kanri@127.0.0.1:$pgport/kanri"
 }
+
+# Starts kanri-server over plain HTTP on a free loopback port with the database arguments given
+# (`--data-dir D` or `--database-url U`), logging to $2/server.log, and creates an enrollment
+# token; sets `port`, `pid` and `token`. Usage: start_kanri SERVER DATA_DIR DB_ARGS...
+start_kanri() {
+    local server=$1 data=$2; shift 2
+    port=$(free_port)
+    $server serve --http --listen 127.0.0.1:$port "$@" --db-max-connections 16 >"$data/server.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
+    token=$($server token create "$@")
+}
