@@ -51,16 +51,8 @@ pub async fn decode_body<T: DeserializeOwned>(
     body: Body,
     limit: usize,
 ) -> Result<T, BodyError> {
-    let plain = read_body(headers, body, limit).await?;
+    let plain = receive(headers, body, limit).await?.inflate()?;
     Ok(kanri_proto::decode(&plain)?)
-}
-
-/// Reads a body and inflates it, to at most `limit` decompressed bytes.
-///
-/// # Errors
-/// [`BodyError`] for oversized or wrongly encoded bodies.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, BodyError> {
-    receive(headers, body, limit).await?.inflate()
 }
 
 /// A body as it came over the wire, its size checked but not yet inflated: inflating and
