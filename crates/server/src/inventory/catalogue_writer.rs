@@ -55,10 +55,11 @@ pub struct CatalogueWriter {
 }
 
 impl CatalogueWriter {
-    /// Starts the node's writer task.
+    /// Starts the node's writer task (on the database's writer thread, as its batches are
+    /// write transactions).
     pub fn start(db: Db, cache: Arc<SoftwareCatalogue>) -> CatalogueWriter {
         let (requests, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, cache, receiver));
+        db.clone().spawn_writer(run(db, cache, receiver));
         CatalogueWriter { requests }
     }
 

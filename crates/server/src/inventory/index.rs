@@ -16,7 +16,7 @@
 use std::time::Instant;
 
 use crate::app::AppState;
-use crate::core::db::DbError;
+use crate::core::db::{Backend, DbError};
 use crate::core::metrics;
 use crate::inventory::store::{self, InstallChange};
 
@@ -79,23 +79,48 @@ pub fn merge(changes: &[InstallChange]) -> Merge {
 /// One merge runs at a time: the cluster job runs on one node, and each merge transaction
 /// holds a lock ([`store::lock_index`]) against a concurrent call on any node.
 ///
+/// On PostgreSQL a merge deletes the queued rows it applied in its own transaction. On
+/// SQLite the index is a file of its own with its own writer ([`Db::index_write`]), so the
+/// merge never holds the lock uploads write under: it commits the pairs with the id of the
+/// last row merged (`index_state`), then deletes the merged rows through the main writer;
+/// rows at or below that mark are never merged twice, even if the deletion was lost.
+///
+/// [`Db::index_write`]: crate::core::db::Db::index_write
+///
 /// # Errors
 /// [`DbError`] from the database; the batch being merged stays queued.
 pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
-    let queued = store::count_install_changes(&state.db).await?;
+    let db = &state.db;
+    let queued = store::count_install_changes(db).await?;
     ::metrics::gauge!(metrics::INDEX_QUEUED).set(queued as f64);
     let mut consumed = 0;
     loop {
         let started = Instant::now();
-        let mut tx = state.db.write().begin().await?;
-        store::lock_index(&mut tx, state.db.backend()).await?;
-        let changes = store::list_install_changes(&mut tx, ROWS_PER_MERGE).await?;
-        if changes.is_empty() {
+        let mut tx = db.index_write().begin().await?;
+        store::lock_index(&mut tx, db.backend()).await?;
+        let after = match db.backend() {
+            Backend::Sqlite => store::merged_through(&mut tx).await?,
+            Backend::Postgres => 0,
+        };
+        let changes = store::list_install_changes(&mut tx, after, ROWS_PER_MERGE).await?;
+        let Some(last) = changes.last().map(|change| change.id) else {
             return Ok(consumed);
-        }
+        };
         let batch = merge(&changes);
-        store::apply_index_changes(&mut tx, state.db.backend(), &batch).await?;
+        store::apply_index_changes(&mut tx, db.backend(), &batch).await?;
+        match db.backend() {
+            Backend::Sqlite => store::set_merged_through(&mut tx, last).await?,
+            Backend::Postgres => store::drop_install_changes(&mut tx, &batch.change_ids).await?,
+        }
         tx.commit().await?;
+        if db.backend() == Backend::Sqlite {
+            let main = db.clone();
+            db.on_writer(async move {
+                let mut conn = main.write().acquire().await?;
+                store::drop_install_changes_through(&mut conn, last).await
+            })
+            .await?;
+        }
         consumed += changes.len();
         ::metrics::histogram!(metrics::INDEX_MERGE_SECONDS).record(started.elapsed().as_secs_f64());
         ::metrics::counter!(metrics::INDEX_PAIRS)

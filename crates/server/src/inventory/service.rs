@@ -11,7 +11,7 @@ use crate::agents::identity;
 use crate::agents::runtime::AgentAuth;
 use crate::app::AppState;
 use crate::core::body::BodyError;
-use crate::core::db::DbError;
+use crate::core::db::{Db, DbError};
 use crate::core::error::AppError;
 use crate::core::time::now_ms;
 use crate::devices::model::DeviceFacts;
@@ -35,13 +35,12 @@ pub async fn report_rejected(state: &AppState, device_id: i64, error: &BodyError
     }
 }
 
-/// What an upload changes, prepared before the transaction.
-struct Plan {
-    changed: Vec<(SectionKind, String)>,
-}
-
 /// Stores the sections that differ from what the server holds, with their history and
 /// events, in one transaction.
+///
+/// Everything that takes CPU (resolving packages to catalogue ids, serializing sections and
+/// the install list) happens first; only the statements run on the database's writer
+/// ([`Db::on_writer`]), which on SQLite every upload waits for.
 ///
 /// `hashes` are the sections' hashes as received ([`kanri_proto::upload_section_hashes`]).
 ///
@@ -53,43 +52,104 @@ pub async fn ingest(
     upload: InventoryUpload,
     hashes: Vec<(SectionKind, String)>,
 ) -> Result<InventoryResponse, AppError> {
-    let inventory = upload.inventory;
+    let mut inventory = upload.inventory;
     let device_id = auth.device_id;
     let held = match state.agents.hashes(device_id) {
         Some(held) => held,
         None => store::list_section_hashes(&state.db, device_id).await?,
     };
     let present: Vec<SectionKind> = hashes.iter().map(|(kind, _)| *kind).collect();
-    let plan = Plan {
-        changed: hashes
-            .into_iter()
-            .filter(|(kind, hash)| held.get(kind) != Some(hash))
-            .collect(),
-    };
+    let changed: Vec<(SectionKind, String)> = hashes
+        .into_iter()
+        .filter(|(kind, hash)| held.get(kind) != Some(hash))
+        .collect();
     let now = now_ms();
     state.agents.saw(device_id, now);
-    if plan.changed.is_empty() {
+    if changed.is_empty() {
         // Nothing differs (a refresh of an unchanged machine): only the receipt time moves.
-        let mut conn = state.db.write().acquire().await?;
-        device_store::touch_inventory(&mut conn, device_id, now).await?;
+        let db = state.db.clone();
+        state
+            .db
+            .on_writer(async move {
+                let mut conn = db.write().acquire().await?;
+                device_store::touch_inventory(&mut conn, device_id, now).await
+            })
+            .await?;
         return Ok(InventoryResponse { accepted: present });
     }
     let first_inventory = held.is_empty();
-    let mut resolved = None;
-    if plan
-        .changed
-        .iter()
-        .any(|(kind, _)| *kind == SectionKind::Software)
-    {
+    let changes_kind = |wanted: SectionKind| changed.iter().any(|(kind, _)| *kind == wanted);
+    let software = if changes_kind(SectionKind::Software) {
         let packages = inventory
             .software
-            .as_ref()
-            .map(|s| s.packages.as_slice())
-            .unwrap_or(&[]);
-        resolved = Some(resolve_catalogue(state, device_id, packages).await?);
+            .take()
+            .map(|software| software.packages)
+            .unwrap_or_default();
+        Some(prepare_software(state, device_id, packages).await?)
+    } else {
+        None
+    };
+    let mut sections = Vec::with_capacity(changed.len());
+    for (kind, hash) in &changed {
+        sections.push((*kind, hash.clone(), section_json(*kind, &inventory)?));
     }
-    let mut tx = state.db.write().begin().await?;
-    let device = device_store::lock_device(&mut tx, state.db.backend(), device_id)
+    let write = Write {
+        device_id,
+        now,
+        first_inventory,
+        hostname: inventory.os.as_ref().map(|os| os.hostname.to_string()),
+        sections,
+        facts: facts_of(&inventory),
+        addresses: inventory.network.as_ref().map(addresses_of),
+        // A first inventory has nothing stored to compare with.
+        hardware: if changes_kind(SectionKind::Hardware) && !first_inventory {
+            inventory.hardware.take()
+        } else {
+            None
+        },
+        software,
+    };
+    state
+        .db
+        .on_writer(write_upload(state.db.clone(), write))
+        .await?;
+    for (kind, hash) in changed {
+        state.agents.set_hash(device_id, kind, hash);
+    }
+    Ok(InventoryResponse { accepted: present })
+}
+
+/// An upload's changes, ready for its transaction.
+struct Write {
+    device_id: i64,
+    now: i64,
+    first_inventory: bool,
+    /// The host name the upload reports, for event parameters.
+    hostname: Option<String>,
+    /// (section, hash, JSON) of every changed section.
+    sections: Vec<(SectionKind, String, String)>,
+    facts: DeviceFacts,
+    addresses: Option<Vec<(&'static str, String)>>,
+    /// The new hardware section, when it changed on a device that had one.
+    hardware: Option<Hardware>,
+    software: Option<PreparedSoftware>,
+}
+
+/// Writes an upload's changes in one transaction that starts by locking the device row.
+async fn write_upload(db: Db, write: Write) -> Result<(), AppError> {
+    let Write {
+        device_id,
+        now,
+        first_inventory,
+        hostname,
+        mut sections,
+        facts,
+        addresses,
+        hardware,
+        software,
+    } = write;
+    let mut tx = db.write().begin().await?;
+    let device = device_store::lock_device(&mut tx, db.backend(), device_id)
         .await
         .map_err(|error| match error {
             DbError::NotFound => {
@@ -97,60 +157,44 @@ pub async fn ingest(
             }
             other => other.into(),
         })?;
+    let hostname = hostname.unwrap_or(device.hostname);
     let mut changes: Vec<Change> = Vec::new();
     let mut raised: Vec<NewEvent> = Vec::new();
-    let hostname = inventory
-        .os
-        .as_ref()
-        .map(|os| os.hostname.to_string())
-        .unwrap_or(device.hostname.clone());
-    let mut sections = Vec::with_capacity(plan.changed.len());
-    for (kind, hash) in &plan.changed {
-        match kind {
-            SectionKind::Software => {
-                let resolved = resolved
-                    .take()
-                    .ok_or_else(|| AppError::Internal("software not resolved".into()))?;
-                let outcome = apply_software(&mut tx, device_id, resolved, first_inventory).await?;
-                changes.extend(outcome.changes);
-                raised.extend(
-                    outcome
-                        .events
-                        .into_iter()
-                        .map(|event| event.with("hostname", hostname.as_str())),
-                );
-            }
-            // A first inventory has nothing stored to compare with.
-            SectionKind::Hardware if !first_inventory => {
-                if let (Some(previous), Some(current)) = (
-                    store::find_section(&mut tx, device_id, *kind).await?,
-                    inventory.hardware.as_ref(),
-                ) {
-                    if let Ok(previous) = serde_json::from_str::<Hardware>(&previous) {
-                        let (hw_changes, hw_events) =
-                            diff::hardware_changes(&previous, current, device_id);
-                        changes.extend(hw_changes);
-                        raised.extend(hw_events);
-                    }
-                }
-            }
-            _ => {}
+    if let Some(current) = &hardware {
+        if let Some(previous) = store::find_section(&mut tx, device_id, SectionKind::Hardware)
+            .await?
+            .and_then(|previous| serde_json::from_str::<Hardware>(&previous).ok())
+        {
+            let (hw_changes, hw_events) = diff::hardware_changes(&previous, current, device_id);
+            changes.extend(hw_changes);
+            raised.extend(hw_events);
         }
-        sections.push(store::SectionRow {
-            kind: *kind,
-            hash,
-            data: section_json(*kind, &inventory)?,
-        });
     }
-    store::upsert_sections(&mut tx, device_id, &sections, now).await?;
-    let facts = facts_of(&inventory);
+    if let Some(software) = software {
+        let outcome = apply_software(&mut tx, device_id, software, first_inventory).await?;
+        changes.extend(outcome.changes);
+        raised.extend(
+            outcome
+                .events
+                .into_iter()
+                .map(|event| event.with("hostname", hostname.as_str())),
+        );
+    }
+    let rows: Vec<store::SectionRow> = sections
+        .iter_mut()
+        .map(|(kind, hash, data)| store::SectionRow {
+            kind: *kind,
+            hash: hash.as_str(),
+            data: std::mem::take(data),
+        })
+        .collect();
+    store::upsert_sections(&mut tx, device_id, &rows, now).await?;
     if facts != DeviceFacts::default() {
         device_store::update_facts(&mut tx, device_id, &facts, now).await?;
     } else {
         device_store::touch_inventory(&mut tx, device_id, now).await?;
     }
-    if let Some(network) = &inventory.network {
-        let addresses = addresses_of(network);
+    if let Some(addresses) = &addresses {
         let pairs: Vec<(&str, &str)> = addresses
             .iter()
             .map(|(kind, value)| (*kind, value.as_str()))
@@ -162,10 +206,7 @@ pub async fn ingest(
     }
     events::record_all(&mut tx, raised).await?;
     tx.commit().await?;
-    for (kind, hash) in plan.changed {
-        state.agents.set_hash(device_id, kind, hash);
-    }
-    Ok(InventoryResponse { accepted: present })
+    Ok(())
 }
 
 /// A section's JSON as stored (software's list lives in `device_installs`: empty).
@@ -188,26 +229,66 @@ struct SoftwareOutcome {
     events: Vec<NewEvent>,
 }
 
-/// An upload's packages resolved to catalogue ids, and "new software" events for names the
-/// catalogue had never seen.
-struct Resolved<'a> {
-    packages: &'a [Package],
-    /// Catalogue id of each package (same order as `packages`).
-    ids: Vec<i64>,
+/// An upload's packages resolved to catalogue ids and its install list, ready to compare
+/// with the stored one.
+struct PreparedSoftware {
+    packages: Vec<Package>,
+    /// The install list: ascending by catalogue id, one entry per id.
+    installs: Vec<store::Install>,
+    /// The package each install came from (index into `packages`).
+    origins: Vec<usize>,
+    /// `installs` as stored.
+    installs_json: String,
+    /// "New software found" for names the catalogue had never seen.
     events: Vec<NewEvent>,
+}
+
+/// Resolves `packages` to catalogue ids ([`resolve_catalogue`]) and builds the install list.
+async fn prepare_software(
+    state: &AppState,
+    device_id: i64,
+    packages: Vec<Package>,
+) -> Result<PreparedSoftware, AppError> {
+    let (ids, events) = resolve_catalogue(state, device_id, &packages).await?;
+    // Ascending by id; the first package with an id wins when an upload lists one twice.
+    let mut target: Vec<(store::Install, usize)> = ids
+        .iter()
+        .zip(&packages)
+        .enumerate()
+        .map(|(index, (id, package))| {
+            let install = (
+                *id,
+                package.install_time.map(|t| t as i64),
+                package.size_bytes.map(|s| s as i64),
+            );
+            (install, index)
+        })
+        .collect();
+    target.sort_by_key(|((id, _, _), _)| *id);
+    target.dedup_by_key(|((id, _, _), _)| *id);
+    let (installs, origins): (Vec<store::Install>, Vec<usize>) = target.into_iter().unzip();
+    let installs_json = store::encode_installs(&installs)?;
+    Ok(PreparedSoftware {
+        packages,
+        installs,
+        origins,
+        installs_json,
+        events,
+    })
 }
 
 /// Finds or creates the catalogue entries of `packages` before the device's transaction,
 /// through the node's [`CatalogueWriter`](crate::inventory::catalogue_writer), which creates
-/// the misses of concurrent uploads together in key order. Catalogue rows never change, so
+/// the misses of concurrent uploads together in key order; returns the id of each package
+/// (same order) and "new software found" events. Catalogue rows never change, so
 /// one left behind by an upload that fails later is harmless (it counts no installs); keeping
 /// them out of the long device transaction is what keeps concurrent uploads of the same new
 /// packages from deadlocking on PostgreSQL.
-async fn resolve_catalogue<'a>(
+async fn resolve_catalogue(
     state: &AppState,
     device_id: i64,
-    packages: &'a [Package],
-) -> Result<Resolved<'a>, AppError> {
+    packages: &[Package],
+) -> Result<(Vec<i64>, Vec<NewEvent>), AppError> {
     let cached = state.software.lookup(packages);
     let mut missing: BTreeMap<SoftwareKey, &str> = BTreeMap::new();
     for (package, id) in packages.iter().zip(&cached) {
@@ -254,54 +335,36 @@ async fn resolve_catalogue<'a>(
         };
         ids.push(id);
     }
-    Ok(Resolved {
-        packages,
-        ids,
-        events,
-    })
+    Ok((ids, events))
 }
 
-/// Brings a device's installs in line with the resolved packages: rewrites its install list
-/// when anything in it changed, and queues the ids added and removed for the software →
-/// devices index.
+/// Brings a device's installs in line with the upload's: rewrites its install list when
+/// anything in it changed, and queues the ids added and removed for the software → devices
+/// index.
 async fn apply_software(
     conn: &mut AnyConnection,
     device_id: i64,
-    resolved: Resolved<'_>,
+    software: PreparedSoftware,
     first_inventory: bool,
 ) -> Result<SoftwareOutcome, AppError> {
-    let Resolved {
+    let PreparedSoftware {
         packages,
-        ids,
+        installs,
+        origins,
+        installs_json,
         events,
-    } = resolved;
+    } = software;
     let current: Vec<store::Install> = if first_inventory {
         Vec::new()
     } else {
         store::get_installs(conn, device_id).await?
     };
-    // Ascending by id; the first package with an id wins when an upload lists one twice.
-    let mut target: Vec<(store::Install, &Package)> = ids
-        .iter()
-        .zip(packages)
-        .map(|(id, package)| {
-            let install = (
-                *id,
-                package.install_time.map(|t| t as i64),
-                package.size_bytes.map(|s| s as i64),
-            );
-            (install, package)
-        })
-        .collect();
-    target.sort_by_key(|((id, _, _), _)| *id);
-    target.dedup_by_key(|((id, _, _), _)| *id);
     let (added, removed) = id_difference(
         current.iter().map(|(id, _, _)| *id),
-        target.iter().map(|((id, _, _), _)| *id),
+        installs.iter().map(|(id, _, _)| *id),
     );
-    let installs: Vec<store::Install> = target.iter().map(|(install, _)| *install).collect();
     if installs != current {
-        store::put_installs(conn, device_id, &installs).await?;
+        store::put_installs(conn, device_id, installs.len(), installs_json).await?;
     }
     store::log_install_changes(conn, device_id, &added, &removed).await?;
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
@@ -318,10 +381,11 @@ async fn apply_software(
             })
             .collect();
         removed_keys.sort();
-        let mut added_keys: Vec<SoftwareKey> = target
+        let mut added_keys: Vec<SoftwareKey> = installs
             .iter()
+            .zip(&origins)
             .filter(|((id, _, _), _)| added.binary_search(id).is_ok())
-            .map(|(_, package)| key_of(package))
+            .map(|(_, origin)| key_of(&packages[*origin]))
             .collect();
         added_keys.sort();
         diff::software_changes(&removed_keys, &added_keys)

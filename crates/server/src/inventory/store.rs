@@ -313,14 +313,23 @@ pub async fn get_installs(
     }
 }
 
-/// Replaces a device's installs (`installs` ascending by catalogue id).
+/// A device's installs (ascending by catalogue id) as [`put_installs`] stores them.
+///
+/// # Errors
+/// [`DbError::Corrupt`] if they cannot be serialized.
+pub fn encode_installs(installs: &[Install]) -> Result<String, DbError> {
+    to_json(&installs)
+}
+
+/// Replaces a device's installs: `count` of them, `packages` from [`encode_installs`].
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn put_installs(
     conn: &mut AnyConnection,
     device_id: i64,
-    installs: &[Install],
+    count: usize,
+    packages: String,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO device_installs (device_id, package_count, packages) VALUES ($1, $2, $3) \
@@ -328,8 +337,8 @@ pub async fn put_installs(
          packages = excluded.packages",
     )
     .bind(device_id)
-    .bind(installs.len() as i64)
-    .bind(to_json(&installs)?)
+    .bind(count as i64)
+    .bind(packages)
     .execute(conn)
     .await?;
     Ok(())
@@ -417,17 +426,20 @@ pub async fn count_install_changes(db: &Db) -> Result<i64, DbError> {
     Ok(row.try_get(0)?)
 }
 
-/// The oldest queued install changes.
+/// The oldest queued install changes after id `after`.
 ///
 /// # Errors
 /// [`DbError`] from the database; [`DbError::Corrupt`] for a row that is not JSON.
 pub async fn list_install_changes(
     conn: &mut AnyConnection,
+    after: i64,
     limit: i64,
 ) -> Result<Vec<InstallChange>, DbError> {
     let rows = sqlx::query(
-        "SELECT id, device_id, added, removed FROM install_changes ORDER BY id LIMIT $1",
+        "SELECT id, device_id, added, removed FROM install_changes WHERE id > $1 \
+         ORDER BY id LIMIT $2",
     )
+    .bind(after)
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -446,8 +458,8 @@ pub async fn list_install_changes(
         .collect()
 }
 
-/// Applies merged changes to the software → devices index and the install counts, and drops
-/// the queued rows they came from.
+/// Applies merged changes to the software → devices index and the install counts (the
+/// caller retires the queued rows they came from).
 ///
 /// # Errors
 /// [`DbError`] from the database.
@@ -473,10 +485,6 @@ pub async fn apply_index_changes(
          WHERE true ON CONFLICT (software_id) DO UPDATE \
          SET installs = install_counts.installs + excluded.installs",
         json_pairs(backend, 1, "id", "delta")
-    );
-    let drop_rows = format!(
-        "DELETE FROM install_changes WHERE id IN (SELECT r.id FROM ({}) AS r)",
-        json_rows(backend, 1, &[("id", "BIGINT")])
     );
     for (sql, pairs) in [(&insert, &merge.inserts), (&delete, &merge.deletes)] {
         for chunk in pairs.chunks(BATCH_JSON_ROWS * 10) {
@@ -508,13 +516,63 @@ pub async fn apply_index_changes(
             .execute(&mut *conn)
             .await?;
     }
-    let ids: Vec<[i64; 1]> = merge.change_ids.iter().map(|id| [*id]).collect();
+    Ok(())
+}
+
+/// Deletes merged queue rows, in the merge's transaction (PostgreSQL).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn drop_install_changes(conn: &mut AnyConnection, ids: &[i64]) -> Result<(), DbError> {
+    let sql = format!(
+        "DELETE FROM install_changes WHERE id IN (SELECT r.id FROM ({}) AS r)",
+        json_rows(Backend::Postgres, 1, &[("id", "BIGINT")])
+    );
+    let ids: Vec<[i64; 1]> = ids.iter().map(|id| [*id]).collect();
     for chunk in ids.chunks(BATCH_JSON_ROWS * 10) {
-        sqlx::query(&drop_rows)
+        sqlx::query(&sql)
             .bind(to_json(&chunk)?)
             .execute(&mut *conn)
             .await?;
     }
+    Ok(())
+}
+
+/// Deletes the queue rows up to `last`, merged into the index file already (SQLite).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn drop_install_changes_through(
+    conn: &mut AnyConnection,
+    last: i64,
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM install_changes WHERE id <= $1")
+        .bind(last)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The id of the last queued change merged into the SQLite index file.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn merged_through(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    let row = sqlx::query("SELECT merged_through FROM index_state WHERE id = 1")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Records the last queued change merged, in the merge's transaction (SQLite).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn set_merged_through(conn: &mut AnyConnection, last: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE index_state SET merged_through = $1 WHERE id = 1")
+        .bind(last)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -530,7 +588,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, DbError> {
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn recount_installs(db: &Db) -> Result<u64, DbError> {
-    let mut tx = db.write().begin().await?;
+    let mut tx = db.index_write().begin().await?;
     let set = sqlx::query(
         "INSERT INTO install_counts (software_id, installs) \
          SELECT software_id, COUNT(*) FROM software_devices GROUP BY software_id \
