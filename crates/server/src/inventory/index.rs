@@ -4,10 +4,12 @@
 //! An upload rewrites its device's install list (`device_installs`, one row per device) and
 //! adds one row to `install_changes` listing the catalogue ids it added and removed.
 //! The `inventory.index` cluster job merges queued rows, oldest first, into
-//! `software_devices` and `install_counts` in one transaction, then deletes them.
+//! `software_devices` and `install_counts` in one transaction, then retires them.
 //! Indexing by software inside each upload dirtied one B-tree page per package; a merge of
-//! hundreds of uploads writes each page once. The index trails uploads by one merge
-//! (`flush_interval_ms`, 2 s by default); `device_installs` is always current.
+//! hundreds of uploads writes each page once. The job looks every `flush_interval_ms` and
+//! merges once [`FULL_BATCH_ROWS`] rows are queued or the oldest has waited [`MAX_LAG`]
+//! (during a flood of first inventories, fewer and larger merges let 10 % more uploads
+//! through); `device_installs` is always current.
 //!
 //! For one device, queued rows alternate add/remove for any catalogue id (each upload diffs
 //! against `device_installs` under the device's row lock), so the net effect of a batch on a
@@ -20,8 +22,26 @@ use crate::core::db::{Backend, DbError};
 use crate::core::metrics;
 use crate::inventory::store::{self, InstallChange};
 
-/// Queued rows merged per transaction (each lists up to a full inventory of ids).
-const ROWS_PER_MERGE: i64 = 400;
+/// Queued rows read at a time while filling a merge.
+const ROWS_PER_READ: i64 = 200;
+
+/// Pairs one merge transaction takes at most (a first inventory brings 1,500; sorting them
+/// holds ≈ 24 bytes each).
+const PAIRS_PER_MERGE: usize = 1_500_000;
+
+/// Queued rows that make a merge worth running before [`MAX_LAG`]: a merge rewrites most of
+/// the index pages its software ids fall on whatever its size, so during a flood of first
+/// inventories fewer, larger merges cost far less per pair.
+const FULL_BATCH_ROWS: i64 = 1_000;
+
+/// Longest the index trails a queued change.
+const MAX_LAG: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Whether the merge job should merge now: a full batch is queued, or something has been
+/// waiting since the last merge for [`MAX_LAG`].
+pub fn merge_due(queued_rows: i64, since_last_merge: std::time::Duration) -> bool {
+    queued_rows >= FULL_BATCH_ROWS || (queued_rows > 0 && since_last_merge >= MAX_LAG)
+}
 
 /// What a batch of queued changes does to the index.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -102,7 +122,7 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
             Backend::Sqlite => store::merged_through(&mut tx).await?,
             Backend::Postgres => 0,
         };
-        let changes = store::list_install_changes(&mut tx, after, ROWS_PER_MERGE).await?;
+        let (changes, exhausted) = fill_merge(&mut tx, after).await?;
         let Some(last) = changes.last().map(|change| change.id) else {
             return Ok(consumed);
         };
@@ -126,10 +146,36 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
         ::metrics::counter!(metrics::INDEX_PAIRS)
             .increment((batch.inserts.len() + batch.deletes.len()) as u64);
         ::metrics::gauge!(metrics::INDEX_QUEUED).decrement(changes.len() as f64);
-        if (changes.len() as i64) < ROWS_PER_MERGE {
+        if exhausted {
             return Ok(consumed);
         }
     }
+}
+
+/// Reads queued rows after id `after` until [`PAIRS_PER_MERGE`] pairs; also says whether
+/// the queue ran out.
+async fn fill_merge(
+    conn: &mut sqlx::AnyConnection,
+    mut after: i64,
+) -> Result<(Vec<InstallChange>, bool), DbError> {
+    let mut changes = Vec::new();
+    let mut pairs = 0;
+    while pairs < PAIRS_PER_MERGE {
+        let read = store::list_install_changes(conn, after, ROWS_PER_READ).await?;
+        let exhausted = (read.len() as i64) < ROWS_PER_READ;
+        pairs += read
+            .iter()
+            .map(|change| change.added.len() + change.removed.len())
+            .sum::<usize>();
+        if let Some(last) = read.last() {
+            after = last.id;
+        }
+        changes.extend(read);
+        if exhausted {
+            return Ok((changes, true));
+        }
+    }
+    Ok((changes, false))
 }
 
 #[cfg(test)]
@@ -160,6 +206,15 @@ mod tests {
         assert_eq!(batch.deletes, vec![[5, 12]]);
         assert_eq!(batch.deltas, vec![[1, 2], [3, 1], [4, 1], [5, -1]]);
         assert_eq!(batch.change_ids, vec![1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_merge_waits_for_a_full_batch_or_the_longest_lag() {
+        let soon = std::time::Duration::from_secs(1);
+        assert!(!merge_due(0, MAX_LAG * 2), "nothing queued");
+        assert!(!merge_due(FULL_BATCH_ROWS - 1, soon));
+        assert!(merge_due(FULL_BATCH_ROWS, soon));
+        assert!(merge_due(1, MAX_LAG));
     }
 
     #[test]
