@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# First full inventories alone: N agents enroll and each uploads P packages (32
+# First full inventories alone: N agents enroll and each uploads P packages (64
 # connections, fixed seed); prints the load generator's line, the server's CPU per upload and
 # how long the software → devices index took to catch up afterwards. The quick A/B harness
-# behind the "N=1500" figures in BENCHMARKS.md.
+# behind the "N=1500" figures in BENCHMARKS.md. 64 connections carry 16 uploads at once (the
+# generator gives uploads a quarter); sessions 1–6 used 32 (8 at once), see BENCHMARKS.md.
 # With BACKEND=postgres the server uses a throwaway PostgreSQL (bench/lib.sh); the CPU figure is
 # then the kanri-server process's alone.
-# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=32 connections, BACKEND=sqlite|postgres,
+# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=64 connections, BACKEND=sqlite|postgres,
 #        SERVER=target/release/kanri-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
-N=${N:-1500}; P=${P:-1500}; C=${C:-32}
+N=${N:-1500}; P=${P:-1500}; C=${C:-64}
 server=${SERVER:-target/release/kanri-server}
 [ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
 data=$(mktemp -d)

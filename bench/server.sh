@@ -30,7 +30,7 @@ run_one() {
         --software-per-agent 20 --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600
     echo "=== $backend, first full inventories: $INVENTORY_AGENTS agents with $PACKAGES packages each"
     $loadgen --server http://127.0.0.1:$port --token "$token" --agents "$INVENTORY_AGENTS" --duration 2 \
-        --software-per-agent "$PACKAGES" --concurrency 32 --seed 7
+        --software-per-agent "$PACKAGES" --concurrency 64 --seed 7
     echo "--- server RSS: $(grep VmRSS /proc/$pid/status)"
     kill -TERM $pid; wait $pid || true
     if [ "$backend" = postgres ]; then $PGSTOP >/dev/null; rm -rf "$pgdir"; fi
