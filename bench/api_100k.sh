@@ -23,8 +23,8 @@ token=$(target/release/kanri-server token create --data-dir "$data" "${db_args[@
 target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$DEVICES" \
     --duration 1 --software-per-agent "$PACKAGES" --checkin-interval 600 | grep -E "^(phases|enroll|inventory-full)"
 api=$(target/release/kanri-server api-token create --user admin --data-dir "$data" "${db_args[@]}")
-# The software → devices index trails uploads by one merge (2 s).
-sleep 5
+# The software → devices index trails uploads by at most 10 s (inventory::index::merge_due).
+sleep 12
 if [ "$backend" = postgres ]; then
     echo "== database: $(runuser -u postgres -- psql -h 127.0.0.1 -p "$pgport" -U kanri -d kanri -Atc "SELECT pg_size_pretty(pg_database_size('kanri'))")"
 else

@@ -29,9 +29,9 @@ const ROWS_PER_READ: i64 = 200;
 /// holds ≈ 24 bytes each).
 const PAIRS_PER_MERGE: usize = 1_500_000;
 
-/// Queued rows that make a merge worth running before [`MAX_LAG`]: a merge rewrites most of
-/// the index pages its software ids fall on whatever its size, so during a flood of first
-/// inventories fewer, larger merges cost far less per pair.
+/// Queued rows that make a merge worth running before [`MAX_LAG`]. Larger merges cost about
+/// the same per pair on this index (measured), but during a flood of first inventories they
+/// run after the flood more than during it, where they compete with uploads for the cores.
 const FULL_BATCH_ROWS: i64 = 1_000;
 
 /// Longest the index trails a queued change.
@@ -124,6 +124,11 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
         };
         let (changes, exhausted) = fill_merge(&mut tx, after).await?;
         let Some(last) = changes.last().map(|change| change.id) else {
+            tx.rollback().await?;
+            if db.backend() == Backend::Sqlite && consumed == 0 && queued > 0 {
+                // Rows merged before a crash cut their deletion short.
+                retire_merged(db, after).await?;
+            }
             return Ok(consumed);
         };
         let batch = merge(&changes);
@@ -134,12 +139,7 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
         }
         tx.commit().await?;
         if db.backend() == Backend::Sqlite {
-            let main = db.clone();
-            db.on_writer(async move {
-                let mut conn = main.write().acquire().await?;
-                store::drop_install_changes_through(&mut conn, last).await
-            })
-            .await?;
+            retire_merged(db, last).await?;
         }
         consumed += changes.len();
         ::metrics::histogram!(metrics::INDEX_MERGE_SECONDS).record(started.elapsed().as_secs_f64());
@@ -150,6 +150,17 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
             return Ok(consumed);
         }
     }
+}
+
+/// Deletes the queued rows up to `last` from SQLite's main file, once the index file holds
+/// them as merged.
+async fn retire_merged(db: &crate::core::db::Db, last: i64) -> Result<(), DbError> {
+    let main = db.clone();
+    db.on_writer(async move {
+        let mut conn = main.write().acquire().await?;
+        store::drop_install_changes_through(&mut conn, last).await
+    })
+    .await
 }
 
 /// Reads queued rows after id `after` until [`PAIRS_PER_MERGE`] pairs; also says whether
