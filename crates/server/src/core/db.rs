@@ -427,23 +427,43 @@ pub fn json_rows(backend: Backend, param: usize, columns: &[(&str, &str)]) -> St
     format!("SELECT {} FROM {source}", select.join(", "))
 }
 
-/// A row source of integer pairs `(a, b)` from a flat JSON array bound at `$param` whose
-/// elements are [`pack_pair`]ed: SQLite's `json_each` yields a flat array's numbers without
-/// re-parsing each element, where [`json_rows`] extracts every column from an element's text.
-/// Index merges move hundreds of thousands of pairs per batch.
-pub fn json_pairs(backend: Backend, param: usize, a: &str, b: &str) -> String {
+/// A row source of integer pairs `(a, b)` from a list of [`pack_pair`]ed integers bound at
+/// `$param` as [`packed_param`] writes it: a flat JSON array on SQLite, whose `json_each` yields
+/// its numbers without re-parsing each element (where [`json_rows`] extracts every column from
+/// an element's text), and an array literal on PostgreSQL, whose `unnest` of a `BIGINT[]` cast
+/// took 25 % less time than `jsonb_array_elements_text` on a million pairs. Index merges move
+/// hundreds of thousands of pairs per batch.
+pub fn packed_pairs(backend: Backend, param: usize, a: &str, b: &str) -> String {
     match backend {
         Backend::Sqlite => format!(
             "SELECT j.value >> 32 AS {a}, j.value & 4294967295 AS {b} FROM json_each(${param}) AS j"
         ),
         Backend::Postgres => format!(
-            "SELECT p.v >> 32 AS {a}, p.v & 4294967295 AS {b} FROM \
-             (SELECT CAST(t.x AS BIGINT) AS v FROM jsonb_array_elements_text(CAST(${param} AS jsonb)) AS t(x)) AS p"
+            "SELECT p.v >> 32 AS {a}, p.v & 4294967295 AS {b} \
+             FROM unnest(CAST(${param} AS BIGINT[])) AS p(v)"
         ),
     }
 }
 
-/// One integer holding `(a, b)` for [`json_pairs`]; `None` when `a` is not below 2³¹ or `b`
+/// The parameter [`packed_pairs`] reads: `[1,2,3]` on SQLite, `{1,2,3}` on PostgreSQL.
+pub fn packed_param(backend: Backend, packed: &[i64]) -> String {
+    let (open, close) = match backend {
+        Backend::Sqlite => ('[', ']'),
+        Backend::Postgres => ('{', '}'),
+    };
+    let mut out = String::with_capacity(packed.len() * 12 + 2);
+    out.push(open);
+    for (index, value) in packed.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(&value.to_string());
+    }
+    out.push(close);
+    out
+}
+
+/// One integer holding `(a, b)` for [`packed_pairs`]; `None` when `a` is not below 2³¹ or `b`
 /// not below 2³² (row ids never get there).
 pub fn pack_pair(a: i64, b: i64) -> Option<i64> {
     ((0..1 << 31).contains(&a) && (0..1 << 32).contains(&b)).then_some((a << 32) | b)
@@ -478,6 +498,9 @@ mod tests {
         assert_eq!(pack_pair(1 << 31, 0), None);
         assert_eq!(pack_pair(0, 1 << 32), None);
         assert_eq!(pack_pair(-1, 0), None);
+        assert_eq!(packed_param(Backend::Sqlite, &[1, 2]), "[1,2]");
+        assert_eq!(packed_param(Backend::Postgres, &[1, 2]), "{1,2}");
+        assert_eq!(packed_param(Backend::Postgres, &[]), "{}");
     }
 
     /// Migration 11 carries every non-zero install count from the catalogue's old column into

@@ -383,6 +383,54 @@ async fn a_merged_change_is_never_merged_twice() {
     server.shutdown().await;
 }
 
+/// A pair the index holds already (an index that drifted) does not stop a merge: on
+/// PostgreSQL the merge inserts without `ON CONFLICT` first and falls back to it.
+async fn a_pair_already_indexed_does_not_stop_the_merge(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "ix-drift");
+    agent.enroll(&token).await;
+    let before = [("ix-drift-a", "1.0")];
+    assert_eq!(
+        agent.upload(&sample("ix-drift", &before, 8)).await.0,
+        StatusCode::OK
+    );
+    server.flush().await;
+    let after = [("ix-drift-a", "1.0"), ("ix-drift-b", "1.0")];
+    assert_eq!(
+        agent.upload(&sample("ix-drift", &after, 8)).await.0,
+        StatusCode::OK
+    );
+    // Not listed by the API before its merge counts it.
+    let added: i64 = sqlx::query_scalar("SELECT id FROM software WHERE name = 'ix-drift-b'")
+        .fetch_one(server.state().db.read())
+        .await
+        .expect("catalogue entry");
+    sqlx::query("INSERT INTO software_devices (software_id, device_id) VALUES ($1, $2)")
+        .bind(added)
+        .bind(agent.device_id())
+        .execute(server.state().db.index_write())
+        .await
+        .expect("the pair, ahead of its merge");
+    server.flush().await;
+    let (_, devices) = server
+        .get(&format!("/api/v1/software/{added}/devices"))
+        .await;
+    assert_eq!(devices["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        kanri_server::inventory::index::merge_queued(server.state())
+            .await
+            .expect("merge"),
+        0,
+        "the change was consumed"
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    a_pair_already_indexed_does_not_stop_the_merge,
+    a_pair_already_indexed_does_not_stop_the_merge
+);
+
 /// A catalogue entry as the API lists it (only entries installed somewhere are listed).
 async fn catalogue_entry(server: &TestServer, name: &str, version: &str) -> Option<Value> {
     let (_, catalogue) = server
