@@ -17,6 +17,7 @@
 //! shared request threads each round trip waited for a busy thread to finish decoding or
 //! serializing someone else's upload.
 
+use std::fmt::Write as _;
 use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -212,8 +213,9 @@ impl Db {
     /// (PostgreSQL, where writers do not queue behind one connection).
     ///
     /// Everything CPU-heavy belongs before the call: on SQLite whatever `work` computes
-    /// between statements delays every other write. The work runs to completion even if the
-    /// caller stops waiting, so a transaction is never cut off between statements.
+    /// between statements delays every other write. On SQLite the work runs to completion
+    /// even if the caller stops waiting; on PostgreSQL it is the caller's future, and a
+    /// transaction dropped half-way is rolled back there.
     ///
     /// # Errors
     /// [`DbError::WriterStopped`] when the server is shutting down; a panic in `work` is
@@ -457,7 +459,8 @@ pub fn packed_param(backend: Backend, packed: &[i64]) -> String {
         if index > 0 {
             out.push(',');
         }
-        out.push_str(&value.to_string());
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{value}");
     }
     out.push(close);
     out
@@ -503,21 +506,38 @@ mod tests {
         assert_eq!(packed_param(Backend::Postgres, &[]), "{}");
     }
 
-    /// Migration 11 carries every non-zero install count from the catalogue's old column into
-    /// `install_counts` and drops the column.
-    #[tokio::test]
-    async fn install_counts_move_out_of_the_catalogue() {
+    /// A fresh SQLite database with the migrations before `version` applied by hand (no
+    /// migration table), its directory and URL kept alive by the caller.
+    async fn database_before(version: i64) -> (tempfile::TempDir, String, sqlx::AnyConnection) {
         sqlx::any::install_default_drivers();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
         let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
-        let apply = |below: i64| SQLITE_MIGRATOR.iter().filter(move |m| m.version < below);
-        for migration in apply(11) {
+        for migration in SQLITE_MIGRATOR.iter().filter(|m| m.version < version) {
             sqlx::raw_sql(&migration.sql)
                 .execute(&mut conn)
                 .await
                 .expect("old migration");
         }
+        (dir, url, conn)
+    }
+
+    async fn apply_migration(conn: &mut sqlx::AnyConnection, version: i64) {
+        let migration = SQLITE_MIGRATOR
+            .iter()
+            .find(|m| m.version == version)
+            .expect("the migration exists");
+        sqlx::raw_sql(&migration.sql)
+            .execute(conn)
+            .await
+            .expect("the migration applies");
+    }
+
+    /// Migration 11 carries every non-zero install count from the catalogue's old column into
+    /// `install_counts` and drops the column.
+    #[tokio::test]
+    async fn install_counts_move_out_of_the_catalogue() {
+        let (_dir, _url, mut conn) = database_before(11).await;
         sqlx::query(
             "INSERT INTO software (id, name, version, arch, source, first_seen, install_count) \
              VALUES (1, 'bash', '5.2', 'amd64', 'dpkg', 0, 3), (2, 'zsh', '5.9', 'amd64', 'dpkg', 0, 0)",
@@ -525,14 +545,7 @@ mod tests {
         .execute(&mut conn)
         .await
         .expect("old rows");
-        let eleven = SQLITE_MIGRATOR
-            .iter()
-            .find(|m| m.version == 11)
-            .expect("migration 11");
-        sqlx::raw_sql(&eleven.sql)
-            .execute(&mut conn)
-            .await
-            .expect("migration 11");
+        apply_migration(&mut conn, 11).await;
         let counts: Vec<(i64, i64)> =
             sqlx::query("SELECT software_id, installs FROM install_counts ORDER BY software_id")
                 .fetch_all(&mut conn)
@@ -558,16 +571,7 @@ mod tests {
     /// file and drops them from the main one.
     #[tokio::test]
     async fn the_index_moves_into_its_own_file() {
-        sqlx::any::install_default_drivers();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-        let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
-        for migration in SQLITE_MIGRATOR.iter().filter(|m| m.version < 12) {
-            sqlx::raw_sql(&migration.sql)
-                .execute(&mut conn)
-                .await
-                .expect("old migration");
-        }
+        let (dir, url, mut conn) = database_before(12).await;
         sqlx::raw_sql(
             "INSERT INTO software_devices (software_id, device_id) VALUES (1, 10), (1, 11), (2, 10); \
              INSERT INTO install_counts (software_id, installs) VALUES (1, 2), (2, 1);",
@@ -579,14 +583,7 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("attach");
-        let twelve = SQLITE_MIGRATOR
-            .iter()
-            .find(|m| m.version == 12)
-            .expect("migration 12");
-        sqlx::raw_sql(&twelve.sql)
-            .execute(&mut conn)
-            .await
-            .expect("migration 12");
+        apply_migration(&mut conn, 12).await;
         let pairs: Vec<(i64, i64)> =
             sqlx::query("SELECT software_id, device_id FROM idx.software_devices ORDER BY 1, 2")
                 .fetch_all(&mut conn)
