@@ -10,8 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 AGENTS=${AGENTS:-20000}; CHECKIN_INTERVAL=${CHECKIN_INTERVAL:-1.8}; DURATION=${DURATION:-30}
-server=${SERVER:-target/release/kanri-server}
-[ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
+pick_server
 data=$(mktemp -d)
 start_kanri "$server" "$data" --data-dir "$data"
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT

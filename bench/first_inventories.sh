@@ -12,8 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 N=${N:-1500}; P=${P:-1500}; C=${C:-64}
-server=${SERVER:-target/release/kanri-server}
-[ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
+pick_server
 data=$(mktemp -d)
 if [ "${BACKEND:-sqlite}" = postgres ]; then
     start_postgres

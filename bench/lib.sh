@@ -16,6 +16,13 @@ start_postgres() {
     url="postgres://kanri@127.0.0.1:$pgport/kanri"
 }
 
+# Sets `server` to $SERVER when given (a binary built elsewhere, such as an older commit's for an
+# A/B run); otherwise builds the server and the load generator and uses the fresh server.
+pick_server() {
+    server=${SERVER:-target/release/kanri-server}
+    [ -n "${SERVER:-}" ] || cargo build --release -p kanri-server -p kanri-loadgen
+}
+
 # Starts kanri-server over plain HTTP on a free loopback port with the database arguments given
 # (`--data-dir D` or `--database-url U`), logging to $2/server.log, and creates an enrollment
 # token; sets `port`, `pid` and `token`. Usage: start_kanri SERVER DATA_DIR DB_ARGS...
