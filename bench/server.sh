@@ -2,7 +2,9 @@
 # Server throughput with kanri-loadgen on loopback, SQLite then PostgreSQL, side by side:
 #   1. check-ins: AGENTS simulated agents checking in every CHECKIN_INTERVAL seconds;
 #   2. first full inventories with PACKAGES packages each.
-# Usage: bench/server.sh [sqlite|postgres|both]   (env: AGENTS, DURATION, PACKAGES, CHECKIN_INTERVAL)
+#   The check-in phase starts SETTLE seconds (default 20) after the first inventories, once the
+#   server has merged them into its software index: check-ins are measured in the steady state.
+# Usage: bench/server.sh [sqlite|postgres|both]   (env: AGENTS, DURATION, PACKAGES, CHECKIN_INTERVAL, SETTLE)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -27,7 +29,8 @@ run_one() {
     token=$($server token create "${token_args[@]}")
     echo "=== $backend, check-ins: $AGENTS agents (20 packages each), check-in every ${CHECKIN_INTERVAL}s, ${DURATION}s"
     $loadgen --server http://127.0.0.1:$port --token "$token" --agents "$AGENTS" --duration "$DURATION" \
-        --software-per-agent 20 --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600
+        --software-per-agent 20 --checkin-interval "$CHECKIN_INTERVAL" --inventory-every 600 \
+        --settle "${SETTLE:-20}"
     echo "=== $backend, first full inventories: $INVENTORY_AGENTS agents with $PACKAGES packages each"
     $loadgen --server http://127.0.0.1:$port --token "$token" --agents "$INVENTORY_AGENTS" --duration 2 \
         --software-per-agent "$PACKAGES" --concurrency 64 --seed 7

@@ -41,6 +41,11 @@ pub struct Cli {
     /// Seconds between check-ins of each agent (±10 % jitter).
     #[arg(long, default_value_t = 2.0)]
     pub checkin_interval: f64,
+    /// Seconds to wait after the first inventories before the check-in phase, so that the
+    /// check-ins measured are the steady state and not the server still merging thousands of
+    /// first inventories into its software index.
+    #[arg(long, default_value_t = 0.0)]
+    pub settle: f64,
     /// Most requests in flight at once; at most a quarter of them are inventory uploads, so
     /// slow uploads cannot starve check-ins.
     #[arg(long, default_value_t = 256)]
@@ -77,6 +82,8 @@ pub struct Config {
     pub inventory_every: Duration,
     /// Time between check-ins of one agent.
     pub checkin_interval: Duration,
+    /// Pause before the check-in phase.
+    pub settle: Duration,
     /// Most requests in flight.
     pub concurrency: usize,
     /// Accept any TLS certificate.
@@ -128,6 +135,11 @@ impl Config {
             software_per_agent: cli.software_per_agent,
             inventory_every: seconds("--inventory-every", cli.inventory_every)?,
             checkin_interval: seconds("--checkin-interval", cli.checkin_interval)?,
+            settle: if cli.settle == 0.0 {
+                Duration::ZERO
+            } else {
+                seconds("--settle", cli.settle)?
+            },
             concurrency: cli.concurrency,
             insecure: cli.insecure,
             seed: cli.seed.unwrap_or_else(rand::random),
@@ -152,6 +164,7 @@ impl fmt::Debug for Config {
             .field("software_per_agent", &self.software_per_agent)
             .field("inventory_every", &self.inventory_every)
             .field("checkin_interval", &self.checkin_interval)
+            .field("settle", &self.settle)
             .field("concurrency", &self.concurrency)
             .field("insecure", &self.insecure)
             .field("seed", &self.seed)

@@ -7,15 +7,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use bytes::Bytes;
 use flate2::write::GzEncoder;
 use flate2::Compression;
+use http_body_util::Full;
 use kanri_proto::{paths, CheckinResponse, EnrollResponse, ErrorBody, InventoryResponse};
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use crate::cli::Config;
+use crate::plain::{PlainPool, TransportError};
 use crate::report::{Kind, Stats};
 
 /// Bodies larger than this are sent gzip-compressed, as real agents do.
@@ -23,6 +26,7 @@ pub const GZIP_THRESHOLD: usize = 4 * 1024;
 /// Longest wait for one request, connection and body included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const USER_AGENT_VALUE: &str = concat!("kanri-loadgen/", env!("CARGO_PKG_VERSION"));
 
 /// A request body, compressed or not.
 pub struct Payload {
@@ -89,13 +93,21 @@ impl Failure {
     }
 }
 
+/// One agent API endpoint: its path for the plain-HTTP pool, its URL for `reqwest`.
+struct Endpoint {
+    path: &'static str,
+    url: reqwest::Url,
+}
+
 /// The agent API as the simulated agents use it.
 pub struct Api {
     client: reqwest::Client,
+    /// Set for `http://` servers: requests go through it instead of `client`.
+    plain: Option<PlainPool>,
     base: String,
-    enroll_url: reqwest::Url,
-    checkin_url: reqwest::Url,
-    inventory_url: reqwest::Url,
+    enroll: Endpoint,
+    checkin: Endpoint,
+    inventory: Endpoint,
     /// Every request holds one of these: `--concurrency` in all.
     permits: Semaphore,
     /// Inventory uploads also hold one of these, a quarter of `--concurrency`, so slow
@@ -111,7 +123,7 @@ impl Api {
     /// When the TLS back end cannot be set up or the server URL cannot take the API paths.
     pub fn new(config: &Config, stats: Arc<Stats>) -> anyhow::Result<Api> {
         let client = reqwest::Client::builder()
-            .user_agent(concat!("kanri-loadgen/", env!("CARGO_PKG_VERSION")))
+            .user_agent(USER_AGENT_VALUE)
             .pool_max_idle_per_host(config.concurrency)
             .pool_idle_timeout(Duration::from_secs(90))
             .tcp_nodelay(true)
@@ -121,16 +133,19 @@ impl Api {
             .build()
             .context("cannot build the HTTP client")?;
         // Parsed once: parsing a URL per request costs more than a check-in's JSON.
-        let url = |path: &str| {
+        let endpoint = |path: &'static str| {
             let text = format!("{}{path}", config.server);
-            reqwest::Url::parse(&text).with_context(|| format!("{text:?} is not a URL"))
+            let url =
+                reqwest::Url::parse(&text).with_context(|| format!("{text:?} is not a URL"))?;
+            Ok::<_, anyhow::Error>(Endpoint { path, url })
         };
         Ok(Api {
             client,
+            plain: PlainPool::for_base(&config.server, CONNECT_TIMEOUT, REQUEST_TIMEOUT),
             base: config.server.clone(),
-            enroll_url: url(paths::ENROLL)?,
-            checkin_url: url(paths::CHECKIN)?,
-            inventory_url: url(paths::INVENTORY)?,
+            enroll: endpoint(paths::ENROLL)?,
+            checkin: endpoint(paths::CHECKIN)?,
+            inventory: endpoint(paths::INVENTORY)?,
             permits: Semaphore::new(config.concurrency),
             upload_permits: Semaphore::new((config.concurrency / 4).max(1)),
             stats,
@@ -170,14 +185,8 @@ impl Api {
     /// # Errors
     /// [`Failure`] when no valid reply came; it is already counted.
     pub async fn enroll(&self, body: Vec<u8>) -> Result<EnrollResponse, Failure> {
-        self.post(
-            Kind::Enroll,
-            &self.enroll_url,
-            None,
-            Payload::json(body),
-            None,
-        )
-        .await
+        self.post(Kind::Enroll, &self.enroll, None, Payload::json(body), None)
+            .await
     }
 
     /// `POST /agent/v1/checkin` with the agent's pre-serialized body; `scheduled` is when it
@@ -194,7 +203,7 @@ impl Api {
         let payload = Payload::json(body.to_vec());
         self.post(
             Kind::Checkin,
-            &self.checkin_url,
+            &self.checkin,
             Some(auth),
             payload,
             Some(scheduled),
@@ -212,14 +221,14 @@ impl Api {
         auth: &str,
         payload: Payload,
     ) -> Result<InventoryResponse, Failure> {
-        self.post(kind, &self.inventory_url, Some(auth), payload, None)
+        self.post(kind, &self.inventory, Some(auth), payload, None)
             .await
     }
 
     async fn post<T: DeserializeOwned>(
         &self,
         kind: Kind,
-        url: &reqwest::Url,
+        endpoint: &Endpoint,
         auth: Option<&str>,
         payload: Payload,
         scheduled: Option<Instant>,
@@ -235,46 +244,30 @@ impl Api {
                 .record_lag(kind, Instant::now().saturating_duration_since(scheduled));
         }
         let size = payload.bytes.len();
-        let mut request = self
-            .client
-            .post(url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if payload.gzip {
-            request = request.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        if let Some(auth) = auth {
-            match HeaderValue::try_from(auth) {
-                Ok(mut value) => {
-                    value.set_sensitive(true);
-                    request = request.header(AUTHORIZATION, value);
-                }
-                Err(_) => {
-                    self.stats.begin();
-                    return Err(self.fail(
-                        kind,
-                        Instant::now(),
-                        0,
-                        "bad_credentials",
-                        None,
-                        || "the server's credentials cannot be sent as a header".to_string(),
-                    ));
-                }
+        let auth = match auth.map(HeaderValue::try_from).transpose() {
+            Ok(auth) => auth.map(|mut value| {
+                value.set_sensitive(true);
+                value
+            }),
+            Err(_) => {
+                self.stats.begin();
+                return Err(
+                    self.fail(kind, Instant::now(), 0, "bad_credentials", None, || {
+                        "the server's credentials cannot be sent as a header".to_string()
+                    }),
+                );
             }
-        }
+        };
         self.stats.begin();
         let started = Instant::now();
-        let reply = async {
-            let response = request.body(payload.bytes).send().await?;
-            let status = response.status();
-            let body = response.bytes().await?;
-            Ok::<_, reqwest::Error>((status, body))
-        }
-        .await;
+        let reply = match &self.plain {
+            Some(pool) => pool.send(plain_request(endpoint, auth, payload)).await,
+            None => self.send_reqwest(endpoint, auth, payload).await,
+        };
         let (status, body) = match reply {
             Ok(reply) => reply,
             Err(error) => {
-                let key = transport_key(&error);
-                return Err(self.fail(kind, started, size, key, None, || error_chain(&error)));
+                return Err(self.fail(kind, started, size, error.key, None, || error.message));
             }
         };
         if status.is_success() {
@@ -308,6 +301,35 @@ impl Api {
         Err(self.fail(kind, started, size, &key, Some(status), || message))
     }
 
+    async fn send_reqwest(
+        &self,
+        endpoint: &Endpoint,
+        auth: Option<HeaderValue>,
+        payload: Payload,
+    ) -> Result<(StatusCode, Bytes), TransportError> {
+        let mut request = self
+            .client
+            .post(endpoint.url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if payload.gzip {
+            request = request.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        if let Some(auth) = auth {
+            request = request.header(AUTHORIZATION, auth);
+        }
+        let reply = async {
+            let response = request.body(payload.bytes).send().await?;
+            let status = response.status();
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }
+        .await;
+        reply.map_err(|error| TransportError {
+            key: transport_key(&error),
+            message: error_chain(&error),
+        })
+    }
+
     /// Counts a failure; `message` is built only for the first failure of its key.
     fn fail(
         &self,
@@ -324,6 +346,27 @@ impl Api {
             status,
         }
     }
+}
+
+/// The request [`PlainPool::send`] takes: path, JSON headers, credentials, body.
+fn plain_request(
+    endpoint: &Endpoint,
+    auth: Option<HeaderValue>,
+    payload: Payload,
+) -> hyper::Request<Full<Bytes>> {
+    let mut request = hyper::Request::new(Full::new(Bytes::from(payload.bytes)));
+    *request.method_mut() = hyper::Method::POST;
+    *request.uri_mut() = hyper::Uri::from_static(endpoint.path);
+    let headers = request.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+    if payload.gzip {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if let Some(auth) = auth {
+        headers.insert(AUTHORIZATION, auth);
+    }
+    request
 }
 
 fn transport_key(error: &reqwest::Error) -> &'static str {

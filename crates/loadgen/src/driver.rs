@@ -74,6 +74,15 @@ pub async fn drive(config: Config) -> anyhow::Result<Summary> {
     let agents = upload_all(&cx, agents).await;
     run.phases.inventory_full_secs = cx.phase_secs();
 
+    if !cx.stopped() && !cx.config.settle.is_zero() {
+        cx.set_phase("settle");
+        let mut stop = cx.stop.subscribe();
+        tokio::select! {
+            () = tokio::time::sleep(cx.config.settle) => {}
+            _ = stop.changed() => {}
+        }
+        run.phases.settle_secs = cx.config.settle.as_secs_f64();
+    }
     if !cx.stopped() {
         cx.set_phase("checkin");
         let started = Instant::now();

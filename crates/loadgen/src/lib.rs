@@ -8,7 +8,8 @@
 //!
 //! Code map: [`cli`] (arguments), [`catalogue`] (the shared package pool and per-agent package
 //! sets), [`sim`] (identities, inventory sections, the change model), [`client`] (HTTP),
-//! [`driver`] (the phases and schedules), [`histogram`] and [`report`] (measurements).
+//! [`plain`] (the lean plain-HTTP connection pool), [`driver`] (the phases and schedules),
+//! [`histogram`] and [`report`] (measurements).
 //!
 //! **Architecture Invariant:** the loadgen speaks only the wire contract in `kanri-proto`; it
 //! never depends on the server crate. Per-agent state is small (indices into the shared
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod client;
 pub mod driver;
 pub mod histogram;
+pub mod plain;
 pub mod report;
 pub mod seed;
 pub mod sim;

@@ -299,6 +299,8 @@ pub struct Phases {
     pub enroll_secs: f64,
     /// Sending every first full inventory.
     pub inventory_full_secs: f64,
+    /// The pause before the check-in phase (`--settle`).
+    pub settle_secs: f64,
     /// The check-in phase.
     pub checkin_secs: f64,
 }
@@ -398,10 +400,11 @@ impl fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "phases: enroll {:.1} s, first inventories {:.1} s, check-ins {:.1} s \
+            "phases: enroll {:.1} s, first inventories {:.1} s, settle {:.1} s, check-ins {:.1} s \
              (every {} s, target {:.0}/s)",
             run.phases.enroll_secs,
             run.phases.inventory_full_secs,
+            run.phases.settle_secs,
             run.phases.checkin_secs,
             run.checkin_interval_secs,
             run.target_checkins_per_sec

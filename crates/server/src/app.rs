@@ -211,6 +211,7 @@ impl Server {
         let runner = JobRunner::new(self.state.db.clone(), crate::core::secrets::random_id())
             .schedule(crate::agents::jobs::flush_last_seen(self.state.clone()))
             .schedule(crate::agents::jobs::sync_pending(self.state.clone()))
+            .schedule(crate::agents::jobs::refresh_credentials(self.state.clone()))
             .schedule(crate::inventory::jobs::merge_index(self.state.clone()))
             .schedule(crate::inventory::jobs::recount(self.state.clone()))
             .schedule(crate::events::jobs::retention(
@@ -227,12 +228,16 @@ impl Server {
             self.state.db.clone(),
             self.shutdown_tx.subscribe(),
         ));
+        let metrics_task = tokio::spawn(crate::core::metrics::run_upkeep(
+            self.state.metrics.clone(),
+            self.shutdown_tx.subscribe(),
+        ));
         Ok(Running {
             addr,
             base_url,
             shutdown_tx: self.shutdown_tx,
             handle,
-            tasks: vec![server_task, jobs_task, checkpoint_task],
+            tasks: vec![server_task, jobs_task, checkpoint_task, metrics_task],
             state: self.state,
         })
     }

@@ -1,4 +1,5 @@
-//! Node jobs of the agents feature: flushing last-seen times and re-reading pending commands.
+//! Node jobs of the agents feature: flushing last-seen times, re-reading pending commands and
+//! cached credentials.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,6 +36,25 @@ pub fn sync_pending(state: AppState) -> Job {
             Box::pin(async move {
                 crate::agents::service::sync_pending(&state)
                     .await
+                    .map_err(|error| error.to_string())
+            })
+        }),
+    }
+}
+
+/// Re-reads this node's cached agent credentials before they expire (every node has its own
+/// cache).
+pub fn refresh_credentials(state: AppState) -> Job {
+    Job {
+        name: "agents.refresh_credentials".to_string(),
+        interval: Duration::from_secs(1),
+        scope: Scope::Node,
+        run: Arc::new(move || {
+            let state = state.clone();
+            Box::pin(async move {
+                crate::agents::service::refresh_credentials(&state)
+                    .await
+                    .map(|_| ())
                     .map_err(|error| error.to_string())
             })
         }),

@@ -8,7 +8,7 @@
 //! share one PostgreSQL: caches expire after [`CACHE_TTL_MS`] and pending commands are
 //! re-read from the database every second.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kanri_proto::{AgentSettings, SectionKind};
@@ -19,6 +19,16 @@ use crate::core::time::now_ms;
 /// How long a cached credential is trusted before it is re-read (covers revocation done on
 /// another node).
 pub const CACHE_TTL_MS: i64 = 60_000;
+
+/// Age at which the refresh job re-reads a cached credential, well inside [`CACHE_TTL_MS`], so
+/// a check-in finds its credential fresh instead of reading the database itself (which, with
+/// check-ins as far apart as the TTL, would be almost every check-in, and after a restart a
+/// whole fleet at once).
+pub const REFRESH_AFTER_MS: i64 = CACHE_TTL_MS / 2;
+
+/// A credential no check-in used for this long is dropped instead of refreshed: the next
+/// check-in of a silent agent reads it again.
+pub const IDLE_DROP_MS: i64 = 10 * 60_000;
 
 /// A cached agent credential.
 #[derive(Debug, Clone)]
@@ -43,12 +53,19 @@ pub struct AgentAuth {
     pub loaded_at: i64,
 }
 
-/// Section hashes the server holds for a device.
-pub type SectionHashes = HashMap<SectionKind, String>;
+/// A cached credential and when a check-in last used it.
+struct CachedAuth {
+    auth: Arc<AgentAuth>,
+    used_at: i64,
+}
+
+/// Section hashes the server holds for a device. A B-tree: every check-in looks up each
+/// reported section, and a dozen enum comparisons cost less than hashing the key.
+pub type SectionHashes = BTreeMap<SectionKind, String>;
 
 /// In-memory agent state of one node.
 pub struct AgentRuntime {
-    auth: Mutex<HashMap<String, AgentAuth>>,
+    auth: Mutex<HashMap<String, CachedAuth>>,
     hashes: Mutex<HashMap<i64, SectionHashes>>,
     last_seen: Mutex<HashMap<i64, i64>>,
     pending: Mutex<HashSet<i64>>,
@@ -81,22 +98,65 @@ impl AgentRuntime {
     }
 
     /// A fresh cached credential.
-    pub fn cached_auth(&self, agent_id: &str) -> Option<AgentAuth> {
-        let auth = lock(&self.auth);
-        auth.get(agent_id)
-            .filter(|entry| now_ms() - entry.loaded_at < CACHE_TTL_MS)
-            .cloned()
+    pub fn cached_auth(&self, agent_id: &str) -> Option<Arc<AgentAuth>> {
+        let now = now_ms();
+        let mut auth = lock(&self.auth);
+        let entry = auth.get_mut(agent_id)?;
+        if now - entry.auth.loaded_at >= CACHE_TTL_MS {
+            return None;
+        }
+        entry.used_at = now;
+        Some(Arc::clone(&entry.auth))
     }
 
     /// Caches a credential.
-    pub fn remember_auth(&self, entry: AgentAuth) {
-        lock(&self.auth).insert(entry.agent_id.clone(), entry);
+    pub fn remember_auth(&self, entry: Arc<AgentAuth>) {
+        let used_at = entry.loaded_at;
+        lock(&self.auth).insert(
+            entry.agent_id.clone(),
+            CachedAuth {
+                auth: entry,
+                used_at,
+            },
+        );
     }
 
     /// Updates a cached credential in place.
     pub fn update_auth(&self, agent_id: &str, change: impl FnOnce(&mut AgentAuth)) {
         if let Some(entry) = lock(&self.auth).get_mut(agent_id) {
-            change(entry);
+            change(Arc::make_mut(&mut entry.auth));
+        }
+    }
+
+    /// Up to `limit` cached credentials due for a re-read (older than [`REFRESH_AFTER_MS`]);
+    /// credentials idle for [`IDLE_DROP_MS`] are dropped instead.
+    pub fn stale_auth(&self, limit: usize) -> Vec<Arc<AgentAuth>> {
+        let now = now_ms();
+        let mut auth = lock(&self.auth);
+        auth.retain(|_, entry| now - entry.used_at < IDLE_DROP_MS);
+        auth.values()
+            .filter(|entry| now - entry.auth.loaded_at >= REFRESH_AFTER_MS)
+            .take(limit)
+            .map(|entry| Arc::clone(&entry.auth))
+            .collect()
+    }
+
+    /// Replaces a credential picked by [`AgentRuntime::stale_auth`] with `fresh` (or drops it
+    /// when `fresh` is `None`: revoked or gone), unless it changed since it was picked: a
+    /// change made on this node meanwhile is newer than what the re-read saw.
+    pub fn refreshed_auth(&self, picked: &Arc<AgentAuth>, fresh: Option<AgentAuth>) {
+        let mut auth = lock(&self.auth);
+        let Some(entry) = auth.get_mut(&picked.agent_id) else {
+            return;
+        };
+        if !Arc::ptr_eq(&entry.auth, picked) {
+            return;
+        }
+        match fresh {
+            Some(fresh) => entry.auth = Arc::new(fresh),
+            None => {
+                auth.remove(&picked.agent_id);
+            }
         }
     }
 
@@ -107,7 +167,7 @@ impl AgentRuntime {
 
     /// Drops everything cached about a deleted device.
     pub fn forget_device(&self, device_id: i64) {
-        lock(&self.auth).retain(|_, entry| entry.device_id != device_id);
+        lock(&self.auth).retain(|_, entry| entry.auth.device_id != device_id);
         lock(&self.hashes).remove(&device_id);
         lock(&self.last_seen).remove(&device_id);
         lock(&self.pending).remove(&device_id);
@@ -137,9 +197,9 @@ impl AgentRuntime {
     pub fn set_excluded(&self, device_id: i64, excluded: bool) {
         for entry in lock(&self.auth)
             .values_mut()
-            .filter(|entry| entry.device_id == device_id)
+            .filter(|entry| entry.auth.device_id == device_id)
         {
-            entry.excluded = excluded;
+            Arc::make_mut(&mut entry.auth).excluded = excluded;
         }
     }
 
@@ -266,6 +326,65 @@ impl AgentRuntime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn credential(agent_id: &str, age_ms: i64) -> AgentAuth {
+        AgentAuth {
+            agent_id: agent_id.to_string(),
+            device_id: 1,
+            secret_hash: String::new(),
+            host_id: String::new(),
+            fingerprint: "old".to_string(),
+            agent_version: String::new(),
+            excluded: false,
+            settings_version: 0,
+            loaded_at: now_ms() - age_ms,
+        }
+    }
+
+    #[test]
+    fn credentials_are_refreshed_before_they_expire_unless_changed_meanwhile() {
+        let (_tx, rx) = watch::channel(false);
+        let runtime = AgentRuntime::new(rx);
+        runtime.remember_auth(Arc::new(credential("fresh", 0)));
+        runtime.remember_auth(Arc::new(credential("due", REFRESH_AFTER_MS + 1)));
+        runtime.remember_auth(Arc::new(credential("changed", REFRESH_AFTER_MS + 1)));
+        runtime.remember_auth(Arc::new(credential("revoked", REFRESH_AFTER_MS + 1)));
+        let mut picked = runtime.stale_auth(10);
+        picked.sort_by(|a, b| a.agent_id.cmp(&b.agent_id));
+        let ids: Vec<&str> = picked.iter().map(|a| a.agent_id.as_str()).collect();
+        assert_eq!(ids, ["changed", "due", "revoked"]);
+
+        // A change made on this node after the pick is newer than the re-read.
+        runtime.update_auth("changed", |auth| auth.fingerprint = "new".to_string());
+        for auth in &picked {
+            let fresh = (auth.agent_id != "revoked").then(|| credential(&auth.agent_id, 0));
+            runtime.refreshed_auth(auth, fresh);
+        }
+        let due = runtime.cached_auth("due").expect("due is cached");
+        assert!(now_ms() - due.loaded_at < REFRESH_AFTER_MS);
+        let changed = runtime.cached_auth("changed").expect("changed is cached");
+        assert_eq!(changed.fingerprint, "new");
+        assert!(now_ms() - changed.loaded_at > REFRESH_AFTER_MS);
+        assert!(runtime.cached_auth("revoked").is_none());
+        assert_eq!(
+            runtime.stale_auth(10).len(),
+            1,
+            "only 'changed' is still due"
+        );
+    }
+
+    #[test]
+    fn idle_credentials_are_dropped_not_refreshed() {
+        let (_tx, rx) = watch::channel(false);
+        let runtime = AgentRuntime::new(rx);
+        runtime.remember_auth(Arc::new(credential("silent", IDLE_DROP_MS + 1)));
+        runtime.remember_auth(Arc::new(credential("expired", CACHE_TTL_MS + 1)));
+        assert!(runtime.cached_auth("expired").is_none(), "past the TTL");
+        let picked = runtime.stale_auth(10);
+        let ids: Vec<&str> = picked.iter().map(|a| a.agent_id.as_str()).collect();
+        assert_eq!(ids, ["expired"]);
+        assert!(lock(&runtime.auth).get("silent").is_none());
+    }
 
     #[test]
     fn wanted_sections_are_those_that_differ() {

@@ -3,6 +3,7 @@
 //! over the channel, and uninstalling.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use kanri_proto::{
@@ -200,7 +201,7 @@ pub async fn enroll(
     for agent_id in revoked {
         state.agents.forget_agent(&agent_id);
     }
-    state.agents.remember_auth(auth);
+    state.agents.remember_auth(Arc::new(auth));
     tracing::info!(message = "Agent enrolled.", device_id, hostname = %hostname);
     Ok(response)
 }
@@ -348,7 +349,10 @@ async fn issue_credentials(
 ///
 /// # Errors
 /// [`AgentError::Unauthorized`] for missing, unknown, revoked or wrong credentials.
-pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<AgentAuth, AgentError> {
+pub async fn authenticate(
+    state: &AppState,
+    header: Option<&str>,
+) -> Result<Arc<AgentAuth>, AgentError> {
     let credentials = header
         .and_then(|value| value.strip_prefix(kanri_proto::AUTH_SCHEME))
         .map(str::trim)
@@ -363,18 +367,8 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Agen
                 let row = store::find_agent(&state.db, agent_id).await?.ok_or(
                     AgentError::Unauthorized("unknown or revoked agent; enroll again"),
                 )?;
-                let auth = AgentAuth {
-                    agent_id: row.id,
-                    device_id: row.device_id,
-                    secret_hash: row.secret_hash,
-                    host_id: row.host_id,
-                    fingerprint: row.fingerprint,
-                    agent_version: row.agent_version,
-                    excluded: row.device_state == DeviceState::Excluded.as_str(),
-                    settings_version: u64::try_from(row.settings_version).unwrap_or(0),
-                    loaded_at: now_ms(),
-                };
-                state.agents.remember_auth(auth.clone());
+                let auth = Arc::new(auth_from_row(row, now_ms()));
+                state.agents.remember_auth(Arc::clone(&auth));
                 auth
             }
         };
@@ -384,6 +378,53 @@ pub async fn authenticate(state: &AppState, header: Option<&str>) -> Result<Agen
         ));
     }
     Ok(auth)
+}
+
+/// A cached credential from its row, read at `loaded_at`.
+fn auth_from_row(row: store::AgentRow, loaded_at: i64) -> AgentAuth {
+    AgentAuth {
+        agent_id: row.id,
+        device_id: row.device_id,
+        secret_hash: row.secret_hash,
+        host_id: row.host_id,
+        fingerprint: row.fingerprint,
+        agent_version: row.agent_version,
+        excluded: row.device_state == DeviceState::Excluded.as_str(),
+        settings_version: u64::try_from(row.settings_version).unwrap_or(0),
+        loaded_at,
+    }
+}
+
+/// Credentials re-read per run of [`refresh_credentials`] at most.
+const REFRESH_BATCH: usize = 5_000;
+
+/// Re-reads cached credentials due for it in one query, so check-ins keep finding them fresh;
+/// drops those revoked or deleted meanwhile (through another node). Returns how many were
+/// re-read.
+///
+/// # Errors
+/// [`DbError`] from the database; the cache is left as it was.
+pub async fn refresh_credentials(state: &AppState) -> Result<usize, DbError> {
+    let picked = state.agents.stale_auth(REFRESH_BATCH);
+    if picked.is_empty() {
+        return Ok(0);
+    }
+    // Read before the query: an entry is never considered fresher than what the query saw.
+    let loaded_at = now_ms();
+    let ids: Vec<&str> = picked.iter().map(|auth| auth.agent_id.as_str()).collect();
+    let mut rows: std::collections::HashMap<String, store::AgentRow> =
+        store::find_agents(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|row| (row.id.clone(), row))
+            .collect();
+    for auth in &picked {
+        let fresh = rows
+            .remove(&auth.agent_id)
+            .map(|row| auth_from_row(row, loaded_at));
+        state.agents.refreshed_auth(auth, fresh);
+    }
+    Ok(picked.len())
 }
 
 /// Handles a check-in. An unchanged check-in touches only memory.
@@ -525,7 +566,7 @@ async fn split_clone(
     )
     .await?;
     tx.commit().await?;
-    state.agents.remember_auth(new_auth);
+    state.agents.remember_auth(Arc::new(new_auth));
     state.agents.saw(device_id, now);
     tracing::warn!(
         message = "Cloned agent identity split into a new device.",

@@ -1,5 +1,6 @@
 //! SQL for `enrollment_tokens`, `agents` and `device_commands`.
 
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::core::db::{Db, DbError};
@@ -112,26 +113,42 @@ pub struct AgentRow {
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn find_agent(db: &Db, agent_id: &str) -> Result<Option<AgentRow>, DbError> {
-    let row = sqlx::query(
-        "SELECT a.id, a.device_id, a.secret_hash, a.host_id, a.fingerprint, a.agent_version, d.state, \
-         a.settings_version FROM agents a JOIN devices d ON d.id = a.device_id WHERE a.id = $1 AND a.revoked_at IS NULL",
-    )
-    .bind(agent_id)
-    .fetch_optional(db.read())
-    .await?;
-    match row {
-        None => Ok(None),
-        Some(row) => Ok(Some(AgentRow {
-            id: row.try_get(0)?,
-            device_id: row.try_get(1)?,
-            secret_hash: row.try_get(2)?,
-            host_id: row.try_get(3)?,
-            fingerprint: row.try_get(4)?,
-            agent_version: row.try_get(5)?,
-            device_state: row.try_get(6)?,
-            settings_version: row.try_get(7)?,
-        })),
-    }
+    let sql = format!("{AGENT_SELECT} WHERE a.id = $1 AND a.revoked_at IS NULL");
+    let row = sqlx::query(&sql)
+        .bind(agent_id)
+        .fetch_optional(db.read())
+        .await?;
+    row.as_ref().map(agent_row).transpose()
+}
+
+/// The live agents among `agent_ids`, in one query (the credential refresh reads thousands).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn find_agents(db: &Db, agent_ids: &[&str]) -> Result<Vec<AgentRow>, DbError> {
+    let ids = crate::core::db::json_rows(db.backend(), 1, &[("id", "TEXT")]);
+    let sql = format!("{AGENT_SELECT} WHERE a.id IN ({ids}) AND a.revoked_at IS NULL");
+    let param: Vec<[&str; 1]> = agent_ids.iter().map(|id| [*id]).collect();
+    let param =
+        serde_json::to_string(&param).map_err(|error| DbError::Corrupt(error.to_string()))?;
+    let rows = sqlx::query(&sql).bind(param).fetch_all(db.read()).await?;
+    rows.iter().map(agent_row).collect()
+}
+
+const AGENT_SELECT: &str = "SELECT a.id, a.device_id, a.secret_hash, a.host_id, a.fingerprint, \
+     a.agent_version, d.state, a.settings_version FROM agents a JOIN devices d ON d.id = a.device_id";
+
+fn agent_row(row: &AnyRow) -> Result<AgentRow, DbError> {
+    Ok(AgentRow {
+        id: row.try_get(0)?,
+        device_id: row.try_get(1)?,
+        secret_hash: row.try_get(2)?,
+        host_id: row.try_get(3)?,
+        fingerprint: row.try_get(4)?,
+        agent_version: row.try_get(5)?,
+        device_state: row.try_get(6)?,
+        settings_version: row.try_get(7)?,
+    })
 }
 
 /// Fingerprints of the live agents of a device.

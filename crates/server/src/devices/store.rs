@@ -271,26 +271,31 @@ pub async fn count_in_state(conn: &mut AnyConnection, state: DeviceState) -> Res
 }
 
 /// Writes buffered last-contact times in one statement per chunk; a time never moves back.
+/// Each chunk travels as one JSON parameter: SQLite's `sqlite3_bind_parameter_name` walks the
+/// statement's parameter list, so binding two values per device cost time quadratic in the
+/// chunk (6 % of the server's CPU at 10,000 check-ins/s with 1,000 binds per statement).
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn update_last_seen(db: &Db, entries: &[(i64, i64)]) -> Result<(), DbError> {
+    let rows = crate::core::db::json_rows(db.backend(), 1, &[("id", "BIGINT"), ("seen", "BIGINT")]);
+    let sql = format!(
+        "UPDATE devices SET last_seen = v.seen FROM ({rows}) AS v \
+         WHERE devices.id = v.id AND devices.last_seen < v.seen"
+    );
     let mut tx = db.write().begin().await?;
-    for chunk in entries.chunks(500) {
-        let values = crate::core::db::values_placeholders(chunk.len(), 2);
-        let sql = format!(
-            "UPDATE devices SET last_seen = v.column2 FROM (VALUES {values}) AS v \
-             WHERE devices.id = v.column1 AND devices.last_seen < v.column2"
-        );
-        let mut query = sqlx::query(&sql);
-        for (id, seen) in chunk {
-            query = query.bind(*id).bind(*seen);
-        }
-        query.execute(&mut *tx).await?;
+    for chunk in entries.chunks(LAST_SEEN_CHUNK) {
+        let param =
+            serde_json::to_string(chunk).map_err(|error| DbError::Corrupt(error.to_string()))?;
+        sqlx::query(&sql).bind(param).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())
 }
+
+/// Devices per last-seen statement: one parameter either way, so the chunk only bounds the
+/// statement's working memory.
+const LAST_SEEN_CHUNK: usize = 5_000;
 
 /// Devices whose host identifier is `host_id`: (id, last_seen, agent_active).
 ///

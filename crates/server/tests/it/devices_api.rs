@@ -331,3 +331,45 @@ both_backends!(
     declared_section_hashes_are_kept,
     declared_section_hashes_are_kept
 );
+
+/// Buffered contact times reach the devices in batches larger than one statement's chunk, and
+/// an older time never replaces a newer one.
+async fn last_seen_flush_moves_forward_only(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut ids = Vec::new();
+    for name in ["uketsuke-01", "uketsuke-02"] {
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        assert_eq!(agent.checkin(&sample(name, &[], 1)).await.0, StatusCode::OK);
+        ids.push(agent.device_id());
+    }
+    server.flush().await;
+    let last_seen = |body: &Value| body["last_seen"].as_i64().expect("last_seen");
+    let (_, first) = server.get(&format!("/api/v1/devices/{}", ids[0])).await;
+    let (_, second) = server.get(&format!("/api/v1/devices/{}", ids[1])).await;
+    let (first_seen, second_seen) = (last_seen(&first), last_seen(&second));
+    assert!(first_seen > 0 && second_seen > 0, "{first} {second}");
+
+    // 12,000 entries for devices that do not exist, then the two real ones at the end.
+    let mut entries: Vec<(i64, i64)> = (1..=12_000).map(|n| (1_000_000 + n, n)).collect();
+    entries.push((ids[0], first_seen - 60_000));
+    entries.push((ids[1], second_seen + 60_000));
+    kanri_server::devices::store::update_last_seen(&server.state().db, &entries)
+        .await
+        .expect("update");
+
+    let (_, first) = server.get(&format!("/api/v1/devices/{}", ids[0])).await;
+    let (_, second) = server.get(&format!("/api/v1/devices/{}", ids[1])).await;
+    assert_eq!(
+        last_seen(&first),
+        first_seen,
+        "an older time moved last_seen back"
+    );
+    assert_eq!(last_seen(&second), second_seen + 60_000);
+}
+
+both_backends!(
+    last_seen_flush_moves_forward_only,
+    last_seen_flush_moves_forward_only
+);

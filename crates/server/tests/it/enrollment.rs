@@ -136,3 +136,64 @@ both_backends!(
     licence_cap_refuses_with_an_event,
     licence_cap_refuses_with_an_event
 );
+
+/// A credential revoked through another node (here: straight in the database) stops working
+/// on this node once the refresh job has re-read it, without a check-in reading the database.
+async fn credentials_revoked_elsewhere_are_dropped_by_the_refresh(backend: Backend) {
+    use kanri_server::agents::runtime::REFRESH_AFTER_MS;
+
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let inventory = sample("revoke-a", &[], 8);
+    let mut agent = ProtoAgent::new(&server, "revoke-a");
+    agent.enroll(&token).await;
+    let mut kept = ProtoAgent::new(&server, "revoke-b");
+    kept.enroll(&token).await;
+    let state = server.state();
+    for proto in [&agent, &kept] {
+        assert_eq!(proto.checkin(&inventory).await.0, StatusCode::OK);
+        // Age the cached credential so that it is due for a re-read.
+        let id = proto
+            .credentials
+            .as_ref()
+            .expect("credentials")
+            .agent_id
+            .to_string();
+        state
+            .agents
+            .update_auth(&id, |auth| auth.loaded_at -= REFRESH_AFTER_MS + 1);
+    }
+
+    let revoked_id = agent
+        .credentials
+        .as_ref()
+        .expect("credentials")
+        .agent_id
+        .to_string();
+    sqlx::query("UPDATE agents SET revoked_at = 1 WHERE id = $1")
+        .bind(&revoked_id)
+        .execute(state.db.write())
+        .await
+        .expect("revoke");
+    // The refresh job (every second) re-reads the aged credentials; without it the revoked
+    // one would keep working until the cache TTL, a minute later.
+    let refused = crate::support::wait_for(Duration::from_secs(10), async || {
+        (agent.checkin(&inventory).await.0 == StatusCode::UNAUTHORIZED).then_some(())
+    })
+    .await;
+    assert!(refused.is_some(), "the revoked credential still works");
+    assert_eq!(kept.checkin(&inventory).await.0, StatusCode::OK);
+    let kept_id = kept
+        .credentials
+        .as_ref()
+        .expect("credentials")
+        .agent_id
+        .to_string();
+    let cached = state.agents.cached_auth(&kept_id).expect("kept is cached");
+    assert!(kanri_server::core::time::now_ms() - cached.loaded_at < REFRESH_AFTER_MS);
+    server.shutdown().await;
+}
+both_backends!(
+    credentials_revoked_elsewhere_are_dropped_by_the_refresh,
+    credentials_revoked_elsewhere_are_dropped_by_the_refresh
+);

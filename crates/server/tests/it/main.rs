@@ -12,3 +12,4 @@ mod history;
 mod identity;
 mod jobs;
 mod lifecycle;
+mod loadgen;

@@ -377,24 +377,53 @@ pub fn agent(args: &[&str], state_dir: &Path) -> Output {
 /// The real `kanri-agent` binary, built once if missing.
 pub fn agent_binary() -> PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test exe");
-        let target_profile = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .expect("target dir")
-            .to_path_buf();
-        let agent = target_profile.join("kanri-agent");
-        let status = Command::new(env!("CARGO"))
-            // The same build scripts/test does first, so this is a no-op there.
-            .args(["build", "--workspace", "--bins"])
-            .status()
-            .expect("cargo build kanri-agent");
-        assert!(status.success(), "building kanri-agent failed");
-        assert!(agent.exists(), "kanri-agent not at {}", agent.display());
-        agent
-    })
-    .clone()
+    PATH.get_or_init(|| workspace_binary("kanri-agent")).clone()
+}
+
+/// The `kanri-loadgen` binary of this build.
+pub fn loadgen_binary() -> PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| workspace_binary("kanri-loadgen"))
+        .clone()
+}
+
+/// A binary of the workspace, built beside the test executable.
+fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test exe");
+    let target_profile = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .to_path_buf();
+    let binary = target_profile.join(name);
+    let mut cargo = Command::new(env!("CARGO"));
+    // The same build scripts/test does first, so this is a no-op there, provided cargo sees
+    // the environment that build saw: `cargo test` gives this process variables such as
+    // CARGO_MANIFEST_DIR, which `ring`'s build script watches, and passing them on rebuilt
+    // ring and everything above it (70 s) on every test run.
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let injected = key.starts_with("CARGO_PKG_")
+            || key.starts_with("CARGO_BIN_")
+            || matches!(
+                &*key,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_TARGET_TMPDIR"
+                    | "CARGO_PRIMARY_PACKAGE"
+            );
+        if injected {
+            cargo.env_remove(&*key);
+        }
+    }
+    let status = cargo
+        .args(["build", "--workspace", "--bins"])
+        .status()
+        .expect("cargo build");
+    assert!(status.success(), "building {name} failed");
+    assert!(binary.exists(), "{name} not at {}", binary.display());
+    binary
 }
 
 /// Polls `check` until it returns Some or the time runs out.
