@@ -12,13 +12,15 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use http_body_util::Full;
 use kanri_proto::{paths, CheckinResponse, EnrollResponse, ErrorBody, InventoryResponse};
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, USER_AGENT,
+};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use crate::cli::Config;
-use crate::plain::{PlainPool, TransportError};
+use crate::plain::PlainPool;
 use crate::report::{Kind, Stats};
 
 /// Bodies larger than this are sent gzip-compressed, as real agents do.
@@ -89,6 +91,23 @@ impl Failure {
                     || status == StatusCode::SERVICE_UNAVAILABLE
                     || status == StatusCode::BAD_GATEWAY
             }
+        }
+    }
+}
+
+/// Why a request got no reply, from either transport: the report key and the message.
+pub struct TransportError {
+    /// `connect`, `timeout`, `request` or `body`.
+    pub key: &'static str,
+    /// What went wrong, for the first failure of its key.
+    pub message: String,
+}
+
+impl TransportError {
+    pub(crate) fn new(key: &'static str, error: impl std::fmt::Display) -> TransportError {
+        TransportError {
+            key,
+            message: error.to_string(),
         }
     }
 }
@@ -307,16 +326,10 @@ impl Api {
         auth: Option<HeaderValue>,
         payload: Payload,
     ) -> Result<(StatusCode, Bytes), TransportError> {
-        let mut request = self
+        let request = self
             .client
             .post(endpoint.url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if payload.gzip {
-            request = request.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        }
-        if let Some(auth) = auth {
-            request = request.header(AUTHORIZATION, auth);
-        }
+            .headers(request_headers(auth, payload.gzip));
         let reply = async {
             let response = request.body(payload.bytes).send().await?;
             let status = response.status();
@@ -324,10 +337,7 @@ impl Api {
             Ok::<_, reqwest::Error>((status, body))
         }
         .await;
-        reply.map_err(|error| TransportError {
-            key: transport_key(&error),
-            message: error_chain(&error),
-        })
+        reply.map_err(|error| TransportError::new(transport_key(&error), error_chain(&error)))
     }
 
     /// Counts a failure; `message` is built only for the first failure of its key.
@@ -348,7 +358,7 @@ impl Api {
     }
 }
 
-/// The request [`PlainPool::send`] takes: path, JSON headers, credentials, body.
+/// The request [`PlainPool::send`] takes: path, headers, body.
 fn plain_request(
     endpoint: &Endpoint,
     auth: Option<HeaderValue>,
@@ -357,16 +367,22 @@ fn plain_request(
     let mut request = hyper::Request::new(Full::new(Bytes::from(payload.bytes)));
     *request.method_mut() = hyper::Method::POST;
     *request.uri_mut() = hyper::Uri::from_static(endpoint.path);
-    let headers = request.headers_mut();
+    *request.headers_mut() = request_headers(auth, payload.gzip);
+    request
+}
+
+/// The headers of every agent API request, whichever transport sends it.
+fn request_headers(auth: Option<HeaderValue>, gzip: bool) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(4);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
-    if payload.gzip {
+    if gzip {
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     if let Some(auth) = auth {
         headers.insert(AUTHORIZATION, auth);
     }
-    request
+    headers
 }
 
 fn transport_key(error: &reqwest::Error) -> &'static str {

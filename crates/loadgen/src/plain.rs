@@ -19,22 +19,7 @@ use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-/// Why a request got no reply: the report key and the message.
-pub struct TransportError {
-    /// `connect`, `timeout`, `request` or `body`, as for `reqwest` errors.
-    pub key: &'static str,
-    /// What went wrong, for the first failure of its key.
-    pub message: String,
-}
-
-impl TransportError {
-    fn new(key: &'static str, error: impl std::fmt::Display) -> TransportError {
-        TransportError {
-            key,
-            message: error.to_string(),
-        }
-    }
-}
+use crate::client::TransportError;
 
 /// Keep-alive connections to one `http://host:port` server.
 pub struct PlainPool {

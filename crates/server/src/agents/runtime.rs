@@ -5,8 +5,9 @@
 //! **Architecture Invariant:** an unchanged check-in reads and writes only this structure; the
 //! database sees it as one batched last-seen write per flush interval.
 //! Everything here is a cache of the database or a buffer flushed to it, so several nodes can
-//! share one PostgreSQL: caches expire after [`CACHE_TTL_MS`] and pending commands are
-//! re-read from the database every second.
+//! share one PostgreSQL: caches expire after [`CACHE_TTL_MS`] (credentials in use are re-read
+//! in batches before that, at [`REFRESH_AFTER_MS`]) and pending commands are re-read from the
+//! database every second.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
