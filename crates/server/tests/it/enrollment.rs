@@ -153,25 +153,13 @@ async fn credentials_revoked_elsewhere_are_dropped_by_the_refresh(backend: Backe
     for proto in [&agent, &kept] {
         assert_eq!(proto.checkin(&inventory).await.0, StatusCode::OK);
         // Age the cached credential so that it is due for a re-read.
-        let id = proto
-            .credentials
-            .as_ref()
-            .expect("credentials")
-            .agent_id
-            .to_string();
-        state
-            .agents
-            .update_auth(&id, |auth| auth.loaded_at -= REFRESH_AFTER_MS + 1);
+        state.agents.update_auth(&proto.agent_id(), |auth| {
+            auth.loaded_at -= REFRESH_AFTER_MS + 1
+        });
     }
 
-    let revoked_id = agent
-        .credentials
-        .as_ref()
-        .expect("credentials")
-        .agent_id
-        .to_string();
     sqlx::query("UPDATE agents SET revoked_at = 1 WHERE id = $1")
-        .bind(&revoked_id)
+        .bind(agent.agent_id())
         .execute(state.db.write())
         .await
         .expect("revoke");
@@ -183,13 +171,10 @@ async fn credentials_revoked_elsewhere_are_dropped_by_the_refresh(backend: Backe
     .await;
     assert!(refused.is_some(), "the revoked credential still works");
     assert_eq!(kept.checkin(&inventory).await.0, StatusCode::OK);
-    let kept_id = kept
-        .credentials
-        .as_ref()
-        .expect("credentials")
-        .agent_id
-        .to_string();
-    let cached = state.agents.cached_auth(&kept_id).expect("kept is cached");
+    let cached = state
+        .agents
+        .cached_auth(&kept.agent_id())
+        .expect("kept is cached");
     assert!(kanri_server::core::time::now_ms() - cached.loaded_at < REFRESH_AFTER_MS);
     server.shutdown().await;
 }

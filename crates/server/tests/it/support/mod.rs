@@ -240,6 +240,14 @@ impl ProtoAgent {
         self.credentials.as_ref().expect("enrolled").device_id
     }
 
+    pub fn agent_id(&self) -> String {
+        self.credentials
+            .as_ref()
+            .expect("enrolled")
+            .agent_id
+            .to_string()
+    }
+
     fn auth(&self) -> String {
         let credentials = self.credentials.as_ref().expect("enrolled");
         format!(
