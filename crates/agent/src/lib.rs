@@ -73,10 +73,29 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
     }
 }
 
+/// The inventory as JSON for people: packages as objects with their field names rather than
+/// the rows they travel as.
+fn readable_inventory(inventory: &kanri_proto::Inventory) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(inventory)?;
+    if let Some(packages) = value
+        .pointer_mut("/software/packages")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for package in packages.iter_mut() {
+            if let serde_json::Value::Array(row) = package.take() {
+                let fields = kanri_proto::inventory::Package::FIELDS.iter();
+                *package = fields.map(|field| field.to_string()).zip(row).collect();
+            }
+        }
+    }
+    Ok(value)
+}
+
 fn print_inventory() -> anyhow::Result<()> {
     let inventory = collect::collect_all(&CollectContext::default());
     let mut stdout = io::stdout().lock();
-    let written = serde_json::to_writer_pretty(&mut stdout, &inventory)
+    let readable = readable_inventory(&inventory).context("serializing the inventory")?;
+    let written = serde_json::to_writer_pretty(&mut stdout, &readable)
         .map_err(io::Error::from)
         .and_then(|()| writeln!(stdout))
         .and_then(|()| stdout.flush());
@@ -84,5 +103,35 @@ fn print_inventory() -> anyhow::Result<()> {
         // `kanri-agent inventory | head` is a normal way to end.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing the inventory"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kanri_proto::inventory::{Package, Software};
+    use kanri_proto::Inventory;
+
+    #[test]
+    fn the_printed_inventory_names_package_fields() {
+        let inventory = Inventory {
+            software: Some(Software {
+                packages: vec![Package {
+                    name: "bash".into(),
+                    version: "5.2.15-2+b2".into(),
+                    install_time: Some(1_700_000_000),
+                    ..Package::default()
+                }],
+            }),
+            ..Inventory::default()
+        };
+        let value = super::readable_inventory(&inventory).expect("serializes");
+        let package = &value["software"]["packages"][0];
+        assert_eq!(package["name"], "bash");
+        assert_eq!(package["version"], "5.2.15-2+b2");
+        assert_eq!(package["install_time"], 1_700_000_000);
+        assert!(package["vendor"].is_null());
+        // What is printed still decodes as an inventory.
+        let back: Inventory = serde_json::from_value(value).expect("decodes");
+        assert_eq!(back, inventory);
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::inventory::Package;
+
 /// A payload that could not be accepted, with the JSON path of the field at fault.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
@@ -37,7 +39,7 @@ fn explain<T: DeserializeOwned>(bytes: &[u8]) -> DecodeError {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Err(error) => {
-            let field = clean(&error.path().to_string());
+            let field = clean(&name_row_fields(&error.path().to_string()));
             let inner = error.into_inner();
             DecodeError {
                 field,
@@ -55,6 +57,27 @@ fn explain<T: DeserializeOwned>(bytes: &[u8]) -> DecodeError {
                 reason: "refused".to_string(),
             },
         },
+    }
+}
+
+/// Names the field of a package row: `…packages[3][0]` becomes `…packages[3].name`, the
+/// path the same fault has in the object form.
+fn name_row_fields(path: &str) -> String {
+    let Some(at) = path.rfind("packages[") else {
+        return path.to_string();
+    };
+    let rest = &path[at + "packages[".len()..];
+    let parsed = rest.split_once("][").and_then(|(package, tail)| {
+        let (column, after) = tail.split_once(']')?;
+        package.parse::<usize>().ok()?;
+        let field = Package::FIELDS.get(column.parse::<usize>().ok()?)?;
+        Some((package, *field, after))
+    });
+    match parsed {
+        Some((package, field, after)) => {
+            format!("{}packages[{package}].{field}{after}", &path[..at])
+        }
+        None => path.to_string(),
     }
 }
 

@@ -40,6 +40,60 @@ fn names_the_field_at_fault() {
     check_rejected(&unknown, "inventory.software.packages[1].colour");
 }
 
+fn upload_rows(second: &str) -> String {
+    format!(
+        r#"{{"host_id":"h1","agent_version":"0.1.0","collected_at":1,"facts":{{"hostname":"pc"}},
+        "inventory":{{"software":{{"packages":[["bash","5.2","amd64","dpkg",null,1700000000,null],
+        {second}]}}}}}}"#
+    )
+}
+
+#[test]
+fn packages_travel_as_rows_and_decode_from_either_form() {
+    let package = Package {
+        name: "vim".into(),
+        version: "2:9.0".into(),
+        arch: "amd64".into(),
+        source: "dpkg".into(),
+        vendor: Some("Debian Vim Maintainers".into()),
+        install_time: Some(1_700_000_000),
+        size_bytes: None,
+    };
+    let row = serde_json::to_string(&package).unwrap();
+    assert_eq!(
+        row,
+        r#"["vim","2:9.0","amd64","dpkg","Debian Vim Maintainers",1700000000,null]"#
+    );
+    let upload: InventoryUpload = decode(upload_rows(&row).as_bytes()).unwrap();
+    let packages = upload.inventory.software.unwrap().packages;
+    assert_eq!(packages[1], package);
+    assert_eq!(packages[0].install_time, Some(1_700_000_000));
+    // Trailing fields may be left out, as in the object form.
+    let short: InventoryUpload = decode(upload_rows(r#"["vim"]"#).as_bytes()).unwrap();
+    assert_eq!(
+        short.inventory.software.unwrap().packages[1].name.as_str(),
+        "vim"
+    );
+}
+
+#[test]
+fn names_the_field_at_fault_in_a_row() {
+    let path = |row: &str| decode::<InventoryUpload>(upload_rows(row).as_bytes()).unwrap_err();
+    assert_eq!(
+        path(r#"["ab","1","amd64","dpkg",null,null,null]"#).field,
+        "inventory.software.packages[1].name"
+    );
+    assert_eq!(
+        path(r#"["vim","1","amd64","dpkg",null,"yesterday",null]"#).field,
+        "inventory.software.packages[1].install_time"
+    );
+    let long = path(r#"["vim","1","amd64","dpkg",null,null,null,"extra"]"#);
+    assert!(
+        long.field.starts_with("inventory.software.packages[1]"),
+        "{long}"
+    );
+}
+
 #[test]
 fn refuses_invalid_utf8_and_trailing_data() {
     let mut bytes = upload_json(r#""vim""#).into_bytes();

@@ -163,11 +163,11 @@ struct Entry {
     size_bytes: u64,
     independent: bool,
     versions: [Text; LEVELS],
-    /// The package's JSON up to the version: `{"name":"bash","version":`.
+    /// The package's row up to the version: `["bash",`.
     json_head: Box<str>,
     /// Each release's version as a JSON string.
     json_versions: [Box<str>; LEVELS],
-    /// From after the version to the install time's value: `,"arch":…,"install_time":`.
+    /// From after the version to the install time: `,"amd64","dpkg","…",`.
     json_tail: Box<str>,
 }
 
@@ -305,9 +305,9 @@ impl Pool {
         out.extend_from_slice(entry.json_versions[usize::from(level)].as_bytes());
         out.extend_from_slice(entry.json_tail.as_bytes());
         write_number(out, install_time(index, level, installed_at, salt));
-        out.extend_from_slice(b",\"size_bytes\":");
+        out.push(b',');
         write_number(out, entry.size_bytes);
-        out.push(b'}');
+        out.push(b']');
     }
 }
 
@@ -379,15 +379,9 @@ impl Entry {
             (Family::Rpm, true) => ("rpm", "noarch"),
         };
         Entry {
-            json_head: format!("{{\"name\":{},\"version\":", json(&name)).into(),
+            json_head: format!("[{},", json(&name)).into(),
             json_versions: std::array::from_fn(|level| json(&versions[level]).into()),
-            json_tail: format!(
-                ",\"arch\":{},\"source\":{},\"vendor\":{},\"install_time\":",
-                json(&arch),
-                json(&source),
-                json(&vendor)
-            )
-            .into(),
+            json_tail: format!(",{},{},{},", json(&arch), json(&source), json(&vendor)).into(),
             name,
             vendor,
             size_bytes: 10f64.powf(rng.gen_range(3.5..7.5)) as u64,

@@ -506,13 +506,18 @@ mod tests {
         assert_eq!(packed_param(Backend::Postgres, &[]), "{}");
     }
 
-    /// A fresh SQLite database with the migrations before `version` applied by hand (no
-    /// migration table), its directory and URL kept alive by the caller.
+    /// A fresh SQLite database with the index file attached and the migrations before
+    /// `version` applied by hand (no migration table), its directory and URL kept alive by the
+    /// caller.
     async fn database_before(version: i64) -> (tempfile::TempDir, String, sqlx::AnyConnection) {
         sqlx::any::install_default_drivers();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
         let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        sqlx::raw_sql(&attach_index_sql(&url))
+            .execute(&mut conn)
+            .await
+            .expect("attach");
         for migration in SQLITE_MIGRATOR.iter().filter(|m| m.version < version) {
             sqlx::raw_sql(&migration.sql)
                 .execute(&mut conn)
@@ -571,7 +576,7 @@ mod tests {
     /// file and drops them from the main one.
     #[tokio::test]
     async fn the_index_moves_into_its_own_file() {
-        let (dir, url, mut conn) = database_before(12).await;
+        let (dir, _url, mut conn) = database_before(12).await;
         sqlx::raw_sql(
             "INSERT INTO software_devices (software_id, device_id) VALUES (1, 10), (1, 11), (2, 10); \
              INSERT INTO install_counts (software_id, installs) VALUES (1, 2), (2, 1);",
@@ -579,10 +584,6 @@ mod tests {
         .execute(&mut conn)
         .await
         .expect("old rows");
-        sqlx::raw_sql(&attach_index_sql(&url))
-            .execute(&mut conn)
-            .await
-            .expect("attach");
         apply_migration(&mut conn, 12).await;
         let pairs: Vec<(i64, i64)> =
             sqlx::query("SELECT software_id, device_id FROM idx.software_devices ORDER BY 1, 2")
@@ -604,6 +605,51 @@ mod tests {
             .await
             .is_err());
         assert!(dir.path().join("old-index.db").exists());
+    }
+
+    /// Migration 13: install lists and queued changes stored as JSON text before it are bytes
+    /// after it, and read as the same installs and ids as new rows are.
+    #[tokio::test]
+    async fn json_install_lists_read_the_same_after_they_become_bytes() {
+        use crate::inventory::{packed, store};
+        let (_dir, _url, mut conn) = database_before(13).await;
+        sqlx::raw_sql(
+            "PRAGMA foreign_keys = OFF; \
+             INSERT INTO device_installs (device_id, package_count, packages) \
+             VALUES (7, 2, '[[3,1700000000,null],[9,null,42]]'); \
+             INSERT INTO install_changes (id, device_id, added, removed) \
+             VALUES (1, 7, '[3,9]', '[]');",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("old rows");
+        apply_migration(&mut conn, 13).await;
+        let kind: String = sqlx::query("SELECT typeof(packages) FROM device_installs")
+            .fetch_one(&mut conn)
+            .await
+            .expect("type")
+            .get(0);
+        assert_eq!(kind, "blob");
+        assert_eq!(
+            store::get_installs(&mut conn, 7).await.expect("installs"),
+            vec![(3, Some(1_700_000_000), None), (9, None, Some(42))]
+        );
+        sqlx::query(
+            "INSERT INTO install_changes (id, device_id, added, removed) VALUES (2, 7, $1, $2)",
+        )
+        .bind(packed::encode_ids(&[]))
+        .bind(packed::encode_ids(&[9]))
+        .execute(&mut conn)
+        .await
+        .expect("new row");
+        let changes = store::list_install_changes(&mut conn, 0, 10)
+            .await
+            .expect("changes");
+        let lists: Vec<(Vec<i64>, Vec<i64>)> = changes
+            .into_iter()
+            .map(|change| (change.added, change.removed))
+            .collect();
+        assert_eq!(lists, vec![(vec![3, 9], vec![]), (vec![], vec![9])]);
     }
 
     /// The database file alone (no WAL beside it) holds a commit once a background

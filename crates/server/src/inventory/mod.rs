@@ -12,6 +12,7 @@ pub mod catalogue_writer;
 pub mod diff;
 pub mod index;
 pub mod jobs;
+pub mod packed;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::devices::store as device_store;
 use crate::events::catalogue::EventCode;
 use crate::events::service::{self as events, NewEvent};
 use crate::inventory::diff::{self, Change, SoftwareKey};
+use crate::inventory::packed;
 use crate::inventory::store::{self, NewSoftware};
 
 /// Most "new software found" events one upload raises; a first inventory of a fresh estate
@@ -238,7 +239,7 @@ struct PreparedSoftware {
     /// The package each install came from (index into `packages`).
     origins: Vec<usize>,
     /// `installs` as stored.
-    installs_json: String,
+    installs_packed: Vec<u8>,
     /// "New software found" for names the catalogue had never seen.
     events: Vec<NewEvent>,
 }
@@ -267,12 +268,12 @@ async fn prepare_software(
     target.sort_by_key(|((id, _, _), _)| *id);
     target.dedup_by_key(|((id, _, _), _)| *id);
     let (installs, origins): (Vec<store::Install>, Vec<usize>) = target.into_iter().unzip();
-    let installs_json = store::encode_installs(&installs)?;
+    let installs_packed = packed::encode_installs(&installs);
     Ok(PreparedSoftware {
         packages,
         installs,
         origins,
-        installs_json,
+        installs_packed,
         events,
     })
 }
@@ -351,7 +352,7 @@ async fn apply_software(
         packages,
         installs,
         origins,
-        installs_json,
+        installs_packed,
         events,
     } = software;
     let current: Vec<store::Install> = if first_inventory {
@@ -364,7 +365,7 @@ async fn apply_software(
         installs.iter().map(|(id, _, _)| *id),
     );
     if installs != current {
-        store::put_installs(conn, device_id, installs.len(), installs_json).await?;
+        store::put_installs(conn, device_id, installs.len(), installs_packed).await?;
     }
     store::log_install_changes(conn, device_id, &added, &removed).await?;
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {

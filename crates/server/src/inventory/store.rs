@@ -13,6 +13,7 @@ use crate::core::db::{
 };
 
 use crate::inventory::diff::{Change, SoftwareKey};
+use crate::inventory::packed;
 
 /// Rows per JSON batch: one parameter however many rows, so batches can be large.
 const BATCH_JSON_ROWS: usize = 5000;
@@ -295,7 +296,7 @@ pub type Install = (i64, Option<i64>, Option<i64>);
 /// section).
 ///
 /// # Errors
-/// [`DbError`] from the database; [`DbError::Corrupt`] when the stored list is not JSON.
+/// [`DbError`] from the database; [`DbError::Corrupt`] when the stored list cannot be read.
 pub async fn get_installs(
     conn: &mut AnyConnection,
     device_id: i64,
@@ -306,22 +307,12 @@ pub async fn get_installs(
         .await?;
     match row {
         None => Ok(Vec::new()),
-        Some(row) => {
-            let text: String = row.try_get(0)?;
-            serde_json::from_str(&text).map_err(|error| DbError::Corrupt(error.to_string()))
-        }
+        Some(row) => packed::decode_installs(&row.try_get::<Vec<u8>, _>(0)?),
     }
 }
 
-/// A device's installs (ascending by catalogue id) as [`put_installs`] stores them.
-///
-/// # Errors
-/// [`DbError::Corrupt`] if they cannot be serialized.
-pub fn encode_installs(installs: &[Install]) -> Result<String, DbError> {
-    to_json(&installs)
-}
-
-/// Replaces a device's installs: `count` of them, `packages` from [`encode_installs`].
+/// Replaces a device's installs: `count` of them, `packages` from
+/// [`packed::encode_installs`].
 ///
 /// # Errors
 /// [`DbError`] from the database.
@@ -329,7 +320,7 @@ pub async fn put_installs(
     conn: &mut AnyConnection,
     device_id: i64,
     count: usize,
-    packages: String,
+    packages: Vec<u8>,
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO device_installs (device_id, package_count, packages) VALUES ($1, $2, $3) \
@@ -372,13 +363,10 @@ pub async fn log_install_changes(
     if added.is_empty() && removed.is_empty() {
         return Ok(());
     }
-    let encode = |ids: &[i64]| {
-        serde_json::to_string(ids).map_err(|error| DbError::Corrupt(error.to_string()))
-    };
     sqlx::query("INSERT INTO install_changes (device_id, added, removed) VALUES ($1, $2, $3)")
         .bind(device_id)
-        .bind(encode(added)?)
-        .bind(encode(removed)?)
+        .bind(packed::encode_ids(added))
+        .bind(packed::encode_ids(removed))
         .execute(conn)
         .await?;
     Ok(())
@@ -429,7 +417,7 @@ pub async fn count_install_changes(db: &Db) -> Result<i64, DbError> {
 /// The oldest queued install changes after id `after`.
 ///
 /// # Errors
-/// [`DbError`] from the database; [`DbError::Corrupt`] for a row that is not JSON.
+/// [`DbError`] from the database; [`DbError::Corrupt`] for a row that cannot be read.
 pub async fn list_install_changes(
     conn: &mut AnyConnection,
     after: i64,
@@ -443,16 +431,13 @@ pub async fn list_install_changes(
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    let decode = |text: String| {
-        serde_json::from_str::<Vec<i64>>(&text).map_err(|error| DbError::Corrupt(error.to_string()))
-    };
     rows.into_iter()
         .map(|row| {
             Ok(InstallChange {
                 id: row.try_get(0)?,
                 device_id: row.try_get(1)?,
-                added: decode(row.try_get(2)?)?,
-                removed: decode(row.try_get(3)?)?,
+                added: packed::decode_ids(&row.try_get::<Vec<u8>, _>(2)?)?,
+                removed: packed::decode_ids(&row.try_get::<Vec<u8>, _>(3)?)?,
             })
         })
         .collect()

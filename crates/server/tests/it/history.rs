@@ -359,11 +359,12 @@ async fn a_merged_change_is_never_merged_twice() {
     assert!(mark > 0);
     let tool_id = software_id(&server, "ix-mark-tool", "1.0").await;
     sqlx::query(
-        "INSERT INTO install_changes (id, device_id, added, removed) VALUES ($1, $2, $3, '[]')",
+        "INSERT INTO install_changes (id, device_id, added, removed) VALUES ($1, $2, $3, $4)",
     )
     .bind(mark)
     .bind(first.device_id())
-    .bind(format!("[{tool_id}]"))
+    .bind(kanri_server::inventory::packed::encode_ids(&[tool_id]))
+    .bind(kanri_server::inventory::packed::encode_ids(&[]))
     .execute(db.write())
     .await
     .expect("a merged row back in the queue");
