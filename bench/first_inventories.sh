@@ -6,8 +6,12 @@
 # generator gives uploads a quarter); sessions 1–6 used 32 (8 at once), see BENCHMARKS.md.
 # With BACKEND=postgres the server uses a throwaway PostgreSQL (bench/lib.sh); the CPU figure is
 # then the kanri-server process's alone.
-# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=64 connections, BACKEND=sqlite|postgres,
-#        SERVER=target/release/kanri-server)
+# With ESTATE=M, M other machines enroll and report first (not measured), so the N measured ones
+# join an established server whose software catalogue already holds most of their packages (the
+# generator's catalogue is shared by every agent of a seed); without it, every upload arrives
+# at an empty server and the catalogue is created as they come (the harder case).
+# Usage: bench/first_inventories.sh   (env: N=1500, P=1500, C=64 connections, ESTATE=0,
+#        BACKEND=sqlite|postgres, SERVER=target/release/kanri-server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -26,9 +30,16 @@ fi
 start_kanri "$server" "$data" "${db[@]}"
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; $PGSTOP >/dev/null 2>&1 || true; rm -rf "$data" "${pgdir:-}"' EXIT
 cpu() { awk '{print $14+$15}' /proc/$pid/stat; }
+ESTATE=${ESTATE:-0}
+if [ "$ESTATE" -gt 0 ]; then
+    target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$ESTATE" --duration 1 \
+        --software-per-agent "$P" --concurrency "$C" --seed 7 >/dev/null 2>&1
+    while [ "$(queued)" != 0 ]; do sleep 0.5; done
+    sleep 5
+fi
 t0=$(cpu)
 target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$N" --duration 2 \
-    --software-per-agent "$P" --concurrency "$C" --seed 7 2>/dev/null | grep -E "^(phases|kind|inventory-full)"
+    --first-agent "$ESTATE" --software-per-agent "$P" --concurrency "$C" --seed 7 2>/dev/null | grep -E "^(phases|kind|inventory-full)"
 t1=$(cpu); s0=$(date +%s.%N)
 while [ "$(queued)" != 0 ]; do sleep 0.1; done
 s1=$(date +%s.%N); t2=$(cpu)

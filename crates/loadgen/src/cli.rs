@@ -27,6 +27,12 @@ pub struct Cli {
     /// Number of simulated agents.
     #[arg(long)]
     pub agents: u32,
+    /// Position of the first simulated agent: agents are numbered from here, and their
+    /// identities and inventories follow from their numbers and the seed. A second run with
+    /// the same seed and `--first-agent` past the first run's agents adds new machines to a
+    /// server that already holds the first run's and their software catalogue.
+    #[arg(long, default_value_t = 0)]
+    pub first_agent: u32,
     /// Length of the check-in phase in seconds; enrollment and the first full inventories
     /// run to completion before it starts.
     #[arg(long)]
@@ -74,6 +80,8 @@ pub struct Config {
     pub token: Text,
     /// Number of simulated agents.
     pub agents: u32,
+    /// Number of the first agent.
+    pub first_agent: u32,
     /// Length of the check-in phase.
     pub duration: Duration,
     /// Packages per agent.
@@ -115,6 +123,9 @@ impl Config {
         if cli.agents == 0 {
             bail!("--agents must be at least 1");
         }
+        if cli.first_agent.checked_add(cli.agents).is_none() {
+            bail!("--first-agent plus --agents must stay below {}", u32::MAX);
+        }
         if cli.software_per_agent == 0 || cli.software_per_agent > MAX_PACKAGES / 2 {
             bail!(
                 "--software-per-agent must be between 1 and {}",
@@ -131,6 +142,7 @@ impl Config {
             server,
             token,
             agents: cli.agents,
+            first_agent: cli.first_agent,
             duration: seconds("--duration", cli.duration)?,
             software_per_agent: cli.software_per_agent,
             inventory_every: seconds("--inventory-every", cli.inventory_every)?,
@@ -160,6 +172,7 @@ impl fmt::Debug for Config {
             .field("server", &self.server)
             .field("token", &"<redacted>")
             .field("agents", &self.agents)
+            .field("first_agent", &self.first_agent)
             .field("duration", &self.duration)
             .field("software_per_agent", &self.software_per_agent)
             .field("inventory_every", &self.inventory_every)
@@ -224,6 +237,12 @@ mod tests {
             &["--checkin-interval", "0"],
             Err("--checkin-interval must be"),
         );
+        check(
+            SERVER,
+            &["--first-agent", &(u32::MAX - 5).to_string()],
+            Err("--first-agent plus --agents must stay below"),
+        );
+        check(SERVER, &["--first-agent", "1500"], Ok(()));
         check(
             SERVER,
             &["--inventory-every", "NaN"],

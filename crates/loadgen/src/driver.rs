@@ -200,7 +200,9 @@ async fn enroll_all(cx: &Arc<Context>) -> Vec<SimAgent> {
     let mut tasks = JoinSet::new();
     let mut enrolled = Vec::with_capacity(cx.config.agents as usize);
     let mut refusal: Option<Failure> = None;
-    for index in 0..cx.config.agents {
+    let first = cx.config.first_agent;
+    // `Config` checked that the last number fits.
+    for index in first..first.saturating_add(cx.config.agents) {
         while tasks.len() >= cx.config.concurrency {
             let outcome = tasks.join_next().await;
             collect_enrollment(outcome, &mut enrolled, &mut refusal);

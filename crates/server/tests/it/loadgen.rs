@@ -104,3 +104,22 @@ async fn runs_clean_over_https() {
     check_run(&server, &summary).await;
     server.shutdown().await;
 }
+
+/// A second run numbered after the first (`--first-agent`) adds new machines with the same
+/// catalogue instead of re-enrolling the first run's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_adds_new_machines() {
+    let server = TestServer::start_with(Backend::Sqlite, |config| config.http = true).await;
+    run_loadgen(&server, &[]).await;
+    let first_agent = AGENTS.to_string();
+    let summary = run_loadgen(&server, &["--first-agent", &first_agent]).await;
+    assert_eq!(kind(&summary, "enroll")["ok"], AGENTS, "{summary}");
+    assert_eq!(kind(&summary, "inventory-full")["ok"], AGENTS, "{summary}");
+    let (status, page) = server.get("/api/v1/devices?limit=100").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        page["items"].as_array().expect("items").len() as u64,
+        2 * AGENTS
+    );
+    server.shutdown().await;
+}
