@@ -47,36 +47,27 @@ pub fn encode_installs(installs: &[Install]) -> Vec<u8> {
 /// # Errors
 /// [`DbError::Corrupt`] for anything else.
 pub fn decode_installs(bytes: &[u8]) -> Result<Vec<Install>, DbError> {
-    match bytes.first() {
-        Some(b'[') => serde_json::from_slice(bytes).map_err(corrupt),
-        Some(&VARINTS) => {
-            let mut reader = Reader::new(&bytes[1..]);
-            let count = reader.count(2)?;
-            let mut installs = Vec::with_capacity(count);
-            let (mut id, mut last_time) = (0i64, 0i64);
-            for _ in 0..count {
-                id = id.wrapping_add(unzigzag(reader.varint()?));
-                let flags = reader.byte()?;
-                let time = if flags & HAS_TIME != 0 {
-                    last_time = last_time.wrapping_add(unzigzag(reader.varint()?));
-                    Some(last_time)
-                } else {
-                    None
-                };
-                let size = if flags & HAS_SIZE != 0 {
-                    Some(unzigzag(reader.varint()?))
-                } else {
-                    None
-                };
-                installs.push((id, time, size));
-            }
-            reader.finish()?;
-            Ok(installs)
+    decode(bytes, 2, |reader, count| {
+        let mut installs = Vec::with_capacity(count);
+        let (mut id, mut last_time) = (0i64, 0i64);
+        for _ in 0..count {
+            id = id.wrapping_add(unzigzag(reader.varint()?));
+            let flags = reader.byte()?;
+            let time = if flags & HAS_TIME != 0 {
+                last_time = last_time.wrapping_add(unzigzag(reader.varint()?));
+                Some(last_time)
+            } else {
+                None
+            };
+            let size = if flags & HAS_SIZE != 0 {
+                Some(unzigzag(reader.varint()?))
+            } else {
+                None
+            };
+            installs.push((id, time, size));
         }
-        _ => Err(DbError::Corrupt(
-            "an install list in an unknown form".into(),
-        )),
-    }
+        Ok(installs)
+    })
 }
 
 /// A list of catalogue ids (ascending, as install changes list them) in the stored form.
@@ -97,21 +88,34 @@ pub fn encode_ids(ids: &[i64]) -> Vec<u8> {
 /// # Errors
 /// [`DbError::Corrupt`] for anything else.
 pub fn decode_ids(bytes: &[u8]) -> Result<Vec<i64>, DbError> {
-    match bytes.first() {
-        Some(b'[') => serde_json::from_slice(bytes).map_err(corrupt),
-        Some(&VARINTS) => {
-            let mut reader = Reader::new(&bytes[1..]);
-            let count = reader.count(1)?;
-            let mut ids = Vec::with_capacity(count);
-            let mut id = 0i64;
-            for _ in 0..count {
-                id = id.wrapping_add(unzigzag(reader.varint()?));
-                ids.push(id);
-            }
-            reader.finish()?;
-            Ok(ids)
+    decode(bytes, 1, |reader, count| {
+        let mut ids = Vec::with_capacity(count);
+        let mut id = 0i64;
+        for _ in 0..count {
+            id = id.wrapping_add(unzigzag(reader.varint()?));
+            ids.push(id);
         }
-        _ => Err(DbError::Corrupt("an id list in an unknown form".into())),
+        Ok(ids)
+    })
+}
+
+/// JSON for a value that starts with `[`; else the varint form: the entry count (entries of
+/// at least `min_entry_bytes` each) handed to `entries`, which must read every byte.
+fn decode<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    min_entry_bytes: usize,
+    entries: impl FnOnce(&mut Reader<'_>, usize) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    match bytes.split_first() {
+        Some((b'[', _)) => serde_json::from_slice(bytes).map_err(corrupt),
+        Some((&VARINTS, rest)) => {
+            let mut reader = Reader::new(rest);
+            let count = reader.count(min_entry_bytes)?;
+            let value = entries(&mut reader, count)?;
+            reader.finish()?;
+            Ok(value)
+        }
+        _ => Err(DbError::Corrupt("a packed list in an unknown form".into())),
     }
 }
 
