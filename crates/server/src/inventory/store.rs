@@ -855,6 +855,11 @@ pub async fn list_device_ids_with(
 /// with `id` the first entry an upload created for the name, those are names the catalogue
 /// knew before, in another version. Only names come back, never the versions.
 ///
+/// Each name is a probe of the catalogue's unique index, whose key starts with the name: as
+/// an `EXISTS`, PostgreSQL planned a semi-join from statistics taken while the catalogue was
+/// small and hashed the whole catalogue on every call (23 ms a call while a fresh estate's
+/// first inventories arrive, against well under one).
+///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn list_names_known_before(
@@ -863,8 +868,8 @@ pub async fn list_names_known_before(
     firsts: &[(&str, i64)],
 ) -> Result<Vec<String>, DbError> {
     let sql = format!(
-        "SELECT n.name FROM ({}) AS n WHERE EXISTS \
-         (SELECT 1 FROM software s WHERE s.name = n.name AND s.id < n.first_id)",
+        "SELECT n.name FROM ({}) AS n WHERE \
+         (SELECT 1 FROM software s WHERE s.name = n.name AND s.id < n.first_id LIMIT 1) IS NOT NULL",
         json_rows(backend, 1, &[("name", "TEXT"), ("first_id", "BIGINT")])
     );
     let mut out = Vec::new();
