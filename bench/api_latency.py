@@ -37,6 +37,9 @@ def report(label, path):
 
 report("first page (250, sort=id)", "/api/v1/devices?limit=250")
 report("first page (250, sort=hostname)", "/api/v1/devices?limit=250&sort=hostname")
+# Last-seen time is not indexed on PostgreSQL (heap-only updates, migration 0014): a sort.
+report("first page (250, sort=last_seen, oldest first)", "/api/v1/devices?limit=250&sort=last_seen")
+report("first page (250, sort=last_seen, newest first)", "/api/v1/devices?limit=250&sort=last_seen&order=desc")
 cursor, walked = None, 0
 walk_started = time.perf_counter()
 for page in range(299):

@@ -278,18 +278,32 @@ pub async fn count_in_state(conn: &mut AnyConnection, state: DeviceState) -> Res
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn update_last_seen(db: &Db, entries: &[(i64, i64)]) -> Result<(), DbError> {
-    let rows = crate::core::db::json_rows(db.backend(), 1, &[("id", "BIGINT"), ("seen", "BIGINT")]);
+    let mut tx = db.write().begin().await?;
+    update_last_seen_in(&mut tx, db.backend(), entries).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`update_last_seen`] inside the caller's transaction (tests look at what it did to the
+/// table before it commits).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_last_seen_in(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    entries: &[(i64, i64)],
+) -> Result<(), DbError> {
+    let rows = crate::core::db::json_rows(backend, 1, &[("id", "BIGINT"), ("seen", "BIGINT")]);
     let sql = format!(
         "UPDATE devices SET last_seen = v.seen FROM ({rows}) AS v \
          WHERE devices.id = v.id AND devices.last_seen < v.seen"
     );
-    let mut tx = db.write().begin().await?;
     for chunk in entries.chunks(LAST_SEEN_CHUNK) {
         let param =
             serde_json::to_string(chunk).map_err(|error| DbError::Corrupt(error.to_string()))?;
-        sqlx::query(&sql).bind(param).execute(&mut *tx).await?;
+        sqlx::query(&sql).bind(param).execute(&mut *conn).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
