@@ -15,12 +15,7 @@ source bench/lib.sh
 AGENTS=${AGENTS:-20000}; CHECKIN_INTERVAL=${CHECKIN_INTERVAL:-1.8}; DURATION=${DURATION:-30}
 pick_server
 data=$(mktemp -d)
-if [ "${BACKEND:-sqlite}" = postgres ]; then
-    start_postgres
-    db=(--database-url "$url")
-else
-    db=(--data-dir "$data"); PGSTOP=true
-fi
+pick_backend "$data"
 start_kanri "$server" "$data" "${db[@]}"
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true; $PGSTOP >/dev/null 2>&1 || true; rm -rf "$data" "${pgdir:-}"' EXIT
 nice -n "${GEN_NICE:-0}" target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" \

@@ -18,13 +18,11 @@ source bench/lib.sh
 N=${N:-1500}; P=${P:-1500}; C=${C:-64}
 pick_server
 data=$(mktemp -d)
+pick_backend "$data"
 if [ "${BACKEND:-sqlite}" = postgres ]; then
-    start_postgres
-    db=(--database-url "$url")
     pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
     queued() { runuser -u postgres -- "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U kanri -d kanri -tAc "SELECT COUNT(*) FROM install_changes"; }
 else
-    db=(--data-dir "$data"); PGSTOP=true
     queued() { python3 -c "import sqlite3; c=sqlite3.connect('file:$data/kanri.db?mode=ro', uri=True); print(c.execute('SELECT COUNT(*) FROM install_changes').fetchone()[0])"; }
 fi
 start_kanri "$server" "$data" "${db[@]}"

@@ -16,6 +16,18 @@ start_postgres() {
     url="postgres://kanri@127.0.0.1:$pgport/kanri"
 }
 
+# Chooses the database from BACKEND (sqlite, the default, or postgres): sets `db` to the server's
+# database arguments (a throwaway PostgreSQL, or SQLite in DATA_DIR) and `PGSTOP` to what stops
+# it (`true` for SQLite). Usage: pick_backend DATA_DIR
+pick_backend() {
+    if [ "${BACKEND:-sqlite}" = postgres ]; then
+        start_postgres
+        db=(--database-url "$url")
+    else
+        db=(--data-dir "$1"); PGSTOP=true
+    fi
+}
+
 # Sets `server` to $SERVER when given (a binary built elsewhere, such as an older commit's for an
 # A/B run); otherwise builds the server and the load generator and uses the fresh server.
 pick_server() {
