@@ -10,6 +10,7 @@ import ssl
 import statistics
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 base, token = sys.argv[1].rstrip("/"), sys.argv[2]
@@ -55,6 +56,26 @@ if cursor:
     report("page 300 (rows 74,751-75,000, sort=hostname)", f"/api/v1/devices?limit=250&sort=hostname&cursor={cursor}")
 report(f"software={software} (250, sort=hostname)", f"/api/v1/devices?limit=250&sort=hostname&software={software}")
 report(f"software={software} + hostname contains", f"/api/v1/devices?limit=250&software={software}&hostname=kango")
+# A name few devices have: the device list builds the set of them instead of probing each row.
+catalogue = get("/api/v1/software?limit=1000")[1]["items"]
+rare = min((e for e in catalogue if e["install_count"] > 0), key=lambda e: e["install_count"], default=None)
+if rare:
+    name = urllib.parse.quote(rare["name"])
+    report(f"software={rare['name'][:20]} ({rare['install_count']} installs)", f"/api/v1/devices?limit=250&sort=hostname&software={name}")
+# The devices of one catalogue entry (the software → devices index read in id order).
+entries = get(f"/api/v1/software?name={urllib.parse.quote(software)}&limit=100")[1]["items"]
+top = max((e for e in entries if e["name"] == software), key=lambda e: e["install_count"], default=None)
+if top:
+    devices = f"/api/v1/software/{top['id']}/devices?limit=250"
+    report(f"devices with {software} {top['version'][:12]} ({top['install_count']} installs)", devices)
+    _, body = get(devices)
+    for _ in range(99):
+        if not body.get("next_cursor"):
+            break
+        deeper = f"{devices}&cursor={body['next_cursor']}"
+        _, body = get(deeper)
+    else:
+        report("  ... page 100 of them", deeper)
 report("hostname contains (250, sort=hostname)", "/api/v1/devices?limit=250&sort=hostname&hostname=kango")
 _, total = get("/api/v1/devices?limit=1&sort=id&order=desc")
 print("highest device id:", total["items"][0]["id"] if total["items"] else None)

@@ -116,6 +116,15 @@ impl std::fmt::Debug for Db {
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The embedded migrations of a backend; [`Db::connect`] applies them. Public so that tests
+/// can stop a database at a given version and check what the next migration does to its rows.
+pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => &SQLITE_MIGRATOR,
+        Backend::Postgres => &POSTGRES_MIGRATOR,
+    }
+}
+
 impl Db {
     /// Connects, applies the embedded migrations, and returns the handle.
     ///
@@ -179,11 +188,7 @@ impl Db {
                 }
             }
         };
-        let migrator = match backend {
-            Backend::Sqlite => &SQLITE_MIGRATOR,
-            Backend::Postgres => &POSTGRES_MIGRATOR,
-        };
-        migrator.run(&db.write).await?;
+        migrator(backend).run(&db.write).await?;
         Ok(db)
     }
 
@@ -642,7 +647,7 @@ mod tests {
         .execute(&mut conn)
         .await
         .expect("new row");
-        let changes = store::list_install_changes(&mut conn, 0, 10)
+        let changes = crate::inventory::index_store::list_install_changes(&mut conn, 0, 10)
             .await
             .expect("changes");
         let lists: Vec<(Vec<i64>, Vec<i64>)> = changes

@@ -14,6 +14,7 @@ use crate::devices::model::{Device, DeviceFilter, DeviceState, SortKey};
 use crate::devices::store;
 use crate::events::catalogue::EventCode;
 use crate::events::service::{self as events, NewEvent};
+use crate::inventory::index_store;
 
 /// Why a device could not be made managed.
 #[derive(Debug, thiserror::Error)]
@@ -87,17 +88,18 @@ pub async fn list(
             ));
         }
     }
+    let backend = state.db.backend();
     let software_sql = match &filter.software {
         Some(name) => {
-            let installs = crate::inventory::store::count_installs_of_name(&state.db, name).await?;
+            let installs = index_store::count_installs_of_name(&state.db, name).await?;
             let devices = store::highest_device_id(&state.db).await?;
             if probe_pays(installs, devices) {
-                crate::inventory::store::DEVICE_HAS_SOFTWARE_SQL
+                index_store::device_has_software_sql(backend)
             } else {
-                crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL
+                index_store::devices_with_software_sql(backend)
             }
         }
-        None => crate::inventory::store::DEVICES_WITH_SOFTWARE_SQL,
+        None => index_store::devices_with_software_sql(backend),
     };
     let items = store::list_devices(
         &state.db,

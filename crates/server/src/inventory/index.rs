@@ -20,7 +20,7 @@ use std::time::Instant;
 use crate::app::AppState;
 use crate::core::db::{Backend, DbError};
 use crate::core::metrics;
-use crate::inventory::store::{self, InstallChange};
+use crate::inventory::index_store::{self, InstallChange};
 
 /// Queued rows read at a time while filling a merge.
 const ROWS_PER_READ: i64 = 200;
@@ -97,7 +97,7 @@ pub fn merge(changes: &[InstallChange]) -> Merge {
 /// Merges every queued change; returns how many queued rows were consumed.
 ///
 /// One merge runs at a time: the cluster job runs on one node, and each merge transaction
-/// holds a lock ([`store::lock_index`]) against a concurrent call on any node.
+/// holds a lock ([`index_store::lock_index`]) against a concurrent call on any node.
 ///
 /// On PostgreSQL a merge deletes the queued rows it applied in its own transaction. On
 /// SQLite the index is a file of its own with its own writer ([`Db::index_write`]), so the
@@ -111,15 +111,15 @@ pub fn merge(changes: &[InstallChange]) -> Merge {
 /// [`DbError`] from the database; the batch being merged stays queued.
 pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
     let db = &state.db;
-    let queued = store::count_install_changes(db).await?;
+    let queued = index_store::count_install_changes(db).await?;
     ::metrics::gauge!(metrics::INDEX_QUEUED).set(queued as f64);
     let mut consumed = 0;
     loop {
         let started = Instant::now();
         let mut tx = db.index_write().begin().await?;
-        store::lock_index(&mut tx, db.backend()).await?;
+        index_store::lock_index(&mut tx, db.backend()).await?;
         let after = match db.backend() {
-            Backend::Sqlite => store::merged_through(&mut tx).await?,
+            Backend::Sqlite => index_store::merged_through(&mut tx).await?,
             Backend::Postgres => 0,
         };
         let (changes, exhausted) = fill_merge(&mut tx, after).await?;
@@ -132,10 +132,12 @@ pub async fn merge_queued(state: &AppState) -> Result<usize, DbError> {
             return Ok(consumed);
         };
         let batch = merge(&changes);
-        store::apply_index_changes(&mut tx, db.backend(), &batch).await?;
+        index_store::apply_index_changes(&mut tx, db.backend(), &batch).await?;
         match db.backend() {
-            Backend::Sqlite => store::set_merged_through(&mut tx, last).await?,
-            Backend::Postgres => store::drop_install_changes(&mut tx, &batch.change_ids).await?,
+            Backend::Sqlite => index_store::set_merged_through(&mut tx, last).await?,
+            Backend::Postgres => {
+                index_store::drop_install_changes(&mut tx, &batch.change_ids).await?
+            }
         }
         tx.commit().await?;
         if db.backend() == Backend::Sqlite {
@@ -158,7 +160,7 @@ async fn retire_merged(db: &crate::core::db::Db, last: i64) -> Result<(), DbErro
     let main = db.clone();
     db.on_writer(async move {
         let mut conn = main.write().acquire().await?;
-        store::drop_install_changes_through(&mut conn, last).await
+        index_store::drop_install_changes_through(&mut conn, last).await
     })
     .await
 }
@@ -172,7 +174,7 @@ async fn fill_merge(
     let mut changes = Vec::new();
     let mut pairs = 0;
     while pairs < PAIRS_PER_MERGE {
-        let read = store::list_install_changes(conn, after, ROWS_PER_READ).await?;
+        let read = index_store::list_install_changes(conn, after, ROWS_PER_READ).await?;
         let exhausted = (read.len() as i64) < ROWS_PER_READ;
         pairs += read
             .iter()

@@ -22,7 +22,7 @@ pub fn merge_index(state: AppState) -> Job {
                     .lock()
                     .map(|last| last.elapsed())
                     .unwrap_or_default();
-                let queued = crate::inventory::store::count_install_changes(&state.db)
+                let queued = crate::inventory::index_store::count_install_changes(&state.db)
                     .await
                     .map_err(|error| error.to_string())?;
                 if !crate::inventory::index::merge_due(queued, since) {
@@ -49,7 +49,7 @@ pub fn recount(state: AppState) -> Job {
         run: Arc::new(move || {
             let state = state.clone();
             Box::pin(async move {
-                let fixed = crate::inventory::store::recount_installs(&state.db)
+                let fixed = crate::inventory::index_store::recount_installs(&state.db)
                     .await
                     .map_err(|error| error.to_string())?;
                 if fixed > 0 {

@@ -9,8 +9,10 @@
 pub mod api;
 pub mod catalogue;
 pub mod catalogue_writer;
+pub mod device_sets;
 pub mod diff;
 pub mod index;
+pub mod index_store;
 pub mod jobs;
 pub mod packed;
 pub mod routes;

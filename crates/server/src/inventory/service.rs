@@ -621,7 +621,9 @@ pub async fn devices_with(
             DbError::NotFound => AppError::NotFound("software"),
             other => other.into(),
         })?;
-    let ids = store::list_device_ids_with(&state.db, software_id, after, limit).await?;
+    let ids =
+        crate::inventory::index_store::list_device_ids_with(&state.db, software_id, after, limit)
+            .await?;
     let items = device_store::list_devices_by_ids(&state.db, &ids).await?;
     let next_cursor = (ids.len() == limit as usize)
         .then(|| ids.last().map(|id| id.to_string()))

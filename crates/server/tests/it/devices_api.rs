@@ -91,8 +91,11 @@ async fn list_filters_sorts_and_pages(backend: Backend) {
             rows.into_iter().map(|d| d.hostname).collect::<Vec<_>>()
         }
     };
-    let as_set = by_plan(kanri_server::inventory::store::DEVICES_WITH_SOFTWARE_SQL).await;
-    let probed = by_plan(kanri_server::inventory::store::DEVICE_HAS_SOFTWARE_SQL).await;
+    let backend = server.state().db.backend();
+    let index = || kanri_server::inventory::index_store::devices_with_software_sql(backend);
+    let as_set = by_plan(index()).await;
+    let probed =
+        by_plan(kanri_server::inventory::index_store::device_has_software_sql(backend)).await;
     assert_eq!(as_set, names(&["kango-01", "kango-03", "yakuzai-01"]));
     assert_eq!(probed, as_set);
     let (_, page) = server.get("/api/v1/devices?ip=10.1.0.11").await;

@@ -281,7 +281,7 @@ async fn index_follows_installs_and_deletions(backend: Backend) {
             .await
             .expect("damage a count");
     }
-    let recount = kanri_server::inventory::store::recount_installs;
+    let recount = kanri_server::inventory::index_store::recount_installs;
     assert_eq!(recount(db).await.expect("recount"), 3);
     assert_eq!(install_count(&server, "ix-viewer", "2.0").await, 1);
     assert_eq!(install_count(&server, "ix-editor", "1.1").await, 1);
@@ -384,8 +384,7 @@ async fn a_merged_change_is_never_merged_twice() {
     server.shutdown().await;
 }
 
-/// A pair the index holds already (an index that drifted) does not stop a merge: on
-/// PostgreSQL the merge inserts without `ON CONFLICT` first and falls back to it.
+/// A pair the index holds already (an index that drifted) does not stop a merge.
 async fn a_pair_already_indexed_does_not_stop_the_merge(backend: Backend) {
     let server = TestServer::start(backend).await;
     let token = server.enrollment_token(None, None).await;
@@ -407,7 +406,14 @@ async fn a_pair_already_indexed_does_not_stop_the_merge(backend: Backend) {
         .fetch_one(server.state().db.read())
         .await
         .expect("catalogue entry");
-    sqlx::query("INSERT INTO software_devices (software_id, device_id) VALUES ($1, $2)")
+    let ahead = match backend {
+        Backend::Sqlite => "INSERT INTO software_devices (software_id, device_id) VALUES ($1, $2)",
+        Backend::Postgres => {
+            "INSERT INTO software_device_sets (software_id, block, members) \
+             VALUES ($1, $2 >> 10, set_bit(decode(repeat('00', 128), 'hex'), CAST($2 & 1023 AS INT), 1))"
+        }
+    };
+    sqlx::query(ahead)
         .bind(added)
         .bind(agent.device_id())
         .execute(server.state().db.index_write())
@@ -418,6 +424,7 @@ async fn a_pair_already_indexed_does_not_stop_the_merge(backend: Backend) {
         .get(&format!("/api/v1/software/{added}/devices"))
         .await;
     assert_eq!(devices["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(install_count(&server, "ix-drift-b", "1.0").await, 1);
     assert_eq!(
         kanri_server::inventory::index::merge_queued(server.state())
             .await
@@ -458,4 +465,110 @@ async fn install_count(server: &TestServer, name: &str, version: &str) -> i64 {
         .await
         .and_then(|s| s["install_count"].as_i64())
         .unwrap_or(0)
+}
+
+/// PostgreSQL keeps the index as a bitmap per block of 1,024 device ids: devices in several
+/// blocks are listed in id order across them, page by page, by both plans of the device
+/// list's software condition, and a block's row goes when its last device loses the entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_index_spans_device_blocks_on_postgres() {
+    let server = TestServer::start(Backend::Postgres).await;
+    let token = server.enrollment_token(None, None).await;
+    let tool = [("ix-block-tool", "1.0")];
+    let mut agents = Vec::new();
+    // Device ids 1023 and 1024 straddle the first boundary; 5000 is four blocks on.
+    for (name, next_id) in [("ix-b1", 1023), ("ix-b2", 1024), ("ix-b3", 5000)] {
+        sqlx::query("SELECT setval('devices_id_seq', $1, false)")
+            .bind(next_id)
+            .execute(server.state().db.write())
+            .await
+            .expect("move the device ids on");
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        assert_eq!(agent.device_id(), next_id);
+        assert_eq!(
+            agent.upload(&sample(name, &tool, 8)).await.0,
+            StatusCode::OK
+        );
+        agents.push(agent);
+    }
+    server.flush().await;
+    let tool_id = software_id(&server, "ix-block-tool", "1.0").await;
+    assert_eq!(install_count(&server, "ix-block-tool", "1.0").await, 3);
+    assert_eq!(devices_with(&server, tool_id).await, vec![1023, 1024, 5000]);
+    let db = server.state().db.clone();
+    let by_plan = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let filter = kanri_server::devices::model::DeviceFilter {
+                software: Some("ix-block-tool".into()),
+                ..Default::default()
+            };
+            let sort = kanri_server::devices::model::SortKey::Hostname;
+            kanri_server::devices::store::list_devices(&db, &filter, sort, false, None, 250, sql)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|d| d.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let backend = db.backend();
+    let index = kanri_server::inventory::index_store::devices_with_software_sql(backend);
+    let probe = kanri_server::inventory::index_store::device_has_software_sql(backend);
+    assert_eq!(by_plan(index).await, vec![1023, 1024, 5000]);
+    assert_eq!(by_plan(probe).await, vec![1023, 1024, 5000]);
+    let blocks = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT block FROM software_device_sets WHERE software_id = $1 ORDER BY block",
+        )
+        .bind(tool_id)
+        .fetch_all(db.read())
+        .await
+        .expect("blocks")
+    };
+    assert_eq!(blocks().await, vec![0, 1, 4]);
+
+    // Device 1024 loses the tool: its block's row goes, the others stay.
+    assert_eq!(
+        agents[1]
+            .upload(&sample("ix-b2", &[("ix-other", "1.0")], 8))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    server.flush().await;
+    assert_eq!(blocks().await, vec![0, 4]);
+    assert_eq!(devices_with(&server, tool_id).await, vec![1023, 5000]);
+    assert_eq!(by_plan(index).await, vec![1023, 5000]);
+    assert_eq!(by_plan(probe).await, vec![1023, 5000]);
+    assert_eq!(install_count(&server, "ix-block-tool", "1.0").await, 2);
+    let recount = kanri_server::inventory::index_store::recount_installs;
+    assert_eq!(
+        recount(&db).await.expect("recount"),
+        0,
+        "the counts agree with the bits"
+    );
+    server.shutdown().await;
+}
+
+/// The ids `GET /api/v1/software/{id}/devices` lists, one page per device.
+async fn devices_with(server: &TestServer, software_id: i64) -> Vec<i64> {
+    let path = format!("/api/v1/software/{software_id}/devices?limit=1");
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page_path = match &cursor {
+            Some(cursor) => format!("{path}&cursor={cursor}"),
+            None => path.clone(),
+        };
+        let (status, page) = server.get(&page_path).await;
+        assert_eq!(status, StatusCode::OK);
+        let items = page["items"].as_array().cloned().unwrap_or_default();
+        ids.extend(items.iter().filter_map(|device| device["id"].as_i64()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return ids,
+        }
+    }
 }

@@ -13,3 +13,4 @@ mod identity;
 mod jobs;
 mod lifecycle;
 mod loadgen;
+mod migrations;
