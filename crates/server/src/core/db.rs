@@ -116,13 +116,32 @@ impl std::fmt::Debug for Db {
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The embedded migrations of a backend; [`Db::connect`] applies them. Public so that tests
-/// can stop a database at a given version and check what the next migration does to its rows.
-pub fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
+/// The embedded migrations of a backend, which [`Db::connect`] applies.
+fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
     match backend {
         Backend::Sqlite => &SQLITE_MIGRATOR,
         Backend::Postgres => &POSTGRES_MIGRATOR,
     }
+}
+
+/// Applies the embedded migrations whose versions are in `versions`, in order, without
+/// recording them: tests stop a database before a migration, store rows the old way and check
+/// what the migration makes of them.
+///
+/// # Errors
+/// [`DbError`] from the first migration that fails.
+pub async fn apply_migrations(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    versions: impl std::ops::RangeBounds<i64>,
+) -> Result<(), DbError> {
+    for migration in migrator(backend)
+        .iter()
+        .filter(|m| versions.contains(&m.version))
+    {
+        sqlx::raw_sql(&migration.sql).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 impl Db {
@@ -523,22 +542,14 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("attach");
-        for migration in SQLITE_MIGRATOR.iter().filter(|m| m.version < version) {
-            sqlx::raw_sql(&migration.sql)
-                .execute(&mut conn)
-                .await
-                .expect("old migration");
-        }
+        apply_migrations(&mut conn, Backend::Sqlite, ..version)
+            .await
+            .expect("old migrations");
         (dir, url, conn)
     }
 
     async fn apply_migration(conn: &mut sqlx::AnyConnection, version: i64) {
-        let migration = SQLITE_MIGRATOR
-            .iter()
-            .find(|m| m.version == version)
-            .expect("the migration exists");
-        sqlx::raw_sql(&migration.sql)
-            .execute(conn)
+        apply_migrations(conn, Backend::Sqlite, version..=version)
             .await
             .expect("the migration applies");
     }

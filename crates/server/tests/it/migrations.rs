@@ -2,35 +2,19 @@
 
 use sqlx::{Connection, Row};
 
-use kanri_server::core::db::{migrator, Backend};
+use kanri_server::core::db::{apply_migrations, Backend};
 
 use crate::support::postgres;
 
 /// A PostgreSQL database with every migration before `version` applied.
-async fn postgres_before(version: i64) -> sqlx::PgConnection {
+async fn postgres_before(version: i64) -> sqlx::AnyConnection {
+    sqlx::any::install_default_drivers();
     let url = postgres::fresh_database().await;
-    let mut conn = sqlx::PgConnection::connect(&url).await.expect("connect");
-    for migration in migrator(Backend::Postgres)
-        .iter()
-        .filter(|m| m.version < version)
-    {
-        sqlx::raw_sql(&migration.sql)
-            .execute(&mut conn)
-            .await
-            .expect("an earlier migration applies");
-    }
-    conn
-}
-
-async fn apply(conn: &mut sqlx::PgConnection, version: i64) {
-    let migration = migrator(Backend::Postgres)
-        .iter()
-        .find(|m| m.version == version)
-        .expect("the migration exists");
-    sqlx::raw_sql(&migration.sql)
-        .execute(conn)
+    let mut conn = sqlx::AnyConnection::connect(&url).await.expect("connect");
+    apply_migrations(&mut conn, Backend::Postgres, ..version)
         .await
-        .expect("the migration applies");
+        .expect("earlier migrations");
+    conn
 }
 
 /// Migration 15 turns PostgreSQL's (software, device) pairs into one bitmap per catalogue
@@ -56,7 +40,9 @@ async fn postgres_index_pairs_become_bitmaps() {
             .await
             .expect("old pair");
     }
-    apply(&mut conn, 15).await;
+    apply_migrations(&mut conn, Backend::Postgres, 15..=15)
+        .await
+        .expect("the migration applies");
     let rows =
         sqlx::query("SELECT software_id, block, members FROM software_device_sets ORDER BY 1, 2")
             .fetch_all(&mut conn)
