@@ -48,6 +48,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::devices::routes::router())
         .merge(crate::inventory::routes::router())
         .merge(crate::events::routes::router())
+        .merge(crate::accounts::routes::router())
+        .merge(crate::audit::routes::router())
         .layer(axum::middleware::from_fn(crate::core::metrics::track_http))
         .with_state(state)
 }
@@ -214,6 +216,8 @@ impl Server {
             .schedule(crate::agents::jobs::refresh_credentials(self.state.clone()))
             .schedule(crate::inventory::jobs::merge_index(self.state.clone()))
             .schedule(crate::inventory::jobs::recount(self.state.clone()))
+            .schedule(crate::audit::jobs::write_files(self.state.clone()))
+            .schedule(crate::accounts::jobs::expire_sessions(self.state.clone()))
             .schedule(crate::events::jobs::retention(
                 self.state.db.clone(),
                 config.event_retention_days,

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod agent_settings;
 pub mod agents;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod core;
 pub mod devices;

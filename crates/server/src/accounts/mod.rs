@@ -3,6 +3,12 @@
 //!
 //! The console's sessions, roles and department scope build on this (issue 3).
 
+pub mod api;
 pub mod auth;
+pub mod jobs;
+pub mod login;
+pub mod passwords;
+pub mod policy;
+pub mod routes;
 pub mod service;
 pub mod store;

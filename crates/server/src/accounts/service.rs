@@ -1,12 +1,20 @@
-//! Account rules: the first administrator and API tokens.
+//! Account rules: the first administrator, API tokens, passwords, accounts and the account
+//! policy. Each function that changes something writes its audit entry in the same
+//! transaction.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHasher};
 use rand::distributions::{Alphanumeric, DistString};
 
-use crate::accounts::store;
+use crate::accounts::login::{audit_entry, Origin};
+use crate::accounts::passwords;
+use crate::accounts::policy::AccountPolicy;
+use crate::accounts::store::{self, UserRow};
+use crate::audit::model::{Category, Object, Op, Outcome};
+use crate::core::auth::Actor;
 use crate::core::db::{Db, DbError};
+use crate::core::error::AppError;
 use crate::core::secrets::{hash_token, random_token};
 use crate::core::time::now_ms;
 
@@ -24,6 +32,16 @@ pub enum AccountError {
     Db(#[from] DbError),
 }
 
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> AppError {
+        match error {
+            AccountError::UnknownUser(_) => AppError::NotFound("user"),
+            AccountError::Db(error) => error.into(),
+            AccountError::Hash(message) => AppError::Internal(message),
+        }
+    }
+}
+
 /// Creates `admin` with a generated password when there is no account yet; returns the
 /// password so the caller can show it once.
 ///
@@ -33,7 +51,17 @@ pub async fn bootstrap_admin(db: &Db) -> Result<Option<String>, AccountError> {
     if store::count_users(db).await? > 0 {
         return Ok(None);
     }
-    let password = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
+    // Drawn until it meets the default policy (20 letters and digits lack a digit or a case
+    // now and then), so that it can be typed back as the "current password".
+    let password = loop {
+        let candidate = Alphanumeric.sample_string(&mut rand::thread_rng(), 20);
+        if AccountPolicy::default()
+            .check_form("admin", &candidate)
+            .is_ok()
+        {
+            break candidate;
+        }
+    };
     let salt = SaltString::generate(&mut OsRng);
     let hash = Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -63,4 +91,188 @@ pub async fn create_api_token(
     let token = random_token("kt_");
     store::insert_api_token(db, user_id, name, &hash_token(&token), expires_at, now_ms()).await?;
     Ok(token)
+}
+
+/// Changes the caller's own password after checking the current one; ends the account's
+/// other sessions.
+///
+/// # Errors
+/// 400 naming `current_password` or `new_password` and the rule broken (a wrong current
+/// password is audited); storage errors.
+pub async fn change_own_password(
+    db: &Db,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    keep_session: Option<&str>,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let user = store::get_user(db, actor.user_id).await?;
+    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    let stored = store::recent_password_hashes(&mut conn, user.id, 0).await?;
+    drop(conn);
+    let change = (Category::ConfigurationAccess, Op::Update, Object::User);
+    if !passwords::matches_any(current, stored).await? {
+        let detail = serde_json::json!({"field": "password", "reason": "wrong_current_password"});
+        let entry = audit_entry(origin, Some(&user), "", change, Outcome::Failure, detail);
+        let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+        crate::audit::store::insert(&mut conn, &entry, now_ms()).await?;
+        return Err(AppError::invalid(
+            "current_password",
+            "the current password is wrong",
+        ));
+    }
+    set_password(db, &user, new, false, keep_session, origin).await
+}
+
+/// Sets another account's password (a reset by a user-account administrator): the account
+/// must change it at its next login, and its sessions end.
+///
+/// # Errors
+/// 403 without the privilege; 400 for a password the policy refuses; 404.
+pub async fn reset_password(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    new: &str,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    actor.require_account_admin()?;
+    let user = get_user(db, user_id).await?;
+    set_password(db, &user, new, true, None, origin).await
+}
+
+async fn set_password(
+    db: &Db,
+    user: &UserRow,
+    new: &str,
+    must_change: bool,
+    keep_session: Option<&str>,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let policy = store::get_policy(db).await?;
+    policy
+        .check_form(&user.login, new)
+        .map_err(|problem| password_refused(&problem))?;
+    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    let recent = store::recent_password_hashes(&mut conn, user.id, policy.history_count).await?;
+    drop(conn);
+    if passwords::matches_any(new, recent).await? {
+        return Err(password_refused(
+            &crate::accounts::policy::PasswordProblem::Reused,
+        ));
+    }
+    let hash = passwords::hash(new).await?;
+    let now = now_ms();
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    store::set_password(
+        &mut tx,
+        user.id,
+        &hash,
+        must_change,
+        policy.history_count,
+        now,
+    )
+    .await?;
+    store::delete_sessions_of(&mut tx, user.id, keep_session).await?;
+    let detail = serde_json::json!({"field": "password", "reset": must_change});
+    let change = (Category::ConfigurationAccess, Op::Update, Object::User);
+    let entry = audit_entry(origin, Some(user), "", change, Outcome::Success, detail);
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+fn password_refused(problem: &crate::accounts::policy::PasswordProblem) -> AppError {
+    AppError::Invalid {
+        code: problem.code(),
+        message: problem.to_string(),
+        field: Some("new_password".into()),
+    }
+}
+
+/// An account, 404 when unknown.
+///
+/// # Errors
+/// 404 or storage errors.
+pub async fn get_user(db: &Db, user_id: i64) -> Result<UserRow, AppError> {
+    store::get_user(db, user_id)
+        .await
+        .map_err(|error| match error {
+            DbError::NotFound => AppError::NotFound("user"),
+            other => other.into(),
+        })
+}
+
+/// Unlocks an account locked by failed logins.
+///
+/// # Errors
+/// 403 without the user-account management privilege; 404.
+pub async fn unlock(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    origin: &Origin,
+) -> Result<bool, AppError> {
+    actor.require_account_admin()?;
+    let user = get_user(db, user_id).await?;
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let was_locked = store::clear_lock(&mut tx, user.id).await? && user.locked_at.is_some();
+    if was_locked {
+        let unlock = (Category::ConfigurationAccess, Op::Unlock, Object::User);
+        let mut entry = audit_entry(
+            origin,
+            Some(&user),
+            "",
+            unlock,
+            Outcome::Success,
+            serde_json::json!({}),
+        );
+        // The actor unlocked it; the object is the account.
+        entry.user_id = Some(actor.user_id);
+        entry.login = actor.login.clone();
+        crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
+    }
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(was_locked)
+}
+
+/// The account policy.
+///
+/// # Errors
+/// Storage errors.
+pub async fn policy(db: &Db) -> Result<AccountPolicy, AppError> {
+    Ok(store::get_policy(db).await?)
+}
+
+/// Replaces the account policy (system administrators), unless someone changed it since
+/// `policy.version`.
+///
+/// # Errors
+/// 403, 400 naming the field, 409 on a concurrent change.
+pub async fn update_policy(
+    db: &Db,
+    actor: &Actor,
+    policy: &AccountPolicy,
+    origin: &Origin,
+) -> Result<AccountPolicy, AppError> {
+    actor.require_system_admin()?;
+    policy
+        .validate()
+        .map_err(|(field, message)| AppError::invalid(field, message))?;
+    let now = now_ms();
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    if !store::update_policy(&mut tx, policy, now).await? {
+        return Err(AppError::Conflict(
+            "the account policy was changed by someone else; reload it and try again".into(),
+        ));
+    }
+    let detail = serde_json::to_value(policy).unwrap_or_default();
+    let change = (Category::ConfigurationAccess, Op::Update, Object::Config);
+    let mut entry = audit_entry(origin, None, &actor.login, change, Outcome::Success, detail);
+    entry.user_id = Some(actor.user_id);
+    entry.object_id = "account_policy".into();
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(store::get_policy(db).await?)
 }

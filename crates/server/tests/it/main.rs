@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accounts;
 mod agent_e2e;
 mod agent_settings;
 mod bad_input;

@@ -49,6 +49,8 @@ pub struct TestServer {
     pub api_token: String,
     pub _data_dir: tempfile::TempDir,
     pub fingerprint: Option<String>,
+    /// `admin`'s generated first password.
+    pub admin_password: String,
     pub running: Option<Running>,
     config: Config,
 }
@@ -73,10 +75,10 @@ impl TestServer {
         let server = Server::prepare(config.clone())
             .await
             .expect("prepare server");
-        assert!(
-            server.initial_password.is_some(),
-            "a fresh server creates admin"
-        );
+        let admin_password = server
+            .initial_password
+            .clone()
+            .expect("a fresh server creates admin");
         let fingerprint = server.tls.as_ref().map(|tls| tls.fingerprint.clone());
         let db = server.state.db.clone();
         let api_token =
@@ -95,6 +97,7 @@ impl TestServer {
             api_token,
             _data_dir: data_dir,
             fingerprint,
+            admin_password,
             running: Some(running),
             config,
         }

@@ -1,0 +1,23 @@
+//! Routes of the accounts feature.
+
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::accounts::api;
+use crate::app::AppState;
+
+/// `/api/v1/session`, `/api/v1/me`, `/api/v1/users`, `/api/v1/account-policy`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/session", post(api::sign_in).delete(api::sign_out))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me/password", put(api::change_password))
+        .route("/api/v1/users", get(api::list_users))
+        .route("/api/v1/users/{id}", get(api::get_user))
+        .route("/api/v1/users/{id}/password", put(api::reset_password))
+        .route("/api/v1/users/{id}/unlock", post(api::unlock))
+        .route(
+            "/api/v1/account-policy",
+            get(api::get_policy).put(api::put_policy),
+        )
+}

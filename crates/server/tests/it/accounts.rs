@@ -1,0 +1,311 @@
+//! Console sessions and accounts through the REST API: first login, forced password change,
+//! CSRF, lockout and unlock, idle timeout, the audit log and its files.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::support::{Backend, TestServer};
+
+/// A client holding one console session (cookie and CSRF token), as a browser would.
+struct Session<'a> {
+    server: &'a TestServer,
+    cookie: String,
+    csrf: String,
+}
+
+/// Signs in; returns the status and body, and the session when it succeeded.
+async fn sign_in<'a>(
+    server: &'a TestServer,
+    login: &str,
+    password: &str,
+) -> (StatusCode, Value, Option<Session<'a>>) {
+    let response = server
+        .client
+        .post(format!("{}/api/v1/session", server.base_url))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .expect("sign in");
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_string);
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let session = cookie.map(|cookie| {
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+        Session {
+            server,
+            cookie: cookie.split(';').next().unwrap_or_default().to_string(),
+            csrf: body["csrf_token"].as_str().unwrap_or_default().to_string(),
+        }
+    });
+    (status, body, session)
+}
+
+impl Session<'_> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        csrf: bool,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .server
+            .client
+            .request(method, format!("{}{path}", self.server.base_url))
+            .header(reqwest::header::COOKIE, &self.cookie);
+        if csrf {
+            request = request.header("x-csrf-token", &self.csrf);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+async fn audit(server: &TestServer, query: &str) -> Vec<Value> {
+    let (status, page) = server
+        .get(&format!("/api/v1/audit?limit=1000&{query}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// The first login must change the generated password before anything else; the new
+/// password follows the policy and cannot be the old one; state changes need the CSRF token.
+async fn first_login_forces_a_password_change(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (status, body, session) = sign_in(&server, "admin", &server.admin_password).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["must_change_password"], true);
+    let session = session.expect("a session cookie");
+    let (status, body) = session
+        .call(Method::GET, "/api/v1/devices", None, false)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "password_change_required", "{body}");
+    let (status, me) = session.call(Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["login"], "admin");
+    assert_eq!(me["system_admin"], true);
+
+    let change =
+        |new: &str| json!({"current_password": server.admin_password, "new_password": new});
+    let (status, body) = session
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(change("Kanri-2026!x")),
+            false,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    assert_eq!(body["code"], "csrf_token_invalid");
+    for (weak, code) in [
+        ("short1A", "password_too_short"),
+        ("alllowercase1", "password_too_few_classes"),
+        ("Admin-1234", "password_contains_login"),
+        (server.admin_password.as_str(), "password_reused"),
+    ] {
+        let (status, body) = session
+            .call(Method::PUT, "/api/v1/me/password", Some(change(weak)), true)
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{weak}: {body}");
+        assert_eq!(body["code"], code, "{weak}");
+    }
+    let (status, body) = session
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({"current_password": "wrong", "new_password": "Kanri-2026!x"})),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = session
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(change("Kanri-2026!x")),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = session
+        .call(Method::GET, "/api/v1/devices", None, false)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the session goes on with the new password"
+    );
+    let (status, _, _) = sign_in(&server, "admin", &server.admin_password).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password is gone");
+    let (status, body, again) = sign_in(&server, "admin", "Kanri-2026!x").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["must_change_password"], false);
+    let again = again.expect("session");
+    let (status, _) = again
+        .call(Method::DELETE, "/api/v1/session", None, true)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = again.call(Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "signed out");
+
+    let ops: Vec<(String, String)> = audit(&server, "category=Authentication")
+        .await
+        .iter()
+        .map(|e| {
+            (
+                e["op"].as_str().unwrap_or("").into(),
+                e["result"].as_str().unwrap_or("").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            ("Logout".into(), "Success".into()),
+            ("Login".into(), "Success".into()),
+            ("Login".into(), "Failure".into()),
+            ("Login".into(), "Success".into()),
+        ],
+        "newest first"
+    );
+    let changes = audit(&server, "category=ConfigurationAccess").await;
+    let results: Vec<&str> = changes
+        .iter()
+        .filter_map(|e| e["result"].as_str())
+        .collect();
+    assert_eq!(
+        results,
+        vec!["Success", "Failure"],
+        "the wrong current password is audited"
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    first_login_forces_a_password_change,
+    first_login_forces_a_password_change
+);
+
+/// Five wrong passwords lock the account; the right one is refused until a user-account
+/// administrator unlocks it; lock and unlock are audited, and the audit file has them.
+async fn lockout_and_unlock(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    for attempt in 1..=5 {
+        let (status, body, _) = sign_in(&server, "admin", "Wrong-pass-1").await;
+        let expected = if attempt < 5 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(status, expected, "attempt {attempt}: {body}");
+    }
+    let (status, body, _) = sign_in(&server, "admin", &server.admin_password).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "account_locked");
+    let (_, me) = server.get("/api/v1/me").await;
+    assert_eq!(me["locked"], true);
+    let (status, unlocked) = server
+        .api(
+            Method::POST,
+            &format!("/api/v1/users/{}/unlock", me["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(unlocked["was_locked"], true);
+    let (status, _, _) = sign_in(&server, "admin", &server.admin_password).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, me) = server.get("/api/v1/me").await;
+    assert_eq!(me["failed_logins"], 0);
+
+    let (_, _, _) = sign_in(&server, "nobody", "Whatever-1").await;
+    let failures = audit(&server, "result=Failure").await;
+    assert_eq!(
+        failures.len(),
+        7,
+        "five wrong passwords, one locked, one unknown user"
+    );
+    assert_eq!(failures[0]["login"], "nobody");
+    assert_eq!(failures[0]["detail"]["reason"], "unknown_user");
+    assert!(failures.iter().all(|e| e["ip"] == "127.0.0.1"));
+    let lock_ops: Vec<&str> = audit(&server, "category=ConfigurationAccess")
+        .await
+        .iter()
+        .filter_map(|e| e["op"].as_str())
+        .map(|op| {
+            if op == "Lock" {
+                "Lock"
+            } else if op == "Unlock" {
+                "Unlock"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert_eq!(lock_ops, vec!["Unlock", "Lock"]);
+
+    let files = kanri_server::audit::file::AuditFiles::new(&server.state().config.data_dir);
+    files
+        .catch_up(&server.state().db)
+        .await
+        .expect("audit files");
+    let text = std::fs::read_to_string(files.generation(0)).expect("audit.log");
+    assert!(text
+        .lines()
+        .all(|line| line.starts_with("CALFHM 1.0, seqnum=")));
+    assert!(text.contains("op=Lock") && text.contains("op=Unlock"));
+    assert!(text.contains("subj:uid=\"nobody\""));
+    server.shutdown().await;
+}
+both_backends!(lockout_and_unlock, lockout_and_unlock);
+
+/// A session idle for longer than the policy allows is over; the policy is versioned.
+async fn idle_sessions_end(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, mut policy) = server.get("/api/v1/account-policy").await;
+    assert_eq!(policy["idle_minutes"], 60);
+    policy["idle_minutes"] = json!(5);
+    let (status, updated) = server
+        .api(Method::PUT, "/api/v1/account-policy", Some(policy.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{updated}");
+    assert_eq!(updated["idle_minutes"], 5);
+    let (status, _) = server
+        .api(Method::PUT, "/api/v1/account-policy", Some(policy))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale version is refused");
+    let mut bad = updated.clone();
+    bad["classes_required"] = json!(7);
+    let (status, body) = server
+        .api(Method::PUT, "/api/v1/account-policy", Some(bad))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["field"], "classes_required");
+
+    let (_, _, session) = sign_in(&server, "admin", &server.admin_password).await;
+    let session = session.expect("session");
+    let (status, _) = session.call(Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, StatusCode::OK);
+    let six_minutes_ago = kanri_server::core::time::now_ms() - 6 * 60_000;
+    sqlx::query("UPDATE console_sessions SET last_seen_at = $1")
+        .bind(six_minutes_ago)
+        .execute(server.state().db.write())
+        .await
+        .expect("age the session");
+    let (status, _) = session.call(Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    server.shutdown().await;
+}
+both_backends!(idle_sessions_end, idle_sessions_end);
