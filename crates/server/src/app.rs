@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::events::routes::router())
         .merge(crate::accounts::routes::router())
         .merge(crate::audit::routes::router())
+        .merge(crate::departments::routes::router())
         .layer(axum::middleware::from_fn(crate::core::metrics::track_http))
         .with_state(state)
 }

@@ -11,6 +11,7 @@ pub mod app;
 pub mod audit;
 pub mod cli;
 pub mod core;
+pub mod departments;
 pub mod devices;
 pub mod events;
 pub mod inventory;

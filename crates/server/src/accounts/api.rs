@@ -263,3 +263,39 @@ pub async fn put_policy(
         service::update_policy(&state.db, &actor, &policy, &origin).await?,
     ))
 }
+
+/// Creates an account.
+pub async fn create_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiJson(input): ApiJson<service::AccountInput>,
+) -> Result<(StatusCode, Json<UserView>), AppError> {
+    let user = service::create_user(&state.db, &actor, &input, &origin).await?;
+    let policy = store::get_policy(&state.db).await?;
+    Ok((StatusCode::CREATED, Json(UserView::new(user, &policy))))
+}
+
+/// Edits an account.
+pub async fn update_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<service::AccountInput>,
+) -> Result<Json<UserView>, AppError> {
+    let user = service::update_user(&state.db, &actor, id, &input, &origin).await?;
+    let policy = store::get_policy(&state.db).await?;
+    Ok(Json(UserView::new(user, &policy)))
+}
+
+/// Deletes an account.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    service::delete_user(&state.db, &actor, id, &origin).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

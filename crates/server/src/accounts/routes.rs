@@ -12,8 +12,13 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/session", post(api::sign_in).delete(api::sign_out))
         .route("/api/v1/me", get(api::me))
         .route("/api/v1/me/password", put(api::change_password))
-        .route("/api/v1/users", get(api::list_users))
-        .route("/api/v1/users/{id}", get(api::get_user))
+        .route("/api/v1/users", get(api::list_users).post(api::create_user))
+        .route(
+            "/api/v1/users/{id}",
+            get(api::get_user)
+                .put(api::update_user)
+                .delete(api::delete_user),
+        )
         .route("/api/v1/users/{id}/password", put(api::reset_password))
         .route("/api/v1/users/{id}/unlock", post(api::unlock))
         .route(

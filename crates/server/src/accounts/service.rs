@@ -276,3 +276,294 @@ pub async fn update_policy(
     tx.commit().await.map_err(DbError::from)?;
     Ok(store::get_policy(db).await?)
 }
+
+/// An account as the API and the console submit it.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    /// User id; only on create.
+    #[serde(default)]
+    pub login: Option<String>,
+    /// First password; only on create.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// E-mail.
+    #[serde(default)]
+    pub email: String,
+    /// `ja` or `en`.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// IANA time zone.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+    /// System administration privilege.
+    #[serde(default)]
+    pub system_admin: bool,
+    /// User-account management privilege.
+    #[serde(default)]
+    pub account_admin: bool,
+    /// Business divisions.
+    #[serde(default)]
+    pub divisions: Vec<crate::core::auth::Division>,
+    /// Every department.
+    #[serde(default)]
+    pub all_departments: bool,
+    /// Roots of the managed department subtrees when not `all_departments`.
+    #[serde(default)]
+    pub departments: Vec<i64>,
+    /// The version last read; required on update.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+fn default_language() -> String {
+    "ja".into()
+}
+
+fn default_time_zone() -> String {
+    "Asia/Tokyo".into()
+}
+
+/// Longest user id, name and e-mail address, in characters.
+pub const MAX_LOGIN_CHARS: usize = 64;
+/// Longest display name.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest e-mail address.
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// Checks a user id: 1–64 of letters, digits and `._@-`.
+///
+/// # Errors
+/// 400 naming `login`.
+pub fn check_login(login: &str) -> Result<(), AppError> {
+    if login.is_empty() || login.chars().count() > MAX_LOGIN_CHARS {
+        return Err(AppError::invalid(
+            "login",
+            format!("a user id has 1 to {MAX_LOGIN_CHARS} characters"),
+        ));
+    }
+    if !login
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
+    {
+        return Err(AppError::invalid(
+            "login",
+            "a user id has only letters, digits and . _ @ -",
+        ));
+    }
+    Ok(())
+}
+
+/// The profile fields every account edits for itself, checked.
+///
+/// # Errors
+/// 400 naming the field.
+pub fn check_profile(
+    name: &str,
+    email: &str,
+    language: &str,
+    time_zone: &str,
+) -> Result<(), AppError> {
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::invalid(
+            "name",
+            format!("a name has at most {MAX_NAME_CHARS} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            "the name contains control characters",
+        ));
+    }
+    let email_ok = email.is_empty()
+        || (email.chars().count() <= MAX_EMAIL_CHARS
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control()));
+    if !email_ok {
+        return Err(AppError::invalid("email", "not an e-mail address"));
+    }
+    if !matches!(language, "ja" | "en") {
+        return Err(AppError::invalid("language", "the language is ja or en"));
+    }
+    if jiff::tz::TimeZone::get(time_zone).is_err() {
+        return Err(AppError::invalid("time_zone", "unknown time zone"));
+    }
+    Ok(())
+}
+
+async fn account_fields(
+    conn: &mut sqlx::AnyConnection,
+    input: &AccountInput,
+) -> Result<store::AccountFields, AppError> {
+    check_profile(&input.name, &input.email, &input.language, &input.time_zone)?;
+    if !input.all_departments {
+        if input.departments.is_empty() {
+            return Err(AppError::invalid(
+                "departments",
+                "choose every department or at least one",
+            ));
+        }
+        for department in &input.departments {
+            if !crate::departments::store::exists(conn, *department).await? {
+                return Err(AppError::invalid("departments", "no such department"));
+            }
+        }
+    }
+    let mut departments = input.departments.clone();
+    departments.sort_unstable();
+    departments.dedup();
+    Ok(store::AccountFields {
+        name: input.name.trim().to_string(),
+        email: input.email.trim().to_string(),
+        language: input.language.clone(),
+        time_zone: input.time_zone.clone(),
+        system_admin: input.system_admin,
+        account_admin: input.account_admin,
+        divisions: input.divisions.iter().copied().collect(),
+        all_departments: input.all_departments,
+        departments: if input.all_departments {
+            Vec::new()
+        } else {
+            departments
+        },
+    })
+}
+
+fn account_audit(
+    actor: &Actor,
+    origin: &Origin,
+    op: Op,
+    login: &str,
+) -> crate::audit::model::NewAuditEntry {
+    crate::audit::model::NewAuditEntry {
+        category: Category::ConfigurationAccess,
+        op,
+        object: Object::User,
+        object_id: login.to_string(),
+        result: Outcome::Success,
+        user_id: Some(actor.user_id),
+        login: actor.login.clone(),
+        ip: origin.ip.clone(),
+        component: origin.component,
+        detail: serde_json::json!({}),
+    }
+}
+
+/// Creates an account (user-account administrators); it must change its password at first
+/// login.
+///
+/// # Errors
+/// 403, 400 naming the field, 409 for a taken user id.
+pub async fn create_user(
+    db: &Db,
+    actor: &Actor,
+    input: &AccountInput,
+    origin: &Origin,
+) -> Result<UserRow, AppError> {
+    actor.require_account_admin()?;
+    let login = input.login.as_deref().unwrap_or("").trim().to_string();
+    check_login(&login)?;
+    let password = input.password.as_deref().unwrap_or("");
+    let policy = store::get_policy(db).await?;
+    policy
+        .check_form(&login, password)
+        .map_err(|problem| password_refused(&problem))?;
+    let hash = passwords::hash(password).await?;
+    let now = now_ms();
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let fields = account_fields(&mut tx, input).await?;
+    if store::login_taken(&mut tx, &login).await? {
+        return Err(AppError::Conflict(format!(
+            "the user id {login:?} is taken"
+        )));
+    }
+    let id = store::insert_account(&mut tx, &login, &fields, &hash, now).await?;
+    crate::audit::store::insert(&mut tx, &account_audit(actor, origin, Op::Add, &login), now)
+        .await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(store::get_user(db, id).await?)
+}
+
+/// Edits an account (user-account administrators), unless it changed since
+/// `input.version`. The built-in `admin` keeps its privileges, divisions and scope, and no
+/// one removes their own user-account management privilege.
+///
+/// # Errors
+/// 403, 400, 404, 409.
+pub async fn update_user(
+    db: &Db,
+    actor: &Actor,
+    id: i64,
+    input: &AccountInput,
+    origin: &Origin,
+) -> Result<UserRow, AppError> {
+    actor.require_account_admin()?;
+    let version = input
+        .version
+        .ok_or_else(|| AppError::invalid("version", "send the version you last read"))?;
+    let current = get_user(db, id).await?;
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let fields = account_fields(&mut tx, input).await?;
+    if current.builtin
+        && (!fields.system_admin
+            || !fields.account_admin
+            || fields.divisions != crate::core::auth::Divisions::ALL
+            || !fields.all_departments)
+    {
+        return Err(AppError::invalid(
+            "builtin",
+            "the built-in admin keeps every privilege, division and department",
+        ));
+    }
+    if id == actor.user_id && !fields.account_admin {
+        return Err(AppError::invalid(
+            "account_admin",
+            "you cannot remove your own user-account management privilege",
+        ));
+    }
+    let now = now_ms();
+    if !store::update_account(&mut tx, id, &fields, version, now).await? {
+        return Err(AppError::Conflict(format!(
+            "the account was changed by someone else (now at version {}); reload and try again",
+            current.version
+        )));
+    }
+    let entry = account_audit(actor, origin, Op::Update, &current.login);
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(store::get_user(db, id).await?)
+}
+
+/// Deletes an account (user-account administrators); never the built-in `admin` or one's
+/// own.
+///
+/// # Errors
+/// 403, 400, 404.
+pub async fn delete_user(db: &Db, actor: &Actor, id: i64, origin: &Origin) -> Result<(), AppError> {
+    actor.require_account_admin()?;
+    let user = get_user(db, id).await?;
+    if user.builtin {
+        return Err(AppError::invalid(
+            "id",
+            "the built-in admin cannot be deleted",
+        ));
+    }
+    if id == actor.user_id {
+        return Err(AppError::invalid(
+            "id",
+            "you cannot delete your own account",
+        ));
+    }
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    store::delete_user(&mut tx, id).await?;
+    let entry = account_audit(actor, origin, Op::Delete, &user.login);
+    crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}

@@ -530,3 +530,140 @@ pub async fn delete_idle_sessions(db: &Db, cutoff: i64) -> Result<u64, DbError> 
         .await?;
     Ok(done.rows_affected())
 }
+
+/// The fields an account is created or edited with.
+#[derive(Debug, Clone)]
+pub struct AccountFields {
+    /// Display name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// `ja` or `en`.
+    pub language: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// System administration privilege.
+    pub system_admin: bool,
+    /// User-account management privilege.
+    pub account_admin: bool,
+    /// Business divisions.
+    pub divisions: Divisions,
+    /// Every department, else `departments`.
+    pub all_departments: bool,
+    /// Roots of the managed department subtrees.
+    pub departments: Vec<i64>,
+}
+
+/// Creates an account that must change its password at first login; returns its id.
+///
+/// # Errors
+/// [`DbError`] from the database (a taken login is a unique violation).
+pub async fn insert_account(
+    conn: &mut AnyConnection,
+    login: &str,
+    fields: &AccountFields,
+    password_hash: &str,
+    now: i64,
+) -> Result<i64, DbError> {
+    let row = sqlx::query(
+        "INSERT INTO users (login, name, email, language, time_zone, password_hash, \
+         must_change_password, system_admin, account_admin, divisions, all_departments, \
+         password_changed_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $11, $11, $11) RETURNING id",
+    )
+    .bind(login)
+    .bind(&fields.name)
+    .bind(&fields.email)
+    .bind(&fields.language)
+    .bind(&fields.time_zone)
+    .bind(password_hash)
+    .bind(i64::from(fields.system_admin))
+    .bind(i64::from(fields.account_admin))
+    .bind(fields.divisions.bits())
+    .bind(i64::from(fields.all_departments))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id: i64 = row.try_get(0)?;
+    set_user_departments(conn, id, &fields.departments).await?;
+    Ok(id)
+}
+
+/// Edits an account if it is still at `version`; returns whether it was.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_account(
+    conn: &mut AnyConnection,
+    id: i64,
+    fields: &AccountFields,
+    version: i64,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE users SET name = $2, email = $3, language = $4, time_zone = $5, \
+         system_admin = $6, account_admin = $7, divisions = $8, all_departments = $9, \
+         updated_at = $10, version = version + 1 WHERE id = $1 AND version = $11",
+    )
+    .bind(id)
+    .bind(&fields.name)
+    .bind(&fields.email)
+    .bind(&fields.language)
+    .bind(&fields.time_zone)
+    .bind(i64::from(fields.system_admin))
+    .bind(i64::from(fields.account_admin))
+    .bind(fields.divisions.bits())
+    .bind(i64::from(fields.all_departments))
+    .bind(now)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    set_user_departments(conn, id, &fields.departments).await?;
+    Ok(true)
+}
+
+async fn set_user_departments(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    departments: &[i64],
+) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM user_departments WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    for department_id in departments {
+        sqlx::query("INSERT INTO user_departments (user_id, department_id) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(department_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether a login is taken.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn login_taken(conn: &mut AnyConnection, login: &str) -> Result<bool, DbError> {
+    Ok(sqlx::query("SELECT 1 FROM users WHERE login = $1")
+        .bind(login)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// Deletes an account (its sessions, tokens, history and scope go with it).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn delete_user(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
+    let done = sqlx::query("DELETE FROM users WHERE id = $1 AND builtin = 0")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -262,6 +262,7 @@ async fn place_device(
                     Some(DeviceState::Managed),
                     None,
                     None,
+                    None,
                     now,
                 )
                 .await?;
@@ -682,7 +683,8 @@ pub async fn uninstall(
         other => other,
     };
     if new_state != device.state {
-        device_store::update_device(&mut tx, device.id, Some(new_state), None, None, now).await?;
+        device_store::update_device(&mut tx, device.id, Some(new_state), None, None, None, now)
+            .await?;
     }
     let event = NewEvent::new(EventCode::AgentUninstalled, Some(device.id))
         .with("hostname", device.hostname.as_str());

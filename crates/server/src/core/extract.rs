@@ -4,6 +4,7 @@
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::core::error::AppError;
 
@@ -54,4 +55,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
             })
     }
+}
+
+/// For `Option<Option<T>>` fields of a PATCH body: absent stays `None` (with
+/// `#[serde(default)]`), `null` becomes `Some(None)`, a value `Some(Some(value))`.
+///
+/// # Errors
+/// The value's own deserialization errors.
+pub fn present<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

@@ -50,6 +50,7 @@ pub async fn list(
         mac: params.mac,
         serial: params.serial,
         software: params.software,
+        departments: None,
     };
     let page = service::list(
         &state,

@@ -78,6 +78,8 @@ pub struct Device {
     pub inventory_at: i64,
     /// Optimistic-locking version; send it back with PATCH.
     pub version: i64,
+    /// Department (部署); none: only accounts that see every department see the device.
+    pub department_id: Option<i64>,
 }
 
 /// Summary columns an inventory updates.
@@ -153,4 +155,7 @@ pub struct DeviceFilter {
     pub serial: Option<String>,
     /// Exact name of installed software.
     pub software: Option<String>,
+    /// Only devices in these departments (the caller's scope); `None`: any department or
+    /// none.
+    pub departments: Option<Vec<i64>>,
 }

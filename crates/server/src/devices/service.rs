@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
 use crate::app::AppState;
-use crate::core::auth::Actor;
+use crate::core::auth::{Actor, Division};
 use crate::core::db::DbError;
 use crate::core::error::AppError;
 use crate::core::paging::{Cursor, Page, SortValue};
@@ -71,13 +71,14 @@ pub async fn report_licence_exceeded(state: &AppState, hostname: &str, limit: u6
 /// [`AppError`] for a bad cursor or a database failure.
 pub async fn list(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     filter: &DeviceFilter,
     sort: SortKey,
     descending: bool,
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<Page<Device>, AppError> {
+    actor.require_division(Division::Devices)?;
     let after = cursor.map(Cursor::decode).transpose()?;
     if let Some(cursor) = &after {
         let numeric = matches!(cursor.value, SortValue::Int(_));
@@ -101,9 +102,13 @@ pub async fn list(
         }
         None => index_store::devices_with_software_sql(backend),
     };
+    let mut filter = filter.clone();
+    if let crate::core::auth::Scope::Departments(ids) = &actor.scope {
+        filter.departments = Some(ids.clone());
+    }
     let items = store::list_devices(
         &state.db,
-        filter,
+        &filter,
         sort,
         descending,
         after.as_ref(),
@@ -143,9 +148,9 @@ pub struct DeviceDetail {
 ///
 /// # Errors
 /// [`AppError::NotFound`] for an unknown device.
-pub async fn get(state: &AppState, _actor: &Actor, id: i64) -> Result<DeviceDetail, AppError> {
+pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<DeviceDetail, AppError> {
     let mut conn = state.db.read().acquire().await?;
-    let device = store::get_device(&mut conn, id).await.map_err(not_found)?;
+    let device = visible_device(&mut conn, actor, id).await?;
     let (sections, software_count) = crate::inventory::service::sections_of(&mut conn, id).await?;
     let mut device = device;
     if let Some(seen) = state.agents.buffered_last_seen(id) {
@@ -158,6 +163,25 @@ pub async fn get(state: &AppState, _actor: &Actor, id: i64) -> Result<DeviceDeta
     })
 }
 
+/// A device the actor may see: 403 without the devices division, 404 for an unknown device
+/// or one outside the actor's departments (whose existence is not revealed).
+///
+/// # Errors
+/// [`AppError::Forbidden`], [`AppError::NotFound`], storage errors.
+pub async fn visible_device(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<Device, AppError> {
+    actor.require_division(Division::Devices)?;
+    let device = store::get_device(conn, id).await.map_err(not_found)?;
+    if actor.scope.covers(device.department_id) {
+        Ok(device)
+    } else {
+        Err(AppError::NotFound("device"))
+    }
+}
+
 /// The fields an administrator may change.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -166,6 +190,9 @@ pub struct DevicePatch {
     pub state: Option<DeviceState>,
     /// New notes (whole text).
     pub notes: Option<String>,
+    /// New department; `null` takes the device out of every department.
+    #[serde(default, deserialize_with = "crate::core::extract::present")]
+    pub department_id: Option<Option<i64>>,
     /// The version the caller last read; a mismatch is a conflict, not an overwrite.
     pub version: Option<i64>,
 }
@@ -201,7 +228,18 @@ pub async fn update(
         }
     }
     let mut tx = state.db.write().begin().await?;
-    let current = store::get_device(&mut tx, id).await.map_err(not_found)?;
+    let current = visible_device(&mut tx, actor, id).await?;
+    if let Some(Some(department_id)) = patch.department_id {
+        if !actor.scope.covers(Some(department_id)) {
+            return Err(AppError::invalid(
+                "department_id",
+                "the department is outside your departments",
+            ));
+        }
+        if !crate::departments::store::exists(&mut tx, department_id).await? {
+            return Err(AppError::invalid("department_id", "no such department"));
+        }
+    }
     if let Some(expected) = patch.version {
         if expected != current.version {
             return Err(conflict(current.version));
@@ -223,6 +261,7 @@ pub async fn update(
         id,
         new_state,
         patch.notes.as_deref(),
+        patch.department_id,
         Some(version),
         now_ms(),
     )
@@ -254,7 +293,7 @@ pub async fn update(
 /// [`AppError::NotFound`] for an unknown device.
 pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     let mut tx = state.db.write().begin().await?;
-    let device = store::get_device(&mut tx, id).await.map_err(not_found)?;
+    let device = visible_device(&mut tx, actor, id).await?;
     crate::inventory::service::forget_device(&mut tx, id).await?;
     store::delete_device(&mut tx, id).await?;
     let event = NewEvent::new(EventCode::DeviceDeleted, None)

@@ -16,7 +16,7 @@ pub const HOSTNAME_CONTAINS_SQL: &str = "LOWER(d.hostname) LIKE ? ESCAPE '\\'";
 
 const COLUMNS: &str = "d.id, d.state, d.hostname, d.serial, d.hw_uuid, d.manufacturer, d.model, d.os_name, \
      d.os_version, d.primary_ip, d.primary_mac, d.memory_bytes, d.agent_version, d.agent_active, d.notes, \
-     d.created_at, d.updated_at, d.last_seen, d.inventory_at, d.version";
+     d.created_at, d.updated_at, d.last_seen, d.inventory_at, d.version, d.department_id";
 
 fn device_from_row(row: &AnyRow) -> Result<Device, DbError> {
     let state: String = row.try_get(1)?;
@@ -42,6 +42,7 @@ fn device_from_row(row: &AnyRow) -> Result<Device, DbError> {
         last_seen: row.try_get(17)?,
         inventory_at: row.try_get(18)?,
         version: row.try_get(19)?,
+        department_id: row.try_get(20)?,
     })
 }
 
@@ -131,11 +132,13 @@ pub async fn update_device(
     id: i64,
     state: Option<DeviceState>,
     notes: Option<&str>,
+    department: Option<Option<i64>>,
     expected_version: Option<i64>,
     now: i64,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE devices SET state = COALESCE($1, state), notes = COALESCE($2, notes), updated_at = $3, \
+         department_id = CASE WHEN $6 = 1 THEN $7 ELSE department_id END, \
          version = version + 1 WHERE id = $4 AND ($5 IS NULL OR version = $5)",
     )
     .bind(state.map(DeviceState::as_str))
@@ -143,6 +146,8 @@ pub async fn update_device(
     .bind(now)
     .bind(id)
     .bind(expected_version)
+    .bind(i64::from(department.is_some()))
+    .bind(department.flatten())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -407,6 +412,9 @@ pub async fn list_devices(
     software_ids_sql: &str,
 ) -> Result<Vec<Device>, DbError> {
     let mut conditions: Vec<String> = Vec::new();
+    if let Some(ids) = &filter.departments {
+        conditions.push(department_condition(ids));
+    }
     let mut texts: Vec<String> = Vec::new();
     let slot =
         |conditions: &mut Vec<String>, texts: &mut Vec<String>, template: &str, value: String| {
@@ -524,6 +532,16 @@ pub async fn list_devices(
     }
     let rows = query.bind(i64::from(limit)).fetch_all(db.read()).await?;
     rows.iter().map(device_from_row).collect()
+}
+
+/// "The device is in one of these departments", the ids written into the SQL (they are the
+/// database's own integers, never caller text); none matches nothing.
+fn department_condition(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "1 = 0".to_string();
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("d.department_id IN ({})", list.join(", "))
 }
 
 /// `%text%` with LIKE's wildcards escaped, lowercased.

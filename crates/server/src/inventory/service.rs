@@ -545,13 +545,17 @@ fn next_cursor<T>(items: &[T], limit: u32, id: impl Fn(&T) -> i64) -> Option<Str
         .flatten()
 }
 
-async fn ensure_device(state: &AppState, device_id: i64) -> Result<(), AppError> {
+/// 404 unless the device exists and the actor may see it (see
+/// [`crate::devices::service::visible_device`]).
+async fn ensure_device(
+    state: &AppState,
+    actor: &crate::core::auth::Actor,
+    device_id: i64,
+) -> Result<(), AppError> {
     let mut conn = state.db.read().acquire().await?;
-    match device_store::get_device(&mut conn, device_id).await {
-        Ok(_) => Ok(()),
-        Err(DbError::NotFound) => Err(AppError::NotFound("device")),
-        Err(other) => Err(other.into()),
-    }
+    crate::devices::service::visible_device(&mut conn, actor, device_id)
+        .await
+        .map(|_| ())
 }
 
 /// A device's installed software.
@@ -560,12 +564,12 @@ async fn ensure_device(state: &AppState, device_id: i64) -> Result<(), AppError>
 /// 404 for an unknown device.
 pub async fn device_software(
     state: &AppState,
-    _actor: &crate::core::auth::Actor,
+    actor: &crate::core::auth::Actor,
     device_id: i64,
     after: Option<i64>,
     limit: u32,
 ) -> Result<crate::core::paging::Page<store::InstalledRow>, AppError> {
-    ensure_device(state, device_id).await?;
+    ensure_device(state, actor, device_id).await?;
     let items = store::list_installed(&state.db, device_id, after, limit).await?;
     let next_cursor = next_cursor(&items, limit, |row| row.software.id);
     Ok(crate::core::paging::Page { items, next_cursor })
@@ -577,12 +581,12 @@ pub async fn device_software(
 /// 404 for an unknown device.
 pub async fn device_history(
     state: &AppState,
-    _actor: &crate::core::auth::Actor,
+    actor: &crate::core::auth::Actor,
     device_id: i64,
     before: Option<i64>,
     limit: u32,
 ) -> Result<crate::core::paging::Page<store::HistoryRow>, AppError> {
-    ensure_device(state, device_id).await?;
+    ensure_device(state, actor, device_id).await?;
     let items = store::list_history(&state.db, device_id, before, limit).await?;
     let next_cursor = next_cursor(&items, limit, |row| row.id);
     Ok(crate::core::paging::Page { items, next_cursor })
@@ -604,17 +608,19 @@ pub async fn catalogue(
     Ok(crate::core::paging::Page { items, next_cursor })
 }
 
-/// The devices that have a catalogue entry installed.
+/// The devices that have a catalogue entry installed, of those the actor sees (a page may
+/// hold fewer than `limit` for a scoped account; the cursor still moves on).
 ///
 /// # Errors
-/// 404 for an unknown entry.
+/// 403 without the devices division; 404 for an unknown entry.
 pub async fn devices_with(
     state: &AppState,
-    _actor: &crate::core::auth::Actor,
+    actor: &crate::core::auth::Actor,
     software_id: i64,
     after: Option<i64>,
     limit: u32,
 ) -> Result<crate::core::paging::Page<crate::devices::model::Device>, AppError> {
+    actor.require_division(crate::core::auth::Division::Devices)?;
     store::get_software(&state.db, software_id)
         .await
         .map_err(|error| match error {
@@ -624,7 +630,11 @@ pub async fn devices_with(
     let ids =
         crate::inventory::index_store::list_device_ids_with(&state.db, software_id, after, limit)
             .await?;
-    let items = device_store::list_devices_by_ids(&state.db, &ids).await?;
+    let items = device_store::list_devices_by_ids(&state.db, &ids)
+        .await?
+        .into_iter()
+        .filter(|device| actor.scope.covers(device.department_id))
+        .collect();
     let next_cursor = (ids.len() == limit as usize)
         .then(|| ids.last().map(|id| id.to_string()))
         .flatten();

@@ -309,3 +309,300 @@ async fn idle_sessions_end(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(idle_sessions_end, idle_sessions_end);
+
+async fn sign_in_changed<'a>(
+    server: &'a TestServer,
+    login: &str,
+    first: &str,
+    new: &str,
+) -> Session<'a> {
+    let (status, body, session) = sign_in(server, login, first).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["must_change_password"], true,
+        "a new account changes its password first"
+    );
+    let session = session.expect("session");
+    let (status, body) = session
+        .call(
+            Method::PUT,
+            "/api/v1/me/password",
+            Some(json!({"current_password": first, "new_password": new})),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    session
+}
+
+/// A department administrator sees and changes only the devices of its departments (the
+/// subtrees it was given); an account without the devices division gets 403; accounts and
+/// departments follow their rules.
+async fn department_scope_limits_what_an_account_sees(backend: Backend) {
+    use crate::support::ProtoAgent;
+    let server = TestServer::start(backend).await;
+    let department = |name: &str, parent: Option<i64>| {
+        let server = &server;
+        let body = json!({"name": name, "parent_id": parent});
+        async move {
+            let (status, created) = server
+                .api(Method::POST, "/api/v1/departments", Some(body))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            created
+        }
+    };
+    let hospital = department("本院", None).await;
+    let nursing = department("看護部", hospital["id"].as_i64()).await;
+    let pharmacy = department("薬剤部", None).await;
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/departments",
+            Some(json!({"name": " 看護部 ", "parent_id": hospital["id"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("name_taken"))
+    );
+    let mut moved = hospital.clone();
+    moved["parent_id"] = nursing["id"].clone();
+    let (status, _) = server
+        .api(
+            Method::PUT,
+            &format!("/api/v1/departments/{}", hospital["id"]),
+            Some(
+                json!({"name": "本院", "parent_id": nursing["id"], "version": hospital["version"]}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no department moves under its own child"
+    );
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/departments/{}", hospital["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "it has a sub-department");
+
+    let token = server.enrollment_token(None, None).await;
+    let mut ids = Vec::new();
+    for (name, department) in [
+        ("kango-01", Some(&nursing)),
+        ("yakuzai-01", Some(&pharmacy)),
+        ("mishozoku-01", None),
+    ] {
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        if let Some(department) = department {
+            let (status, body) = server
+                .api(
+                    Method::PATCH,
+                    &format!("/api/v1/devices/{}", agent.device_id()),
+                    Some(json!({"department_id": department["id"]})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(body["department_id"], department["id"]);
+        }
+        ids.push(agent.device_id());
+    }
+
+    let account = json!({
+        "login": "kango-admin", "password": "First-pass-1", "name": "<script>alert(1)</script>",
+        "email": "kango@example.jp", "divisions": ["devices"], "all_departments": false,
+        "departments": [hospital["id"]]
+    });
+    let (status, created) = server
+        .api(Method::POST, "/api/v1/users", Some(account.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(
+        created["name"], "<script>alert(1)</script>",
+        "stored as typed, escaped where shown"
+    );
+    let (status, _) = server
+        .api(Method::POST, "/api/v1/users", Some(account))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "the user id is taken");
+    let scoped = sign_in_changed(&server, "kango-admin", "First-pass-1", "Kango-2026!ok").await;
+    let (status, page) = scoped
+        .call(Method::GET, "/api/v1/devices", None, false)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let seen: Vec<i64> = page["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d["id"].as_i64())
+        .collect();
+    assert_eq!(seen, vec![ids[0]], "only the nursing department's device");
+    for hidden in [ids[1], ids[2]] {
+        let (status, _) = scoped
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{hidden}"),
+                None,
+                false,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = scoped
+            .call(
+                Method::GET,
+                &format!("/api/v1/devices/{hidden}/software"),
+                None,
+                false,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, _) = scoped
+            .call(
+                Method::DELETE,
+                &format!("/api/v1/devices/{hidden}"),
+                None,
+                true,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, body) = scoped
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", ids[0]),
+            Some(json!({"department_id": pharmacy["id"]})),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = scoped.call(Method::GET, "/api/v1/users", None, false).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no user-account management privilege"
+    );
+    let (status, _) = scoped.call(Method::GET, "/api/v1/audit", None, false).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "no system administration privilege"
+    );
+
+    let (status, assets_only) = server
+        .api(Method::POST, "/api/v1/users", Some(json!({"login": "shisan", "password": "First-pass-1", "divisions": ["assets"], "all_departments": true})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let other = sign_in_changed(&server, "shisan", "First-pass-1", "Zaimu-2026!ok").await;
+    let (status, body) = other
+        .call(Method::GET, "/api/v1/devices", None, false)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "division_required");
+
+    // Stale edits conflict; the built-in admin and one's own account stay.
+    let mut edit = assets_only.clone();
+    for key in [
+        "id",
+        "builtin",
+        "must_change_password",
+        "password_changed_at",
+        "locked",
+        "failed_logins",
+        "created_at",
+        "updated_at",
+        "login",
+    ] {
+        edit.as_object_mut().expect("object").remove(key);
+    }
+    let (status, body) = server
+        .api(
+            Method::PUT,
+            &format!("/api/v1/users/{}", assets_only["id"]),
+            Some(edit.clone()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the password change moved the version on: {body}"
+    );
+    let (_, fresh) = server
+        .get(&format!("/api/v1/users/{}", assets_only["id"]))
+        .await;
+    edit["version"] = fresh["version"].clone();
+    edit["divisions"] = json!(["assets", "devices"]);
+    let (status, body) = server
+        .api(
+            Method::PUT,
+            &format!("/api/v1/users/{}", assets_only["id"]),
+            Some(edit),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = other
+        .call(Method::GET, "/api/v1/devices", None, false)
+        .await;
+    assert_eq!(status, StatusCode::OK, "the new division applies at once");
+    let (_, me) = server.get("/api/v1/me").await;
+    let (status, _) = server
+        .api(Method::DELETE, &format!("/api/v1/users/{}", me["id"]), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the built-in admin stays");
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/users/{}", assets_only["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = other.call(Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a deleted account's sessions end"
+    );
+
+    // Deleting a department leaves its devices without one (seen by all-department accounts).
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/departments/{}", pharmacy["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, device) = server.get(&format!("/api/v1/devices/{}", ids[1])).await;
+    assert_eq!(device["department_id"], Value::Null);
+    let ops: Vec<String> = audit(&server, "category=ConfigurationAccess&login=admin")
+        .await
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["op"].as_str().unwrap_or(""),
+                e["object"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for expected in [
+        "Add Department",
+        "Add User",
+        "Update User",
+        "Delete User",
+        "Delete Department",
+    ] {
+        assert!(ops.contains(&expected.to_string()), "{expected} in {ops:?}");
+    }
+    server.shutdown().await;
+}
+both_backends!(
+    department_scope_limits_what_an_account_sees,
+    department_scope_limits_what_an_account_sees
+);

@@ -62,6 +62,17 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/software/{id}/devices",
         "/api/v1/events",
         "/api/v1/agent-settings",
+        "/api/v1/session",
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/users/{id}/password",
+        "/api/v1/users/{id}/unlock",
+        "/api/v1/account-policy",
+        "/api/v1/departments",
+        "/api/v1/departments/{id}",
+        "/api/v1/audit",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

@@ -1,0 +1,180 @@
+//! SQL for `departments`.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::core::db::{Db, DbError};
+
+/// A department as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Department {
+    /// Id.
+    pub id: i64,
+    /// Parent; none for a top-level department.
+    pub parent_id: Option<i64>,
+    /// Name, unique among its siblings.
+    pub name: String,
+    /// Created (Unix ms).
+    pub created_at: i64,
+    /// Last changed (Unix ms).
+    pub updated_at: i64,
+    /// Optimistic version.
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, parent_id, name, created_at, updated_at, version";
+
+fn department(row: &AnyRow) -> Result<Department, DbError> {
+    Ok(Department {
+        id: row.try_get(0)?,
+        parent_id: row.try_get(1)?,
+        name: row.try_get(2)?,
+        created_at: row.try_get(3)?,
+        updated_at: row.try_get(4)?,
+        version: row.try_get(5)?,
+    })
+}
+
+/// Whether a department exists.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn exists(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
+    Ok(sqlx::query("SELECT 1 FROM departments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// Every department, by name.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list(db: &Db) -> Result<Vec<Department>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM departments ORDER BY name, id"
+    ))
+    .fetch_all(db.read())
+    .await?;
+    rows.iter().map(department).collect()
+}
+
+/// One department.
+///
+/// # Errors
+/// [`DbError::NotFound`] or other database errors.
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Department, DbError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM departments WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(DbError::NotFound)?;
+    department(&row)
+}
+
+/// Whether a sibling of `parent_id` other than `except` already has `name`.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn name_taken(
+    conn: &mut AnyConnection,
+    parent_id: Option<i64>,
+    name: &str,
+    except: Option<i64>,
+) -> Result<bool, DbError> {
+    Ok(sqlx::query(
+        "SELECT 1 FROM departments WHERE COALESCE(parent_id, 0) = COALESCE($1, 0) \
+         AND name = $2 AND id <> COALESCE($3, 0)",
+    )
+    .bind(parent_id)
+    .bind(name)
+    .bind(except)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+/// Creates a department; returns its id.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    parent_id: Option<i64>,
+    name: &str,
+    now: i64,
+) -> Result<i64, DbError> {
+    let row = sqlx::query(
+        "INSERT INTO departments (parent_id, name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $3) RETURNING id",
+    )
+    .bind(parent_id)
+    .bind(name)
+    .bind(now)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// Renames or moves a department if it is still at `version`; returns whether it was.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    parent_id: Option<i64>,
+    name: &str,
+    version: i64,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE departments SET parent_id = $2, name = $3, updated_at = $4, version = version + 1 \
+         WHERE id = $1 AND version = $5",
+    )
+    .bind(id)
+    .bind(parent_id)
+    .bind(name)
+    .bind(now)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A department and everything under it.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn subtree(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE tree(id) AS (SELECT CAST($1 AS BIGINT) UNION \
+         SELECT d.id FROM departments d JOIN tree t ON d.parent_id = t.id) SELECT id FROM tree",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
+/// Deletes a department with no children; its devices lose their department. Returns
+/// whether it was deleted.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
+    sqlx::query("UPDATE devices SET department_id = NULL WHERE department_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query(
+        "DELETE FROM departments WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = $1)",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
