@@ -299,3 +299,65 @@ pub async fn delete_user(
     service::delete_user(&state.db, &actor, id, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Changes the caller's own name, e-mail, language and time zone.
+pub async fn update_me(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiJson(input): ApiJson<service::ProfileInput>,
+) -> Result<Json<UserView>, AppError> {
+    let user = service::update_own_profile(&state.db, &actor, &input, &origin).await?;
+    let policy = store::get_policy(&state.db).await?;
+    Ok(Json(UserView::new(user, &policy)))
+}
+
+/// `POST /api/v1/tokens` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expires_in_days: Option<u32>,
+}
+
+/// The caller's API tokens (never the tokens themselves).
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<Vec<store::TokenRow>>, AppError> {
+    Ok(Json(store::list_tokens(&state.db, actor.user_id).await?))
+}
+
+/// Creates an API token for the caller; the token is in this response only.
+pub async fn create_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiJson(request): ApiJson<NewToken>,
+) -> Result<(StatusCode, Json<serde_json::Value>), AppError> {
+    let (id, token) = service::create_own_token(
+        &state.db,
+        &actor,
+        &request.name,
+        request.expires_in_days,
+        &origin,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "token": token })),
+    ))
+}
+
+/// Revokes one of the caller's API tokens.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    service::revoke_own_token(&state.db, &actor, id, &origin).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

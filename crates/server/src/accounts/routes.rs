@@ -10,7 +10,15 @@ use crate::app::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/session", post(api::sign_in).delete(api::sign_out))
-        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/me", get(api::me).patch(api::update_me))
+        .route(
+            "/api/v1/tokens",
+            get(api::list_tokens).post(api::create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(api::revoke_token),
+        )
         .route("/api/v1/me/password", put(api::change_password))
         .route("/api/v1/users", get(api::list_users).post(api::create_user))
         .route(

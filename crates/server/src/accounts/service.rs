@@ -567,3 +567,119 @@ pub async fn delete_user(db: &Db, actor: &Actor, id: i64, origin: &Origin) -> Re
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }
+
+/// Longest API token name, in characters.
+pub const MAX_TOKEN_NAME_CHARS: usize = 100;
+
+/// Creates an API token for the caller (it acts with the caller's privileges and scope);
+/// returns its id and the token, shown once.
+///
+/// # Errors
+/// 400 for a bad name or expiry; storage errors.
+pub async fn create_own_token(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    expires_in_days: Option<u32>,
+    origin: &Origin,
+) -> Result<(i64, String), AppError> {
+    let name = name.trim();
+    if name.chars().count() > MAX_TOKEN_NAME_CHARS || name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            format!("a token name has at most {MAX_TOKEN_NAME_CHARS} characters and no control characters"),
+        ));
+    }
+    if expires_in_days.is_some_and(|days| days == 0 || days > 3650) {
+        return Err(AppError::invalid(
+            "expires_in_days",
+            "a token expires in 1 to 3650 days (or never)",
+        ));
+    }
+    let now = now_ms();
+    let expires_at = expires_in_days.map(|days| now + i64::from(days) * 86_400_000);
+    let token = random_token("kt_");
+    let id = store::insert_api_token(
+        db,
+        actor.user_id,
+        name,
+        &hash_token(&token),
+        expires_at,
+        now,
+    )
+    .await?;
+    let mut entry = account_audit(actor, origin, Op::Add, &id.to_string());
+    entry.object = Object::Token;
+    entry.detail = serde_json::json!({"name": name, "expires_at": expires_at});
+    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    crate::audit::store::insert(&mut conn, &entry, now).await?;
+    Ok((id, token))
+}
+
+/// Revokes one of the caller's API tokens.
+///
+/// # Errors
+/// 404 when the caller has no such live token.
+pub async fn revoke_own_token(
+    db: &Db,
+    actor: &Actor,
+    token_id: i64,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    if !store::revoke_token(&mut tx, actor.user_id, token_id, now).await? {
+        return Err(AppError::NotFound("token"));
+    }
+    let mut entry = account_audit(actor, origin, Op::Delete, &token_id.to_string());
+    entry.object = Object::Token;
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// The profile every account edits for itself.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    /// Display name.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// `ja` or `en`.
+    pub language: String,
+    /// IANA time zone.
+    pub time_zone: String,
+    /// The version last read.
+    pub version: i64,
+}
+
+/// Changes the caller's own name, e-mail, language and time zone.
+///
+/// # Errors
+/// 400 naming the field, 409 on a concurrent change.
+pub async fn update_own_profile(
+    db: &Db,
+    actor: &Actor,
+    input: &ProfileInput,
+    origin: &Origin,
+) -> Result<UserRow, AppError> {
+    check_profile(&input.name, &input.email, &input.language, &input.time_zone)?;
+    let now = now_ms();
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let fields = (
+        input.name.trim(),
+        input.email.trim(),
+        input.language.as_str(),
+        input.time_zone.as_str(),
+    );
+    if !store::update_profile(&mut tx, actor.user_id, fields, input.version, now).await? {
+        return Err(AppError::Conflict(
+            "your account was changed elsewhere; reload and try again".into(),
+        ));
+    }
+    let entry = account_audit(actor, origin, Op::Update, &actor.login);
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(store::get_user(db, actor.user_id).await?)
+}

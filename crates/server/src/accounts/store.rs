@@ -667,3 +667,92 @@ pub async fn delete_user(conn: &mut AnyConnection, id: i64) -> Result<bool, DbEr
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenRow {
+    /// Id.
+    pub id: i64,
+    /// What the owner called it.
+    pub name: String,
+    /// Created (Unix ms).
+    pub created_at: i64,
+    /// Expiry (Unix ms), if any.
+    pub expires_at: Option<i64>,
+    /// Revoked (Unix ms), if it was.
+    pub revoked_at: Option<i64>,
+}
+
+/// An account's API tokens, newest first.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_tokens(db: &Db, user_id: i64) -> Result<Vec<TokenRow>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, name, created_at, expires_at, revoked_at FROM api_tokens \
+         WHERE user_id = $1 ORDER BY id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TokenRow {
+                id: row.try_get(0)?,
+                name: row.try_get(1)?,
+                created_at: row.try_get(2)?,
+                expires_at: row.try_get(3)?,
+                revoked_at: row.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a live token of `user_id`; returns whether one was revoked.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn revoke_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    token_id: i64,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $3 WHERE id = $2 AND user_id = $1 \
+         AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(token_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Changes the profile fields every account edits for itself, if still at `version`.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn update_profile(
+    conn: &mut AnyConnection,
+    id: i64,
+    (name, email, language, time_zone): (&str, &str, &str, &str),
+    version: i64,
+    now: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE users SET name = $2, email = $3, language = $4, time_zone = $5, updated_at = $6, \
+         version = version + 1 WHERE id = $1 AND version = $7",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(email)
+    .bind(language)
+    .bind(time_zone)
+    .bind(now)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

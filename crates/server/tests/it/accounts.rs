@@ -606,3 +606,135 @@ both_backends!(
     department_scope_limits_what_an_account_sees,
     department_scope_limits_what_an_account_sees
 );
+
+/// An API token acts as its owner, scope included, until it is revoked; every account edits
+/// its own profile.
+async fn tokens_and_profile_belong_to_their_owner(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, pharmacy) = server
+        .api(
+            Method::POST,
+            "/api/v1/departments",
+            Some(json!({"name": "薬剤部"})),
+        )
+        .await;
+    let (status, _) = server
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({
+                "login": "yakuzai", "password": "First-pass-1", "divisions": ["devices"],
+                "all_departments": false, "departments": [pharmacy["id"]]
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = crate::support::ProtoAgent::new(&server, "somewhere-01");
+    agent.enroll(&token).await;
+    let session = sign_in_changed(&server, "yakuzai", "First-pass-1", "Kusuri-2026!ok").await;
+    let (status, created) = session
+        .call(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "監視スクリプト", "expires_in_days": 30})),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let secret = created["token"].as_str().expect("token").to_string();
+    let with_token = |path: &str| {
+        server
+            .client
+            .get(format!("{}{path}", server.base_url))
+            .bearer_auth(&secret)
+            .send()
+    };
+    let response = with_token("/api/v1/devices").await.expect("list");
+    assert_eq!(response.status(), StatusCode::OK);
+    let page: Value = response.json().await.expect("json");
+    assert_eq!(
+        page["items"].as_array().map(Vec::len),
+        Some(0),
+        "the token has the owner's scope"
+    );
+    let response = with_token(&format!("/api/v1/devices/{}", agent.device_id()))
+        .await
+        .expect("get");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let (_, listed) = session
+        .call(Method::GET, "/api/v1/tokens", None, false)
+        .await;
+    assert_eq!(listed[0]["name"], "監視スクリプト");
+    assert!(listed[0].get("token").is_none(), "never listed again");
+    let (status, _) = session
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{}", created["id"]),
+            None,
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let response = with_token("/api/v1/devices").await.expect("list");
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "revoked");
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{}", created["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another account's token is not yours to revoke"
+    );
+
+    let (_, me) = session.call(Method::GET, "/api/v1/me", None, false).await;
+    let profile = |tz: &str, version: &Value| {
+        json!({
+            "name": "薬剤 太郎", "email": "yakuzai@example.jp", "language": "en",
+            "time_zone": tz, "version": version
+        })
+    };
+    let (status, body) = session
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(profile("Mars/Olympus", &me["version"])),
+            true,
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("time_zone"))
+    );
+    let (status, body) = session
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(profile("Asia/Tokyo", &me["version"])),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["name"].as_str(), body["language"].as_str()),
+        (Some("薬剤 太郎"), Some("en"))
+    );
+    let (status, _) = session
+        .call(
+            Method::PATCH,
+            "/api/v1/me",
+            Some(profile("Asia/Tokyo", &me["version"])),
+            true,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale version");
+    server.shutdown().await;
+}
+both_backends!(
+    tokens_and_profile_belong_to_their_owner,
+    tokens_and_profile_belong_to_their_owner
+);

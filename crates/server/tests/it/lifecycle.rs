@@ -73,6 +73,8 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/departments",
         "/api/v1/departments/{id}",
         "/api/v1/audit",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),
