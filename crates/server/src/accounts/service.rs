@@ -367,18 +367,7 @@ pub fn check_profile(
     language: &str,
     time_zone: &str,
 ) -> Result<(), AppError> {
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid(
-            "name",
-            format!("a name has at most {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "name",
-            "the name contains control characters",
-        ));
-    }
+    crate::core::extract::check_plain_text("name", name, MAX_NAME_CHARS)?;
     let email_ok = email.is_empty()
         || (email.chars().count() <= MAX_EMAIL_CHARS
             && email
@@ -584,12 +573,7 @@ pub async fn create_own_token(
     origin: &Origin,
 ) -> Result<(i64, String), AppError> {
     let name = name.trim();
-    if name.chars().count() > MAX_TOKEN_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "name",
-            format!("a token name has at most {MAX_TOKEN_NAME_CHARS} characters and no control characters"),
-        ));
-    }
+    crate::core::extract::check_plain_text("name", name, MAX_TOKEN_NAME_CHARS)?;
     if expires_in_days.is_some_and(|days| days == 0 || days > 3650) {
         return Err(AppError::invalid(
             "expires_in_days",

@@ -69,3 +69,24 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// Checks a one-line text field typed by an administrator (names and the like): at most
+/// `max_chars` characters, no control characters.
+///
+/// # Errors
+/// 400 naming `field` and the limit.
+pub fn check_plain_text(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    if value.chars().count() > max_chars {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} has at most {max_chars} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} contains control characters"),
+        ));
+    }
+    Ok(())
+}

@@ -21,18 +21,7 @@ pub fn clean_name(name: &str) -> Result<String, AppError> {
     if name.is_empty() {
         return Err(AppError::invalid("name", "a department needs a name"));
     }
-    if name.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid(
-            "name",
-            format!("a department name has at most {MAX_NAME_CHARS} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            "name",
-            "the name contains control characters",
-        ));
-    }
+    crate::core::extract::check_plain_text("name", name, MAX_NAME_CHARS)?;
     Ok(name.to_string())
 }
 
