@@ -78,18 +78,22 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
+    origin: crate::accounts::login::Origin,
     Path(id): Path<i64>,
     ApiJson(patch): ApiJson<DevicePatch>,
 ) -> Result<Json<Device>, AppError> {
-    Ok(Json(service::update(&state, &actor, id, patch).await?))
+    Ok(Json(
+        service::update(&state, &actor, &origin, id, patch).await?,
+    ))
 }
 
 /// `DELETE /api/v1/devices/{id}`.
 pub async fn delete(
     State(state): State<AppState>,
     actor: Actor,
+    origin: crate::accounts::login::Origin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    service::delete(&state, &actor, id).await?;
+    service::delete(&state, &actor, &origin, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

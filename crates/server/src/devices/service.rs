@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
+use crate::accounts::login::Origin;
 use crate::app::AppState;
+use crate::audit::model::{Category, NewAuditEntry, Object, Op, Outcome};
 use crate::core::auth::{Actor, Division};
 use crate::core::db::DbError;
 use crate::core::error::AppError;
@@ -207,6 +209,7 @@ pub const MAX_NOTES_CHARS: usize = 4000;
 pub async fn update(
     state: &AppState,
     actor: &Actor,
+    origin: &Origin,
     id: i64,
     patch: DevicePatch,
 ) -> Result<Device, AppError> {
@@ -279,6 +282,18 @@ pub async fn update(
             .with("by", actor.login.as_str());
         events::record(&mut tx, event).await?;
     }
+    let mut changed = serde_json::Map::new();
+    if let Some(new_state) = new_state {
+        changed.insert("state".into(), new_state.as_str().into());
+    }
+    if patch.notes.is_some() {
+        changed.insert("notes".into(), true.into());
+    }
+    if let Some(department) = patch.department_id {
+        changed.insert("department_id".into(), department.into());
+    }
+    let entry = device_audit(actor, origin, Op::Update, &current, changed.into());
+    crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
     let updated = store::get_device(&mut tx, id).await?;
     tx.commit().await?;
     state
@@ -291,7 +306,12 @@ pub async fn update(
 ///
 /// # Errors
 /// [`AppError::NotFound`] for an unknown device.
-pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    origin: &Origin,
+    id: i64,
+) -> Result<(), AppError> {
     let mut tx = state.db.write().begin().await?;
     let device = visible_device(&mut tx, actor, id).await?;
     crate::inventory::service::forget_device(&mut tx, id).await?;
@@ -301,9 +321,36 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppE
         .with("device_id", id)
         .with("by", actor.login.as_str());
     events::record(&mut tx, event).await?;
+    let entry = device_audit(actor, origin, Op::Delete, &device, serde_json::json!({}));
+    crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
     tx.commit().await?;
     state.agents.forget_device(id);
     Ok(())
+}
+
+/// The audit entry of an administrator's change to a device.
+fn device_audit(
+    actor: &Actor,
+    origin: &Origin,
+    op: Op,
+    device: &Device,
+    mut detail: serde_json::Value,
+) -> NewAuditEntry {
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("hostname".into(), device.hostname.clone().into());
+    }
+    NewAuditEntry {
+        category: Category::ContentAccess,
+        op,
+        object: Object::DeviceInfo,
+        object_id: device.id.to_string(),
+        result: Outcome::Success,
+        user_id: Some(actor.user_id),
+        login: actor.login.clone(),
+        ip: origin.ip.clone(),
+        component: origin.component,
+        detail,
+    }
 }
 
 fn not_found(error: DbError) -> AppError {

@@ -591,6 +591,13 @@ async fn department_scope_limits_what_an_account_sees(backend: Backend) {
             )
         })
         .collect();
+    let device_changes = audit(&server, "category=ContentAccess").await;
+    assert_eq!(device_changes.len(), 2, "the two department assignments");
+    assert!(device_changes
+        .iter()
+        .all(|e| e["object"] == "DeviceInfo" && e["op"] == "Update" && e["login"] == "admin"));
+    assert_eq!(device_changes[0]["detail"]["department_id"], pharmacy["id"]);
+    assert_eq!(device_changes[0]["detail"]["hostname"], "yakuzai-01");
     for expected in [
         "Add Department",
         "Add User",
