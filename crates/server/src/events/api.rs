@@ -43,6 +43,7 @@ pub async fn list(
         device_id: params.device_id,
         since: params.since,
         before_id: params.cursor,
+        departments: None,
     };
     let items = service::list(&state.db, &actor, &filter, limit, language).await?;
     let next_cursor = (items.len() == limit as usize)

@@ -130,18 +130,24 @@ pub struct EventView {
     pub confirmed_at: Option<i64>,
 }
 
-/// Lists events newest first.
+/// Lists events newest first, those of the reader's departments' devices for a scoped
+/// reader.
 ///
 /// # Errors
 /// [`AppError`] from the database.
 pub async fn list(
     db: &Db,
-    _actor: &Actor,
+    actor: &Actor,
     filter: &EventFilter,
     limit: u32,
     language: Language,
 ) -> Result<Vec<EventView>, AppError> {
-    let rows = store::list_events(db, filter, limit).await?;
+    let mut filter = filter.clone();
+    if let crate::core::auth::Scope::Departments(ids) = &actor.scope {
+        // A department administrator sees its devices' events, not the server's own.
+        filter.departments = Some(ids.clone());
+    }
+    let rows = store::list_events(db, &filter, limit).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -481,6 +481,24 @@ async fn department_scope_limits_what_an_account_sees(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, events) = scoped
+        .call(Method::GET, "/api/v1/events?limit=1000", None, false)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let event_devices: Vec<Value> = events["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| e["device_id"].clone())
+        .collect();
+    assert!(
+        !event_devices.is_empty(),
+        "the nursing device's enrollment events"
+    );
+    assert!(
+        event_devices.iter().all(|d| d == &json!(ids[0])),
+        "only events of the nursing department's device: {event_devices:?}"
+    );
     let (status, _) = scoped.call(Method::GET, "/api/v1/users", None, false).await;
     assert_eq!(
         status,
