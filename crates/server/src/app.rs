@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::accounts::routes::router())
         .merge(crate::audit::routes::router())
         .merge(crate::departments::routes::router())
+        .merge(crate::console::router())
         .layer(axum::middleware::from_fn(crate::core::metrics::track_http))
         .with_state(state)
 }

@@ -10,6 +10,7 @@ pub mod agents;
 pub mod app;
 pub mod audit;
 pub mod cli;
+pub mod console;
 pub mod core;
 pub mod departments;
 pub mod devices;

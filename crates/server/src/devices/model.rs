@@ -122,6 +122,11 @@ pub enum SortKey {
 }
 
 impl SortKey {
+    /// From its name in a URL (`id`, `hostname`, `os`, `last_seen`).
+    pub fn parse(name: &str) -> Option<SortKey> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
     /// The column sorted on.
     pub fn column(self) -> &'static str {
         match self {

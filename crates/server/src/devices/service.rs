@@ -393,3 +393,28 @@ mod tests {
         assert!(!probe_pays(1_500, 1_600));
     }
 }
+
+/// Device counts for the home dashboard, within the actor's scope.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceSummary {
+    /// (state, devices), largest first.
+    pub by_state: Vec<(String, i64)>,
+    /// (OS name, devices), the ten largest.
+    pub by_os: Vec<(String, i64)>,
+}
+
+/// The home dashboard's device panels.
+///
+/// # Errors
+/// 403 without the devices division; storage errors.
+pub async fn summary(state: &AppState, actor: &Actor) -> Result<DeviceSummary, AppError> {
+    actor.require_division(Division::Devices)?;
+    let departments = match &actor.scope {
+        crate::core::auth::Scope::All => None,
+        crate::core::auth::Scope::Departments(ids) => Some(ids.as_slice()),
+    };
+    Ok(DeviceSummary {
+        by_state: store::count_grouped(&state.db, false, departments, 10).await?,
+        by_os: store::count_grouped(&state.db, true, departments, 10).await?,
+    })
+}

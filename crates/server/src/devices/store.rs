@@ -586,3 +586,30 @@ pub async fn list_devices_by_ids(db: &Db, ids: &[i64]) -> Result<Vec<Device>, Db
     let rows = query.fetch_all(db.read()).await?;
     rows.iter().map(device_from_row).collect()
 }
+
+/// Device counts grouped by `state` or by OS name, largest first (at most `limit` groups),
+/// of the devices in `departments` when given.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_grouped(
+    db: &Db,
+    by_os: bool,
+    departments: Option<&[i64]>,
+    limit: u32,
+) -> Result<Vec<(String, i64)>, DbError> {
+    let column = if by_os { "d.os_name" } else { "d.state" };
+    let scope = departments
+        .map(|ids| format!(" WHERE {}", department_condition(ids)))
+        .unwrap_or_default();
+    let rows = sqlx::query(&format!(
+        "SELECT {column}, COUNT(*) FROM devices d{scope} GROUP BY {column} \
+         ORDER BY COUNT(*) DESC, {column} LIMIT $1"
+    ))
+    .bind(i64::from(limit))
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}

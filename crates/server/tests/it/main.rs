@@ -7,6 +7,7 @@ mod accounts;
 mod agent_e2e;
 mod agent_settings;
 mod bad_input;
+mod console;
 mod devices_api;
 mod enrollment;
 mod history;

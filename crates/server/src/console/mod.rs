@@ -1,0 +1,32 @@
+//! The web console: server-rendered pages (askama templates, compile-time checked and
+//! HTML-escaped) with htmx served from the binary, in Japanese and English.
+//!
+//! Pages call the same service functions as the REST API with the same [`Actor`], so what a
+//! page shows and allows is decided in the services (privileges, divisions, department
+//! scope), never only in a template.
+//!
+//! [`Actor`]: crate::core::auth::Actor
+
+pub mod assets;
+pub mod i18n;
+pub mod pages;
+pub mod web;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::app::AppState;
+
+/// The console's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(pages::home::show))
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route(
+            "/password",
+            get(pages::password::show).post(pages::password::submit),
+        )
+        .route("/devices", get(pages::devices::list))
+        .route("/assets/{name}", get(assets::serve))
+}

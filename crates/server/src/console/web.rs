@@ -1,0 +1,156 @@
+//! What every console page shares: the signed-in user (or a redirect to the login page),
+//! form CSRF checks, rendering, and dates in the user's time zone.
+
+use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use crate::accounts::auth::{actor_for, cookie};
+use crate::accounts::login::{self, LiveSession, SESSION_COOKIE};
+use crate::app::AppState;
+use crate::console::i18n::{Lang, Msgs};
+use crate::core::auth::Actor;
+use crate::core::error::AppError;
+use crate::core::secrets::hashes_equal;
+
+/// A signed-in console user.
+#[derive(Debug, Clone)]
+pub struct ConsoleUser {
+    /// Who, with privileges and scope.
+    pub actor: Actor,
+    /// The session (CSRF token, account).
+    pub session: LiveSession,
+    /// Page language.
+    pub lang: Lang,
+    /// The user's time zone.
+    pub tz: jiff::tz::TimeZone,
+}
+
+impl ConsoleUser {
+    /// The language's messages.
+    pub fn m(&self) -> &'static Msgs {
+        self.lang.msgs()
+    }
+
+    /// A 403 page unless `sent` is this session's CSRF token.
+    pub fn csrf_refusal(&self, sent: &str) -> Option<Response> {
+        (!hashes_equal(sent, &self.session.csrf_token))
+            .then(|| error_page(self.lang, StatusCode::FORBIDDEN, self.m().form_expired))
+    }
+
+    /// A Unix-ms time as the user reads it (empty for never).
+    pub fn time(&self, ms: i64) -> String {
+        format_time(ms, &self.tz)
+    }
+}
+
+/// `2026-11-23 19:05` in `tz`; an empty string for 0 (never).
+pub fn format_time(ms: i64, tz: &jiff::tz::TimeZone) -> String {
+    if ms <= 0 {
+        return String::new();
+    }
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|at| {
+            at.to_zoned(tz.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The language a request without a session is shown in.
+pub fn browser_lang(parts: &Parts) -> Lang {
+    Lang::pick(
+        None,
+        parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok()),
+    )
+}
+
+impl FromRequestParts<AppState> for ConsoleUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<ConsoleUser, Response> {
+        let lang = browser_lang(parts);
+        let Some(token) = cookie(parts, SESSION_COOKIE).map(str::to_string) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        let session = match login::resolve(&state.db, &token).await {
+            Ok(Some(session)) => session,
+            Ok(None) => return Err(Redirect::to("/login?ended=1").into_response()),
+            Err(error) => return Err(app_error_page(lang, &error.into())),
+        };
+        if session.must_change_password && parts.uri.path() != "/password" {
+            return Err(Redirect::to("/password").into_response());
+        }
+        let actor = actor_for(&state.db, &session.user)
+            .await
+            .map_err(|error| app_error_page(lang, &error))?;
+        let lang = Lang::pick(Some(&session.user.language), None);
+        let tz =
+            jiff::tz::TimeZone::get(&session.user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        Ok(ConsoleUser {
+            actor,
+            session,
+            lang,
+            tz,
+        })
+    }
+}
+
+/// Renders a template, or a 500 page if it cannot be.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(message = "A console page failed to render.", %error);
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// Page language.
+    pub lang: Lang,
+    /// Its messages.
+    pub m: &'static Msgs,
+    /// No menu on an error page.
+    pub nav: Option<crate::console::pages::Nav>,
+    /// What went wrong, in the page language.
+    pub message: String,
+}
+
+/// A page saying `message` with `status`.
+pub fn error_page(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage {
+        lang,
+        m: lang.msgs(),
+        nav: None,
+        message: message.to_string(),
+    };
+    (status, render(&page)).into_response()
+}
+
+/// The page for a service error: 403 and 404 in the page language, others logged.
+pub fn app_error_page(lang: Lang, error: &AppError) -> Response {
+    let m = lang.msgs();
+    match error {
+        AppError::Forbidden { .. } => error_page(lang, StatusCode::FORBIDDEN, m.forbidden),
+        AppError::NotFound(_) => error_page(lang, StatusCode::NOT_FOUND, m.not_found),
+        AppError::Invalid { message, .. } => error_page(lang, StatusCode::BAD_REQUEST, message),
+        other => {
+            tracing::error!(message = "A console page failed.", error = %other);
+            error_page(lang, StatusCode::INTERNAL_SERVER_ERROR, m.error)
+        }
+    }
+}

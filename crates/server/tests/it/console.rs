@@ -1,0 +1,236 @@
+//! The web console over HTTP: sign-in with the form's CSRF token, the forced password
+//! change, pages in Japanese and English, escaping of what agents and users typed, sign-out.
+//! (Browser-driven tests in Chromium come with the rest of the console.)
+
+use reqwest::header::{ACCEPT_LANGUAGE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::both_backends;
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+/// A browser without JavaScript: keeps cookies, does not follow redirects.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new(server: &TestServer) -> Browser {
+        Browser {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: server.base_url.clone(),
+            cookies: Vec::new(),
+        }
+    }
+
+    async fn send(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+    ) -> (StatusCode, String, String) {
+        let cookie_header: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .header(ACCEPT_LANGUAGE, "ja,en;q=0.5")
+            .header(COOKIE, cookie_header.join("; "));
+        if let Some(form) = form {
+            request = request.form(form);
+        }
+        let response = request.send().await.expect("request");
+        for value in response.headers().get_all(SET_COOKIE) {
+            let pair = value.to_str().unwrap_or("").split(';').next().unwrap_or("");
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(k, _)| k != name);
+                if !value.is_empty() {
+                    self.cookies.push((name.to_string(), value.to_string()));
+                }
+            }
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, location, response.text().await.unwrap_or_default())
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String, String) {
+        self.send(Method::GET, path, None).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+        self.send(Method::POST, path, Some(form)).await
+    }
+}
+
+/// The value of `<input … name="csrf" value="…">` in a page.
+fn csrf_in(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+    html[at..].split('"').next().unwrap_or("").to_string()
+}
+
+async fn console_signs_in_changes_password_and_escapes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "<img src=x onerror=alert(1)>");
+    agent.enroll(&token).await;
+    let mut browser = Browser::new(&server);
+
+    let (status, location, _) = browser.get("/").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let (status, _, page) = browser.get("/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<html lang=\"ja\">") && page.contains("ユーザーID"),
+        "{page}"
+    );
+    let csrf = csrf_in(&page);
+    let password = server.admin_password.clone();
+    let (status, _, _) = browser
+        .post(
+            "/login",
+            &[
+                ("login", "admin"),
+                ("password", &password),
+                ("csrf", "forged"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a login form without its token"
+    );
+    let (_, _, page) = browser.get("/login").await;
+    let csrf_again = csrf_in(&page);
+    assert_ne!(csrf, csrf_again, "a fresh token per form");
+    let (status, _, page) = browser
+        .post(
+            "/login",
+            &[
+                ("login", "admin"),
+                ("password", "wrong"),
+                ("csrf", &csrf_again),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(page.contains("ユーザーIDまたはパスワードが正しくありません"));
+    let csrf = csrf_in(&page);
+    let (status, location, _) = browser
+        .post(
+            "/login",
+            &[("login", "admin"), ("password", &password), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/password")
+    );
+
+    let (status, location, _) = browser.get("/devices").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/password"),
+        "forced change first"
+    );
+    let (status, _, page) = browser.get("/password").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("パスワードを変更してください"));
+    let session_csrf = csrf_in(&page);
+    let change = |csrf: &str, new: &str, confirm: &str| {
+        vec![
+            ("csrf".to_string(), csrf.to_string()),
+            ("current".to_string(), password.clone()),
+            ("new".to_string(), new.to_string()),
+            ("confirm".to_string(), confirm.to_string()),
+        ]
+    };
+    let form = change("forged", "Kanri-2026!x", "Kanri-2026!x");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = browser.post("/password", &pairs).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let form = change(&session_csrf, "Kanri-2026!x", "Kanri-2026!y");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, page) = browser.post("/password", &pairs).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("一致しません"));
+    let form = change(&session_csrf, "short", "short");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, page) = browser.post("/password", &pairs).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("パスワードが短すぎます"),
+        "the rule in Japanese"
+    );
+    let form = change(&session_csrf, "Kanri-2026!x", "Kanri-2026!x");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, location, _) = browser.post("/password", &pairs).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/"));
+
+    let (status, _, home) = browser.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("管理状態別の機器数"), "{home}");
+    assert!(
+        home.contains("/devices?state=managed"),
+        "panels link to filtered lists"
+    );
+    let (status, _, list) = browser.get("/devices?state=managed&limit=100").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("&#60;img src=x onerror=alert(1)&#62;"),
+        "escaped: {list}"
+    );
+    assert!(!list.contains("<img src=x"), "never raw");
+    let (_, _, filtered) = browser.get("/devices?hostname=nothing-like-this").await;
+    assert!(filtered.contains("該当する機器はありません"));
+
+    let (_, me) = server.get("/api/v1/me").await;
+    let (status, _) = server
+        .api(Method::PATCH, "/api/v1/me", Some(json!({"name": "", "email": "", "language": "en", "time_zone": "Asia/Tokyo", "version": me["version"]})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, _, english) = browser.get("/devices").await;
+    assert!(
+        english.contains("<html lang=\"en\">") && english.contains("Host name"),
+        "the account's language"
+    );
+
+    let session_csrf = csrf_in(&english);
+    let (status, _, _) = browser.post("/logout", &[("csrf", "forged")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, location, _) = browser.post("/logout", &[("csrf", &session_csrf)]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let (status, location, _) = browser.get("/").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let (status, _, css) = browser.get(kanri_server::console::assets::CSS_PATH).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(css.contains("1366"));
+    server.shutdown().await;
+}
+both_backends!(
+    console_signs_in_changes_password_and_escapes,
+    console_signs_in_changes_password_and_escapes
+);
