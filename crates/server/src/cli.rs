@@ -248,7 +248,10 @@ fn banner(
     tls: Option<&crate::core::tls::TlsMaterial>,
     password: Option<&str>,
 ) -> String {
-    let mut lines = vec![format!("Kanri server listening on {base_url}")];
+    let mut lines = vec![
+        format!("Kanri server listening on {base_url}"),
+        format!("Web console: {}/", base_url.trim_end_matches('/')),
+    ];
     if let Some(tls) = tls {
         lines.push(format!(
             "TLS certificate SHA-256 fingerprint (agents' --ca-fingerprint): {}",
