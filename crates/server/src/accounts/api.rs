@@ -108,6 +108,14 @@ pub fn session_cookie(state: &AppState, token: &str) -> Result<HeaderValue, AppE
     .map_err(|error| AppError::Internal(error.to_string()))
 }
 
+/// The `Set-Cookie` value that removes the session cookie from the browser.
+pub fn ended_session_cookie() -> HeaderValue {
+    HeaderValue::from_static(concat!(
+        "kanri_session",
+        "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    ))
+}
+
 /// Signs in with a user id and password.
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -139,11 +147,11 @@ pub async fn sign_out(
         ));
     };
     login::logout_hashed(&state.db, &session.token_hash, &origin).await?;
-    let expired = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
-    ))
-    .map_err(|error| AppError::Internal(error.to_string()))?;
-    Ok(([(header::SET_COOKIE, expired)], StatusCode::NO_CONTENT).into_response())
+    Ok((
+        [(header::SET_COOKIE, ended_session_cookie())],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response())
 }
 
 /// The caller's own account.
@@ -360,4 +368,15 @@ pub async fn revoke_token(
 ) -> Result<StatusCode, AppError> {
     service::revoke_own_token(&state.db, &actor, id, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ended_cookie_names_the_session_cookie() {
+        let value = super::ended_session_cookie();
+        let text = value.to_str().unwrap_or_default();
+        assert!(text.starts_with(&format!("{}=;", super::SESSION_COOKIE)));
+        assert!(text.contains("Max-Age=0"));
+    }
 }

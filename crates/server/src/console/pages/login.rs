@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::accounts::api::session_cookie;
 use crate::accounts::auth::cookie;
-use crate::accounts::login::{self, LoginError, Origin, SESSION_COOKIE};
+use crate::accounts::login::{self, LoginError, Origin};
 use crate::app::AppState;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
@@ -163,10 +163,12 @@ pub async fn logout(
     if let Err(error) = login::logout_hashed(&state.db, &user.session.token_hash, &origin).await {
         return app_error_page(user.lang, &error.into());
     }
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    let mut response = Redirect::to("/login").into_response();
-    if let Ok(value) = HeaderValue::from_str(&expired) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    (
+        [(
+            header::SET_COOKIE,
+            crate::accounts::api::ended_session_cookie(),
+        )],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
