@@ -10,6 +10,7 @@
 pub mod assets;
 pub mod i18n;
 pub mod pages;
+pub mod sections;
 pub mod web;
 
 use axum::routing::{get, post};
@@ -28,5 +29,6 @@ pub fn router() -> Router<AppState> {
             get(pages::password::show).post(pages::password::submit),
         )
         .route("/devices", get(pages::devices::list))
+        .route("/devices/{id}", get(pages::device::show))
         .route("/assets/{name}", get(assets::serve))
 }

@@ -198,6 +198,35 @@ async fn console_signs_in_changes_password_and_escapes(backend: Backend) {
         "escaped: {list}"
     );
     assert!(!list.contains("<img src=x"), "never raw");
+    // The detail page: summary, a section laid out from the agent's JSON, software, history.
+    let inventory =
+        crate::support::inventory::sample("<img src=x onerror=alert(1)>", &[("bash", "5.2.15")], 8);
+    let (status, _) = agent.upload(&inventory).await;
+    assert_eq!(status, StatusCode::OK);
+    let device = agent.device_id();
+    assert!(
+        list.contains(&format!("href=\"/devices/{device}\"")),
+        "rows link to the detail"
+    );
+    let (status, _, summary) = browser.get(&format!("/devices/{device}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        summary.contains("概要") && summary.contains("&#60;img src=x"),
+        "{summary}"
+    );
+    let (_, _, hardware) = browser
+        .get(&format!("/devices/{device}?tab=hardware"))
+        .await;
+    assert!(hardware.contains("<table class=\"fields\">"), "{hardware}");
+    let (_, _, software) = browser
+        .get(&format!("/devices/{device}?tab=software"))
+        .await;
+    assert!(
+        software.contains("<td>bash</td><td>5.2.15</td>"),
+        "{software}"
+    );
+    let (status, _, _) = browser.get("/devices/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let (_, _, filtered) = browser.get("/devices?hostname=nothing-like-this").await;
     assert!(filtered.contains("該当する機器はありません"));
 

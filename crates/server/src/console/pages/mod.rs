@@ -1,5 +1,6 @@
 //! One module per console page.
 
+pub mod device;
 pub mod devices;
 pub mod home;
 pub mod login;

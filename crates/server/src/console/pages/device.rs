@@ -1,0 +1,200 @@
+//! One device (機器の詳細): a summary and a tab per inventory section, its installed
+//! software and its change history.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::console::i18n::{Lang, Msgs};
+use crate::console::pages::Nav;
+use crate::console::sections::{layout, Block};
+use crate::console::web::{app_error_page, render, ConsoleUser};
+
+/// Rows of software or history a tab shows at once.
+const TAB_ROWS: u32 = 1000;
+
+/// The tabs, in order: (id, section name in the inventory, or none for the special tabs).
+const TABS: [&str; 10] = [
+    "summary", "hardware", "os", "network", "software", "users", "services", "usb", "security",
+    "history",
+];
+
+/// Query of the device page.
+#[derive(Debug, Deserialize)]
+pub struct DeviceQuery {
+    #[serde(default)]
+    tab: Option<String>,
+}
+
+/// A tab's link.
+pub struct Tab {
+    id: &'static str,
+    label: &'static str,
+    current: bool,
+}
+
+/// What the current tab shows.
+pub enum Body {
+    /// Label/value rows of the device itself.
+    Summary(Vec<(&'static str, String)>),
+    /// An inventory section.
+    Section(Vec<Block>),
+    /// Installed software: name, version, architecture, source, vendor, install time.
+    Software(Vec<[String; 6]>),
+    /// Change history: when, kind, subject, before, after.
+    History(Vec<[String; 5]>),
+}
+
+/// The device page.
+#[derive(Template)]
+#[template(path = "device.html")]
+pub struct DevicePage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    id: i64,
+    hostname: String,
+    tabs: Vec<Tab>,
+    body: Body,
+}
+
+fn tab_label(m: &'static Msgs, id: &str) -> &'static str {
+    match id {
+        "hardware" => m.tab_hardware,
+        "os" => m.tab_os,
+        "network" => m.tab_network,
+        "software" => m.software,
+        "users" => m.tab_users,
+        "services" => m.tab_services,
+        "usb" => m.tab_usb,
+        "security" => m.tab_security,
+        "history" => m.tab_history,
+        _ => m.tab_summary,
+    }
+}
+
+/// `GET /devices/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Path(id): Path<i64>,
+    Query(query): Query<DeviceQuery>,
+) -> Response {
+    let m = user.m();
+    let detail = match crate::devices::service::get(&state, &user.actor, id).await {
+        Ok(detail) => detail,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    let current = TABS
+        .iter()
+        .copied()
+        .find(|tab| query.tab.as_deref() == Some(*tab))
+        .unwrap_or("summary");
+    let body = match current {
+        "summary" => {
+            let d = &detail.device;
+            Body::Summary(vec![
+                (m.hostname, d.hostname.clone()),
+                (m.state, m.state_label(d.state.as_str()).to_string()),
+                (
+                    m.os,
+                    format!("{} {}", d.os_name, d.os_version).trim().to_string(),
+                ),
+                (m.manufacturer, d.manufacturer.clone()),
+                (m.model, d.model.clone()),
+                (m.serial, d.serial.clone()),
+                (m.ip_address, d.primary_ip.clone()),
+                (m.mac_address, d.primary_mac.clone()),
+                (m.memory, human_bytes(d.memory_bytes)),
+                (m.agent_version, d.agent_version.clone()),
+                (m.last_seen, user.time(d.last_seen)),
+                (m.inventory_at, user.time(d.inventory_at)),
+                (m.registered_at, user.time(d.created_at)),
+                (m.software, detail.software_count.to_string()),
+                (m.notes, d.notes.clone()),
+            ])
+        }
+        "software" => {
+            let page =
+                crate::inventory::service::device_software(&state, &user.actor, id, None, TAB_ROWS)
+                    .await;
+            match page {
+                Ok(page) => Body::Software(
+                    page.items
+                        .into_iter()
+                        .map(|row| {
+                            [
+                                row.software.name,
+                                row.software.version,
+                                row.software.arch,
+                                row.software.source,
+                                row.software.vendor,
+                                row.install_time
+                                    .map(|secs| user.time(secs.saturating_mul(1000)))
+                                    .unwrap_or_default(),
+                            ]
+                        })
+                        .collect(),
+                ),
+                Err(error) => return app_error_page(user.lang, &error),
+            }
+        }
+        "history" => {
+            let page =
+                crate::inventory::service::device_history(&state, &user.actor, id, None, TAB_ROWS)
+                    .await;
+            match page {
+                Ok(page) => Body::History(
+                    page.items
+                        .into_iter()
+                        .map(|row| {
+                            [
+                                user.time(row.at),
+                                row.kind,
+                                row.subject,
+                                row.before.unwrap_or_default(),
+                                row.after.unwrap_or_default(),
+                            ]
+                        })
+                        .collect(),
+                ),
+                Err(error) => return app_error_page(user.lang, &error),
+            }
+        }
+        section => Body::Section(detail.sections.get(section).map(layout).unwrap_or_default()),
+    };
+    let tabs = TABS
+        .iter()
+        .map(|id| Tab {
+            id,
+            label: tab_label(m, id),
+            current: *id == current,
+        })
+        .collect();
+    render(&DevicePage {
+        lang: user.lang,
+        m,
+        nav: Some(Nav::new(&user, "devices")),
+        id,
+        hostname: detail.device.hostname,
+        tabs,
+        body,
+    })
+}
+
+/// `16.0 GiB` and the like.
+fn human_bytes(bytes: i64) -> String {
+    if bytes <= 0 {
+        return String::new();
+    }
+    let mut value = bytes as f64;
+    for unit in ["B", "KiB", "MiB", "GiB"] {
+        if value < 1024.0 {
+            return format!("{value:.1} {unit}");
+        }
+        value /= 1024.0;
+    }
+    format!("{value:.1} TiB")
+}
