@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
             get(pages::password::show).post(pages::password::submit),
         )
         .route("/devices", get(pages::devices::list))
+        .route("/devices.csv", get(pages::devices::export))
         .route("/devices/{id}", get(pages::device::show))
         .route("/assets/{name}", get(assets::serve))
 }

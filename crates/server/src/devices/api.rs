@@ -27,6 +27,33 @@ pub struct ListParams {
     order: Option<String>,
     cursor: Option<String>,
     limit: Option<u32>,
+    /// Export only: `utf-8`, `utf-8-bom` (default), `shift_jis`, `utf-16le`.
+    encoding: Option<String>,
+    /// Export only: header language, `ja` (default) or `en`.
+    lang: Option<String>,
+}
+
+impl ListParams {
+    fn filter(&self) -> DeviceFilter {
+        DeviceFilter {
+            state: self.state,
+            hostname: self.hostname.clone(),
+            os: self.os.clone(),
+            ip: self.ip.clone(),
+            mac: self.mac.clone(),
+            serial: self.serial.clone(),
+            software: self.software.clone(),
+            departments: None,
+        }
+    }
+
+    fn descending(&self) -> Result<bool, AppError> {
+        match self.order.as_deref() {
+            None | Some("asc") => Ok(false),
+            Some("desc") => Ok(true),
+            Some(_) => Err(AppError::invalid("order", "order must be asc or desc")),
+        }
+    }
 }
 
 /// `GET /api/v1/devices`.
@@ -36,22 +63,9 @@ pub async fn list(
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<Page<Device>>, AppError> {
     let limit = paging::limit(params.limit)?;
-    let descending = match params.order.as_deref() {
-        None | Some("asc") => false,
-        Some("desc") => true,
-        Some(_) => return Err(AppError::invalid("order", "order must be asc or desc")),
-    };
+    let descending = params.descending()?;
     let sort = params.sort.unwrap_or(SortKey::Id);
-    let filter = DeviceFilter {
-        state: params.state,
-        hostname: params.hostname,
-        os: params.os,
-        ip: params.ip,
-        mac: params.mac,
-        serial: params.serial,
-        software: params.software,
-        departments: None,
-    };
+    let filter = params.filter();
     let page = service::list(
         &state,
         &actor,
@@ -63,6 +77,41 @@ pub async fn list(
     )
     .await?;
     Ok(Json(page))
+}
+
+/// `GET /api/v1/devices/export`: the filtered list as CSV, every page, streamed, with
+/// headers in the caller's language and times in its time zone.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: crate::accounts::login::Origin,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<axum::response::Response, AppError> {
+    let encoding = match params.encoding.as_deref() {
+        None => crate::devices::export::CsvEncoding::Utf8Bom,
+        Some(name) => crate::devices::export::CsvEncoding::parse(name).ok_or_else(|| {
+            AppError::invalid(
+                "encoding",
+                "encoding must be utf-8, utf-8-bom, shift_jis or utf-16le",
+            )
+        })?,
+    };
+    let owner = crate::accounts::store::get_user(&state.db, actor.user_id).await?;
+    let lang = crate::console::i18n::Lang::pick(
+        Some(params.lang.as_deref().unwrap_or(&owner.language)),
+        None,
+    );
+    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let request = crate::devices::export::ExportRequest {
+        descending: params.descending()?,
+        sort: params.sort.unwrap_or(SortKey::Id),
+        filter: params.filter(),
+        actor,
+        encoding,
+        lang,
+        tz,
+    };
+    export_response(state, request, &origin).await
 }
 
 /// `GET /api/v1/devices/{id}`.
@@ -96,4 +145,51 @@ pub async fn delete(
 ) -> Result<StatusCode, AppError> {
     service::delete(&state, &actor, &origin, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The audited, streamed CSV response for an export (shared by the console and the API).
+///
+/// # Errors
+/// 403 without the devices division; storage errors writing the audit entry.
+pub async fn export_response(
+    state: AppState,
+    request: crate::devices::export::ExportRequest,
+    origin: &crate::accounts::login::Origin,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    request
+        .actor
+        .require_division(crate::core::auth::Division::Devices)?;
+    let detail = serde_json::json!({
+        "encoding": format!("{:?}", request.encoding),
+        "filter": format!("{:?}", request.filter),
+    });
+    let entry = crate::audit::model::NewAuditEntry {
+        category: crate::audit::model::Category::ContentAccess,
+        op: crate::audit::model::Op::Export,
+        object: crate::audit::model::Object::DeviceInfo,
+        object_id: String::new(),
+        result: crate::audit::model::Outcome::Success,
+        user_id: Some(request.actor.user_id),
+        login: request.actor.login.clone(),
+        ip: origin.ip.clone(),
+        component: origin.component,
+        detail,
+    };
+    let mut conn = state.db.write().acquire().await?;
+    crate::audit::store::insert(&mut conn, &entry, crate::core::time::now_ms()).await?;
+    drop(conn);
+    let content_type = request.encoding.content_type();
+    let body = axum::body::Body::from_stream(crate::devices::export::stream(state, request));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"devices.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -6,6 +6,7 @@
 //! keeps only what a device list needs.
 
 pub mod api;
+pub mod export;
 pub mod model;
 pub mod routes;
 pub mod service;

@@ -10,6 +10,7 @@ use crate::devices::api;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/devices", get(api::list))
+        .route("/api/v1/devices/export", get(api::export))
         .route(
             "/api/v1/devices/{id}",
             get(api::show).patch(api::update).delete(api::delete),

@@ -263,3 +263,135 @@ both_backends!(
     console_signs_in_changes_password_and_escapes,
     console_signs_in_changes_password_and_escapes
 );
+
+/// The device list exports as CSV in the encoding chosen — Shift_JIS from the console,
+/// UTF-16LE and UTF-8 from the API — with every filtered row across pages, and the export
+/// is audited.
+async fn device_list_exports_in_every_encoding(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    for name in [
+        "看護部-pc01",
+        "看護部-pc02",
+        "薬剤部-pc01",
+        "jimu,\"quoted\"",
+    ] {
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+    }
+    // Through the API, as an administrator's script would.
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/devices/export?encoding=utf-16le&hostname=看護部",
+            server.base_url
+        ))
+        .bearer_auth(&server.api_token)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap_or(""),
+        "text/csv; charset=utf-16le"
+    );
+    let bytes = response.bytes().await.expect("body");
+    assert_eq!(&bytes[..2], b"\xFF\xFE", "a BOM");
+    let units: Vec<u16> = bytes[2..]
+        .chunks(2)
+        .map(|p| u16::from_le_bytes([p[0], p[1]]))
+        .collect();
+    let text = String::from_utf16(&units).expect("utf-16");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "header and the two nursing PCs: {text}");
+    assert!(lines[0].starts_with("ID,ホスト名,管理状態"), "{}", lines[0]);
+    assert!(lines[1].contains("看護部-pc01") && lines[1].contains("管理対象"));
+
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/devices/export?encoding=utf-8&lang=en",
+            server.base_url
+        ))
+        .bearer_auth(&server.api_token)
+        .send()
+        .await
+        .expect("export");
+    let text = response.text().await.expect("utf-8");
+    assert!(text.starts_with("ID,Host name,State"), "{text}");
+    assert!(
+        text.contains("\"jimu,\"\"quoted\"\"\""),
+        "CSV quoting: {text}"
+    );
+    assert_eq!(text.lines().count(), 5);
+    let (status, body) = server.get("/api/v1/devices/export?encoding=ebcdic").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("encoding"))
+    );
+
+    // From the console, in Shift_JIS (CP932), which Japanese Excel opens as is.
+    let mut browser = Browser::new(&server);
+    let (_, _, page) = browser.get("/login").await;
+    let csrf = csrf_in(&page);
+    let password = server.admin_password.clone();
+    browser
+        .post(
+            "/login",
+            &[("login", "admin"), ("password", &password), ("csrf", &csrf)],
+        )
+        .await;
+    let (_, _, page) = browser.get("/password").await;
+    let csrf = csrf_in(&page);
+    browser
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("current", &password),
+                ("new", "Kanri-2026!x"),
+                ("confirm", "Kanri-2026!x"),
+            ],
+        )
+        .await;
+    let (_, _, list) = browser.get("/devices?hostname=%E8%96%AC").await;
+    assert!(
+        list.contains("/devices.csv?hostname="),
+        "the list links its export"
+    );
+    let response = browser
+        .client
+        .get(format!(
+            "{}/devices.csv?hostname=%E8%96%AC%E5%89%A4&encoding=shift_jis",
+            server.base_url
+        ))
+        .header(
+            COOKIE,
+            browser
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("body");
+    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(!errors, "valid Shift_JIS");
+    assert!(text.starts_with("ID,ホスト名"), "{text}");
+    assert!(text.contains("薬剤部-pc01"));
+    assert_eq!(text.lines().count(), 2);
+    let (_, audit) = server.get("/api/v1/audit?category=ContentAccess").await;
+    let exports = audit["items"]
+        .as_array()
+        .map(|items| items.iter().filter(|e| e["op"] == "Export").count());
+    assert_eq!(exports, Some(3), "each export is audited: {audit}");
+    server.shutdown().await;
+}
+both_backends!(
+    device_list_exports_in_every_encoding,
+    device_list_exports_in_every_encoding
+);

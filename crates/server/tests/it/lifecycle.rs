@@ -75,6 +75,7 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/audit",
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
+        "/api/v1/devices/export",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

@@ -38,6 +38,8 @@ pub struct ListQuery {
     limit: Option<u32>,
     #[serde(default)]
     cursor: Option<String>,
+    #[serde(default)]
+    encoding: Option<String>,
 }
 
 /// One row as shown.
@@ -82,20 +84,10 @@ fn non_empty(value: &Option<String>) -> Option<String> {
         .map(str::to_string)
 }
 
-/// `GET /devices`.
-pub async fn list(
-    State(state): State<AppState>,
-    user: ConsoleUser,
-    Query(query): Query<ListQuery>,
-) -> Response {
-    let m = user.m();
-    let limit = query
-        .limit
-        .filter(|size| PAGE_SIZES.contains(size))
-        .unwrap_or(250);
-    let device_state = non_empty(&query.state).and_then(|s| DeviceState::parse(&s));
+/// The list's filters and sort from its query: (filter, sort name, sort, descending).
+fn filter_and_sort(query: &ListQuery) -> (DeviceFilter, String, SortKey, bool) {
     let filter = DeviceFilter {
-        state: device_state,
+        state: non_empty(&query.state).and_then(|s| DeviceState::parse(&s)),
         hostname: non_empty(&query.hostname),
         os: non_empty(&query.os),
         ip: non_empty(&query.ip),
@@ -107,6 +99,50 @@ pub async fn list(
     let sort_name = non_empty(&query.sort).unwrap_or_else(|| "hostname".into());
     let sort = SortKey::parse(&sort_name).unwrap_or(SortKey::Hostname);
     let descending = query.order.as_deref() == Some("desc");
+    (filter, sort_name, sort, descending)
+}
+
+/// `GET /devices.csv`: the list as filtered, every page, in the chosen encoding.
+pub async fn export(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: crate::accounts::login::Origin,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let (filter, _, sort, descending) = filter_and_sort(&query);
+    let encoding = query
+        .encoding
+        .as_deref()
+        .and_then(crate::devices::export::CsvEncoding::parse)
+        .unwrap_or(crate::devices::export::CsvEncoding::Utf8Bom);
+    let request = crate::devices::export::ExportRequest {
+        actor: user.actor.clone(),
+        filter,
+        sort,
+        descending,
+        encoding,
+        lang: user.lang,
+        tz: user.tz.clone(),
+    };
+    match crate::devices::api::export_response(state, request, &origin).await {
+        Ok(response) => response,
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
+
+/// `GET /devices`.
+pub async fn list(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    let m = user.m();
+    let limit = query
+        .limit
+        .filter(|size| PAGE_SIZES.contains(size))
+        .unwrap_or(250);
+    let (filter, sort_name, sort, descending) = filter_and_sort(&query);
+    let device_state = filter.state;
     let page = match service::list(
         &state,
         &user.actor,
@@ -207,6 +243,15 @@ impl DevicesPage {
             "asc"
         };
         self.url(column, order, None)
+    }
+
+    /// This list as a CSV file in `encoding`.
+    pub fn csv_link(&self, encoding: &str) -> String {
+        let url = self.url(&self.sort, &self.order, None);
+        format!(
+            "{}&encoding={encoding}",
+            url.replacen("/devices?", "/devices.csv?", 1)
+        )
     }
 
     /// The first page of this list.
