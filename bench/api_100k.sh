@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Device-list latency with 100,000 devices: seeds the devices through the real agent API with
 # kanri-loadgen (enrollment + first inventory, PACKAGES packages each), then times the first
-# page, a page 300 deep and a software-filtered page with bench/api_latency.py.
+# page, a page 300 deep and a software-filtered page with bench/api_latency.py, then the
+# console's device list pages and the CSV export of every device (bench/console_latency.py).
 # Usage: bench/api_100k.sh [sqlite|postgres]   (env: DEVICES, PACKAGES, SOFTWARE, DATA)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,5 @@ else
     echo "== $(du -sh "$data" | cut -f1) on disk"
 fi
 python3 bench/api_latency.py http://127.0.0.1:$port "$api" "${SOFTWARE:-bash}"
+echo "== console"
+python3 bench/console_latency.py http://127.0.0.1:$port "$data" "$pid" "${SOFTWARE:-bash}"

@@ -5,6 +5,8 @@
 //! The file is streamed page by page (keyset paging, [`PAGE_ROWS`] rows a page), so memory
 //! stays flat whatever the number of devices; the export is audited before the first byte.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 use futures_util::Stream;
 
@@ -15,7 +17,7 @@ use crate::devices::model::{Device, DeviceFilter, SortKey};
 use crate::devices::service;
 
 /// Rows read per page while streaming.
-pub const PAGE_ROWS: u32 = 1000;
+pub const PAGE_ROWS: u32 = 2000;
 
 /// A CSV file's encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,40 +108,56 @@ pub fn headers(m: &'static crate::console::i18n::Msgs) -> [&'static str; 12] {
     ]
 }
 
-fn csv_row(fields: &[String]) -> String {
+/// Rows as CSV text (CRLF line ends, quoted where needed), one writer for all of them.
+fn csv_rows<R, F>(rows: impl IntoIterator<Item = R>) -> String
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = writer.write_record(fields);
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(row);
+    }
     let bytes = writer.into_inner().unwrap_or_default();
+    // The fields were UTF-8, so the text is.
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-/// One device's cells (times as `YYYY-MM-DD HH:MM` in `tz`, states in the reader's words).
-pub fn cells(
-    device: &Device,
+#[cfg(test)]
+fn csv_row(fields: &[String]) -> String {
+    csv_rows([fields])
+}
+
+/// One device's cells (times as `YYYY-MM-DD HH:MM` in `tz`, states in the reader's words),
+/// borrowing what the row holds already.
+pub fn cells<'a>(
+    device: &'a Device,
     m: &'static crate::console::i18n::Msgs,
     tz: &jiff::tz::TimeZone,
-) -> Vec<String> {
-    vec![
-        device.id.to_string(),
-        device.hostname.clone(),
-        m.state_label(device.state.as_str()).to_string(),
-        format!("{} {}", device.os_name, device.os_version)
-            .trim()
-            .to_string(),
-        device.primary_ip.clone(),
-        device.primary_mac.clone(),
-        device.serial.clone(),
-        device.manufacturer.clone(),
-        device.model.clone(),
-        device.agent_version.clone(),
-        crate::console::web::format_time(device.last_seen, tz),
+) -> [Cow<'a, str>; 12] {
+    let os = if device.os_version.is_empty() {
+        Cow::Borrowed(device.os_name.as_str())
+    } else {
+        Cow::Owned(format!("{} {}", device.os_name, device.os_version))
+    };
+    [
+        Cow::Owned(device.id.to_string()),
+        Cow::Borrowed(&device.hostname),
+        Cow::Borrowed(m.state_label(device.state.as_str())),
+        os,
+        Cow::Borrowed(&device.primary_ip),
+        Cow::Borrowed(&device.primary_mac),
+        Cow::Borrowed(&device.serial),
+        Cow::Borrowed(&device.manufacturer),
+        Cow::Borrowed(&device.model),
+        Cow::Borrowed(&device.agent_version),
+        Cow::Owned(crate::console::web::format_time(device.last_seen, tz)),
         device
             .department_id
-            .map(|id| id.to_string())
-            .unwrap_or_default(),
+            .map_or(Cow::Borrowed(""), |id| Cow::Owned(id.to_string())),
     ]
 }
 
@@ -162,47 +180,68 @@ pub struct ExportRequest {
 }
 
 /// The file as a stream of chunks: the preamble and header, then one chunk per page of
-/// devices. A failure mid-way ends the stream with an error (the client sees a cut
-/// download, never a silently short file).
+/// devices. A task reads and encodes the next pages while the client receives this one (at
+/// most two pages ahead, so memory stays flat); a failure mid-way ends the stream with an
+/// error (the client sees a cut download, never a silently short file), and a client that
+/// goes away stops the task.
 pub fn stream(
     state: AppState,
     request: ExportRequest,
 ) -> impl Stream<Item = Result<Bytes, AppError>> + Send + 'static {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, AppError>>(2);
+    tokio::spawn(produce(state, request, sender));
+    futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|chunk| (chunk, receiver))
+    })
+}
+
+async fn produce(
+    state: AppState,
+    request: ExportRequest,
+    sender: tokio::sync::mpsc::Sender<Result<Bytes, AppError>>,
+) {
     let m = request.lang.msgs();
     let mut first = request.encoding.preamble().to_vec();
-    let header: Vec<String> = headers(m).iter().map(|h| h.to_string()).collect();
-    first.extend(request.encoding.encode(&csv_row(&header)));
-    futures_util::stream::unfold(
-        (Some(first), Some(None::<String>), state, request),
-        move |(pending, cursor, state, request)| async move {
-            if let Some(first) = pending {
-                return Some((Ok(Bytes::from(first)), (None, cursor, state, request)));
+    first.extend(request.encoding.encode(&csv_rows([headers(m)])));
+    if sender.send(Ok(Bytes::from(first))).await.is_err() {
+        return;
+    }
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = service::list(
+            &state,
+            &request.actor,
+            &request.filter,
+            request.sort,
+            request.descending,
+            cursor.as_deref(),
+            PAGE_ROWS,
+        )
+        .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(error) => {
+                let _ = sender.send(Err(error)).await;
+                return;
             }
-            let cursor = cursor?;
-            let page = service::list(
-                &state,
-                &request.actor,
-                &request.filter,
-                request.sort,
-                request.descending,
-                cursor.as_deref(),
-                PAGE_ROWS,
-            )
-            .await;
-            match page {
-                Err(error) => Some((Err(error), (None, None, state, request))),
-                Ok(page) => {
-                    let mut text = String::with_capacity(page.items.len() * 160);
-                    for device in &page.items {
-                        text.push_str(&csv_row(&cells(device, m, &request.tz)));
-                    }
-                    let chunk = Bytes::from(request.encoding.encode(&text));
-                    let next = page.next_cursor.map(Some);
-                    Some((Ok(chunk), (None, next, state, request)))
-                }
-            }
-        },
-    )
+        };
+        let text = csv_rows(page.items.iter().map(|device| {
+            cells(device, m, &request.tz)
+                .into_iter()
+                .map(|cell| match cell {
+                    Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
+                    Cow::Owned(text) => Cow::Owned(text.into_bytes()),
+                })
+        }));
+        let chunk = Bytes::from(request.encoding.encode(&text));
+        if sender.send(Ok(chunk)).await.is_err() {
+            return;
+        }
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return,
+        }
+    }
 }
 
 #[cfg(test)]
