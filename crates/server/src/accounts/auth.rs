@@ -42,9 +42,9 @@ pub async fn actor_for(db: &Db, user: &UserRow) -> Result<Actor, AppError> {
     Ok(Actor {
         user_id: user.id,
         login: user.login.clone(),
-        system_admin: user.system_admin,
-        account_admin: user.account_admin,
-        divisions: user.divisions,
+        system_admin: user.fields.system_admin,
+        account_admin: user.fields.account_admin,
+        divisions: user.fields.divisions,
         scope: store::scope_of(db, user).await?,
     })
 }

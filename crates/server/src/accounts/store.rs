@@ -114,24 +114,8 @@ pub struct UserRow {
     pub id: i64,
     /// User id (ユーザーID) typed at login.
     pub login: String,
-    /// Display name.
-    pub name: String,
-    /// E-mail address for notifications.
-    pub email: String,
-    /// `ja` or `en`.
-    pub language: String,
-    /// IANA time zone for dates on screen.
-    pub time_zone: String,
-    /// System administration privilege.
-    pub system_admin: bool,
-    /// User-account management privilege.
-    pub account_admin: bool,
-    /// Business divisions.
-    pub divisions: Divisions,
-    /// Every department (else the roots in `departments`).
-    pub all_departments: bool,
-    /// Roots of the department subtrees managed when not `all_departments`.
-    pub departments: Vec<i64>,
+    /// What account administrators edit: profile, privileges, divisions, scope.
+    pub fields: AccountFields,
     /// The built-in `admin`: never deleted.
     pub builtin: bool,
     /// Login must change the password first.
@@ -158,15 +142,17 @@ fn user_row(row: &AnyRow) -> Result<UserRow, DbError> {
     Ok(UserRow {
         id: row.try_get(0)?,
         login: row.try_get(1)?,
-        name: row.try_get(2)?,
-        email: row.try_get(3)?,
-        language: row.try_get(4)?,
-        time_zone: row.try_get(5)?,
-        system_admin: row.try_get::<i64, _>(6)? != 0,
-        account_admin: row.try_get::<i64, _>(7)? != 0,
-        divisions: Divisions::from_bits(row.try_get(8)?),
-        all_departments: row.try_get::<i64, _>(9)? != 0,
-        departments: Vec::new(),
+        fields: AccountFields {
+            name: row.try_get(2)?,
+            email: row.try_get(3)?,
+            language: row.try_get(4)?,
+            time_zone: row.try_get(5)?,
+            system_admin: row.try_get::<i64, _>(6)? != 0,
+            account_admin: row.try_get::<i64, _>(7)? != 0,
+            divisions: Divisions::from_bits(row.try_get(8)?),
+            all_departments: row.try_get::<i64, _>(9)? != 0,
+            departments: Vec::new(),
+        },
         builtin: row.try_get::<i64, _>(10)? != 0,
         must_change_password: row.try_get::<i64, _>(11)? != 0,
         password_changed_at: row.try_get(12)?,
@@ -189,7 +175,7 @@ pub async fn get_user(db: &Db, id: i64) -> Result<UserRow, DbError> {
         .await
         .map_err(not_found)?;
     let mut user = user_row(&row)?;
-    user.departments = list_user_departments(db, id).await?;
+    user.fields.departments = list_user_departments(db, id).await?;
     Ok(user)
 }
 
@@ -218,7 +204,7 @@ pub async fn list_users(db: &Db) -> Result<Vec<UserRow>, DbError> {
         .await?;
     let mut users = rows.iter().map(user_row).collect::<Result<Vec<_>, _>>()?;
     for user in &mut users {
-        user.departments = list_user_departments(db, user.id).await?;
+        user.fields.departments = list_user_departments(db, user.id).await?;
     }
     Ok(users)
 }
@@ -238,7 +224,7 @@ async fn list_user_departments(db: &Db, user_id: i64) -> Result<Vec<i64>, DbErro
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn scope_of(db: &Db, user: &UserRow) -> Result<Scope, DbError> {
-    if user.all_departments {
+    if user.fields.all_departments {
         return Ok(Scope::All);
     }
     let rows = sqlx::query(
@@ -532,7 +518,7 @@ pub async fn delete_idle_sessions(db: &Db, cutoff: i64) -> Result<u64, DbError> 
 }
 
 /// The fields an account is created or edited with.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountFields {
     /// Display name.
     pub name: String,

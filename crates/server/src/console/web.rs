@@ -93,9 +93,9 @@ impl FromRequestParts<AppState> for ConsoleUser {
         let actor = actor_for(&state.db, &session.user)
             .await
             .map_err(|error| app_error_page(lang, &error))?;
-        let lang = Lang::pick(Some(&session.user.language), None);
-        let tz =
-            jiff::tz::TimeZone::get(&session.user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let lang = Lang::pick(Some(&session.user.fields.language), None);
+        let tz = jiff::tz::TimeZone::get(&session.user.fields.time_zone)
+            .unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(ConsoleUser {
             actor,
             session,

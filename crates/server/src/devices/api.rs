@@ -98,10 +98,10 @@ pub async fn export(
     };
     let owner = crate::accounts::store::get_user(&state.db, actor.user_id).await?;
     let lang = crate::console::i18n::Lang::pick(
-        Some(params.lang.as_deref().unwrap_or(&owner.language)),
+        Some(params.lang.as_deref().unwrap_or(&owner.fields.language)),
         None,
     );
-    let tz = jiff::tz::TimeZone::get(&owner.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = jiff::tz::TimeZone::get(&owner.fields.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let request = crate::devices::export::ExportRequest {
         descending: params.descending()?,
         sort: params.sort.unwrap_or(SortKey::Id),
