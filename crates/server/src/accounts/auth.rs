@@ -50,9 +50,8 @@ pub async fn actor_for(db: &Db, user: &UserRow) -> Result<Actor, AppError> {
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
-pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
@@ -132,7 +131,7 @@ impl FromRequestParts<AppState> for Authenticated {
             })?;
             return by_token(state, token).await;
         }
-        if let Some(value) = cookie(parts, SESSION_COOKIE) {
+        if let Some(value) = cookie(&parts.headers, SESSION_COOKIE) {
             let value = value.to_string();
             return by_session(state, parts, &value).await;
         }

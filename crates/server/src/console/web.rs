@@ -61,11 +61,10 @@ pub fn format_time(ms: i64, tz: &jiff::tz::TimeZone) -> String {
 }
 
 /// The language a request without a session is shown in.
-pub fn browser_lang(parts: &Parts) -> Lang {
+pub fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
     Lang::pick(
         None,
-        parts
-            .headers
+        headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|value| value.to_str().ok()),
     )
@@ -78,8 +77,8 @@ impl FromRequestParts<AppState> for ConsoleUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<ConsoleUser, Response> {
-        let lang = browser_lang(parts);
-        let Some(token) = cookie(parts, SESSION_COOKIE).map(str::to_string) else {
+        let lang = browser_lang(&parts.headers);
+        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).map(str::to_string) else {
             return Err(Redirect::to("/login").into_response());
         };
         let session = match login::resolve(&state.db, &token).await {

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -14,7 +13,7 @@ use crate::accounts::login::{self, LoginError, Origin};
 use crate::app::AppState;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, error_page, render, ConsoleUser};
+use crate::console::web::{app_error_page, browser_lang, error_page, render, ConsoleUser};
 use crate::core::secrets::{hashes_equal, random_token};
 
 /// Cookie holding the login form's CSRF token (the form has no session yet).
@@ -37,15 +36,6 @@ pub struct LoginPage {
 pub struct LoginQuery {
     #[serde(default)]
     ended: Option<String>,
-}
-
-fn lang_of(headers: &HeaderMap) -> Lang {
-    Lang::pick(
-        None,
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|value| value.to_str().ok()),
-    )
 }
 
 fn login_page(
@@ -73,7 +63,7 @@ fn login_page(
 
 /// `GET /login`.
 pub async fn show(headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
-    let lang = lang_of(&headers);
+    let lang = browser_lang(&headers);
     let notice = query.ended.map(|_| lang.msgs().session_ended);
     login_page(lang, StatusCode::OK, String::new(), notice)
 }
@@ -96,10 +86,9 @@ pub async fn submit(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let lang = lang_of(&headers);
+    let lang = browser_lang(&headers);
     let m = lang.msgs();
-    let parts = request_parts(&headers);
-    let expected = cookie(&parts, LOGIN_CSRF_COOKIE).unwrap_or("");
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !hashes_equal(&form.csrf, expected) {
         return login_page(
             lang,
@@ -134,13 +123,6 @@ pub async fn submit(
         ),
         Err(LoginError::Account(error)) => app_error_page(lang, &error.into()),
     }
-}
-
-/// Request parts holding only `headers`, for reading cookies.
-fn request_parts(headers: &HeaderMap) -> Parts {
-    let mut request = axum::http::Request::new(());
-    *request.headers_mut() = headers.clone();
-    request.into_parts().0
 }
 
 /// The sign-out form.
