@@ -7,11 +7,12 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::auth::Authenticated;
-use crate::accounts::login::{self, LoginError, Origin, SESSION_COOKIE};
+use crate::accounts::login::{self, LoginError, SESSION_COOKIE};
 use crate::accounts::policy::AccountPolicy;
 use crate::accounts::service;
 use crate::accounts::store::{self, UserRow};
 use crate::app::AppState;
+use crate::audit::model::Origin;
 use crate::core::auth::{Actor, Division};
 use crate::core::error::AppError;
 use crate::core::extract::ApiJson;

@@ -7,10 +7,11 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, Method};
 
-use crate::accounts::login::{self, LiveSession, Origin, SESSION_COOKIE};
+use crate::accounts::login::{self, LiveSession, SESSION_COOKIE};
 use crate::accounts::store::{self, UserRow};
 use crate::app::AppState;
 use crate::audit::model::Component;
+use crate::audit::model::Origin;
 use crate::core::auth::Actor;
 use crate::core::db::Db;
 use crate::core::error::AppError;

@@ -7,7 +7,7 @@ use crate::accounts::passwords;
 use crate::accounts::policy::Expiry;
 use crate::accounts::service::AccountError;
 use crate::accounts::store::{self, UserRow};
-use crate::audit::model::{Category, Component, NewAuditEntry, Object, Op, Outcome};
+use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin, Outcome};
 use crate::core::db::{Db, DbError};
 use crate::core::secrets::{hash_token, random_token};
 use crate::core::time::now_ms;
@@ -43,15 +43,6 @@ impl From<DbError> for LoginError {
     fn from(error: DbError) -> LoginError {
         LoginError::Account(AccountError::Db(error))
     }
-}
-
-/// Where a request came from, for the audit log.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    /// Client address.
-    pub ip: String,
-    /// Console or API.
-    pub component: Component,
 }
 
 /// A new session.

@@ -7,11 +7,11 @@ use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHasher};
 use rand::distributions::{Alphanumeric, DistString};
 
-use crate::accounts::login::{audit_entry, Origin};
+use crate::accounts::login::audit_entry;
 use crate::accounts::passwords;
 use crate::accounts::policy::AccountPolicy;
 use crate::accounts::store::{self, UserRow};
-use crate::audit::model::{Category, Object, Op, Outcome};
+use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin, Outcome};
 use crate::core::auth::Actor;
 use crate::core::db::{Db, DbError};
 use crate::core::error::AppError;
@@ -122,7 +122,7 @@ pub async fn change_own_password(
             "the current password is wrong",
         ));
     }
-    set_password(db, &user, new, false, keep_session, origin).await
+    set_password(db, actor, &user, new, false, keep_session, origin).await
 }
 
 /// Sets another account's password (a reset by a user-account administrator): the account
@@ -139,11 +139,13 @@ pub async fn reset_password(
 ) -> Result<(), AppError> {
     actor.require_account_admin()?;
     let user = get_user(db, user_id).await?;
-    set_password(db, &user, new, true, None, origin).await
+    set_password(db, actor, &user, new, true, None, origin).await
 }
 
+/// Sets `user`'s password for `actor` (the user itself, or an administrator's reset).
 async fn set_password(
     db: &Db,
+    actor: &Actor,
     user: &UserRow,
     new: &str,
     must_change: bool,
@@ -177,7 +179,7 @@ async fn set_password(
     store::delete_sessions_of(&mut tx, user.id, keep_session).await?;
     let detail = serde_json::json!({"field": "password", "reset": must_change});
     let change = (Category::ConfigurationAccess, Op::Update, Object::User);
-    let entry = audit_entry(origin, Some(user), "", change, Outcome::Success, detail);
+    let entry = NewAuditEntry::by_actor(actor, origin, change, &user.login, detail);
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
@@ -220,17 +222,8 @@ pub async fn unlock(
     let was_locked = store::clear_lock(&mut tx, user.id).await? && user.locked_at.is_some();
     if was_locked {
         let unlock = (Category::ConfigurationAccess, Op::Unlock, Object::User);
-        let mut entry = audit_entry(
-            origin,
-            Some(&user),
-            "",
-            unlock,
-            Outcome::Success,
-            serde_json::json!({}),
-        );
-        // The actor unlocked it; the object is the account.
-        entry.user_id = Some(actor.user_id);
-        entry.login = actor.login.clone();
+        let detail = serde_json::json!({});
+        let entry = NewAuditEntry::by_actor(actor, origin, unlock, &user.login, detail);
         crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
     }
     tx.commit().await.map_err(DbError::from)?;
@@ -269,9 +262,7 @@ pub async fn update_policy(
     }
     let detail = serde_json::to_value(policy).unwrap_or_default();
     let change = (Category::ConfigurationAccess, Op::Update, Object::Config);
-    let mut entry = audit_entry(origin, None, &actor.login, change, Outcome::Success, detail);
-    entry.user_id = Some(actor.user_id);
-    entry.object_id = "account_policy".into();
+    let entry = NewAuditEntry::by_actor(actor, origin, change, "account_policy", detail);
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(store::get_policy(db).await?)
@@ -424,26 +415,6 @@ async fn account_fields(
     })
 }
 
-fn account_audit(
-    actor: &Actor,
-    origin: &Origin,
-    op: Op,
-    login: &str,
-) -> crate::audit::model::NewAuditEntry {
-    crate::audit::model::NewAuditEntry {
-        category: Category::ConfigurationAccess,
-        op,
-        object: Object::User,
-        object_id: login.to_string(),
-        result: Outcome::Success,
-        user_id: Some(actor.user_id),
-        login: actor.login.clone(),
-        ip: origin.ip.clone(),
-        component: origin.component,
-        detail: serde_json::json!({}),
-    }
-}
-
 /// Creates an account (user-account administrators); it must change its password at first
 /// login.
 ///
@@ -473,8 +444,9 @@ pub async fn create_user(
         )));
     }
     let id = store::insert_account(&mut tx, &login, &fields, &hash, now).await?;
-    crate::audit::store::insert(&mut tx, &account_audit(actor, origin, Op::Add, &login), now)
-        .await?;
+    let add = (Category::ConfigurationAccess, Op::Add, Object::User);
+    let entry = NewAuditEntry::by_actor(actor, origin, add, &login, serde_json::json!({}));
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(store::get_user(db, id).await?)
 }
@@ -523,7 +495,9 @@ pub async fn update_user(
             current.version
         )));
     }
-    let entry = account_audit(actor, origin, Op::Update, &current.login);
+    let update = (Category::ConfigurationAccess, Op::Update, Object::User);
+    let entry =
+        NewAuditEntry::by_actor(actor, origin, update, &current.login, serde_json::json!({}));
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(store::get_user(db, id).await?)
@@ -551,7 +525,8 @@ pub async fn delete_user(db: &Db, actor: &Actor, id: i64, origin: &Origin) -> Re
     }
     let mut tx = db.write().begin().await.map_err(DbError::from)?;
     store::delete_user(&mut tx, id).await?;
-    let entry = account_audit(actor, origin, Op::Delete, &user.login);
+    let delete = (Category::ConfigurationAccess, Op::Delete, Object::User);
+    let entry = NewAuditEntry::by_actor(actor, origin, delete, &user.login, serde_json::json!({}));
     crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
@@ -592,9 +567,9 @@ pub async fn create_own_token(
         now,
     )
     .await?;
-    let mut entry = account_audit(actor, origin, Op::Add, &id.to_string());
-    entry.object = Object::Token;
-    entry.detail = serde_json::json!({"name": name, "expires_at": expires_at});
+    let add = (Category::ConfigurationAccess, Op::Add, Object::Token);
+    let detail = serde_json::json!({"name": name, "expires_at": expires_at});
+    let entry = NewAuditEntry::by_actor(actor, origin, add, id.to_string(), detail);
     let mut conn = db.write().acquire().await.map_err(DbError::from)?;
     crate::audit::store::insert(&mut conn, &entry, now).await?;
     Ok((id, token))
@@ -615,8 +590,9 @@ pub async fn revoke_own_token(
     if !store::revoke_token(&mut tx, actor.user_id, token_id, now).await? {
         return Err(AppError::NotFound("token"));
     }
-    let mut entry = account_audit(actor, origin, Op::Delete, &token_id.to_string());
-    entry.object = Object::Token;
+    let revoke = (Category::ConfigurationAccess, Op::Delete, Object::Token);
+    let detail = serde_json::json!({});
+    let entry = NewAuditEntry::by_actor(actor, origin, revoke, token_id.to_string(), detail);
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
@@ -662,7 +638,8 @@ pub async fn update_own_profile(
             "your account was changed elsewhere; reload and try again".into(),
         ));
     }
-    let entry = account_audit(actor, origin, Op::Update, &actor.login);
+    let update = (Category::ConfigurationAccess, Op::Update, Object::User);
+    let entry = NewAuditEntry::by_actor(actor, origin, update, &actor.login, serde_json::json!({}));
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(store::get_user(db, actor.user_id).await?)

@@ -126,6 +126,15 @@ named!(
     }
 );
 
+/// Where a request came from, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// Client address.
+    pub ip: String,
+    /// Console or API.
+    pub component: Component,
+}
+
 /// One entry to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAuditEntry {
@@ -149,6 +158,30 @@ pub struct NewAuditEntry {
     pub component: Component,
     /// Structured details (never secrets).
     pub detail: serde_json::Value,
+}
+
+impl NewAuditEntry {
+    /// `actor`'s successful `action` on the object `object_id`, from `origin`.
+    pub fn by_actor(
+        actor: &crate::core::auth::Actor,
+        origin: &Origin,
+        (category, op, object): (Category, Op, Object),
+        object_id: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            category,
+            op,
+            object,
+            object_id: object_id.into(),
+            result: Outcome::Success,
+            user_id: Some(actor.user_id),
+            login: actor.login.clone(),
+            ip: origin.ip.clone(),
+            component: origin.component,
+            detail,
+        }
+    }
 }
 
 /// A stored entry.

@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 
-use crate::accounts::login::Origin;
 use crate::app::AppState;
+use crate::audit::model::Origin;
 use crate::core::auth::Actor;
 use crate::core::error::AppError;
 use crate::core::extract::ApiJson;

@@ -1,8 +1,7 @@
 //! Department rules: names, the hierarchy without cycles, who may change it, and the audit
 //! entries of each change.
 
-use crate::accounts::login::Origin;
-use crate::audit::model::{Category, NewAuditEntry, Object, Op, Outcome};
+use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
 use crate::core::auth::{Actor, Scope};
 use crate::core::db::{Db, DbError};
 use crate::core::error::AppError;
@@ -40,19 +39,15 @@ pub async fn list(db: &Db, actor: &Actor) -> Result<Vec<Department>, AppError> {
         .collect())
 }
 
-fn audit(actor: &Actor, origin: &Origin, op: Op, department: &str) -> NewAuditEntry {
-    NewAuditEntry {
-        category: Category::ConfigurationAccess,
-        op,
-        object: Object::Department,
-        object_id: department.to_string(),
-        result: Outcome::Success,
-        user_id: Some(actor.user_id),
-        login: actor.login.clone(),
-        ip: origin.ip.clone(),
-        component: origin.component,
-        detail: serde_json::json!({}),
-    }
+fn audit(actor: &Actor, origin: &Origin, op: Op, department: i64) -> NewAuditEntry {
+    let action = (Category::ConfigurationAccess, op, Object::Department);
+    NewAuditEntry::by_actor(
+        actor,
+        origin,
+        action,
+        department.to_string(),
+        serde_json::json!({}),
+    )
 }
 
 fn name_taken() -> AppError {
@@ -87,7 +82,7 @@ pub async fn create(
     }
     let now = now_ms();
     let id = store::insert(&mut tx, parent_id, &name, now).await?;
-    let entry = audit(actor, origin, Op::Add, &id.to_string());
+    let entry = audit(actor, origin, Op::Add, id);
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     let created = store::get(&mut tx, id).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -133,7 +128,7 @@ pub async fn update(
             current.version
         )));
     }
-    let entry = audit(actor, origin, Op::Update, &id.to_string());
+    let entry = audit(actor, origin, Op::Update, id);
     crate::audit::store::insert(&mut tx, &entry, now).await?;
     let updated = store::get(&mut tx, id).await?;
     tx.commit().await.map_err(DbError::from)?;
@@ -154,7 +149,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: i64, origin: &Origin) -> Result<
             "the department has sub-departments; delete or move them first".into(),
         ));
     }
-    let entry = audit(actor, origin, Op::Delete, &id.to_string());
+    let entry = audit(actor, origin, Op::Delete, id);
     crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())

@@ -84,7 +84,7 @@ pub async fn list(
 pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
-    origin: crate::accounts::login::Origin,
+    origin: crate::audit::model::Origin,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<axum::response::Response, AppError> {
     let encoding = match params.encoding.as_deref() {
@@ -127,7 +127,7 @@ pub async fn show(
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
-    origin: crate::accounts::login::Origin,
+    origin: crate::audit::model::Origin,
     Path(id): Path<i64>,
     ApiJson(patch): ApiJson<DevicePatch>,
 ) -> Result<Json<Device>, AppError> {
@@ -140,7 +140,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     actor: Actor,
-    origin: crate::accounts::login::Origin,
+    origin: crate::audit::model::Origin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
     service::delete(&state, &actor, &origin, id).await?;
@@ -154,7 +154,7 @@ pub async fn delete(
 pub async fn export_response(
     state: AppState,
     request: crate::devices::export::ExportRequest,
-    origin: &crate::accounts::login::Origin,
+    origin: &crate::audit::model::Origin,
 ) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
     request
@@ -164,18 +164,13 @@ pub async fn export_response(
         "encoding": format!("{:?}", request.encoding),
         "filter": format!("{:?}", request.filter),
     });
-    let entry = crate::audit::model::NewAuditEntry {
-        category: crate::audit::model::Category::ContentAccess,
-        op: crate::audit::model::Op::Export,
-        object: crate::audit::model::Object::DeviceInfo,
-        object_id: String::new(),
-        result: crate::audit::model::Outcome::Success,
-        user_id: Some(request.actor.user_id),
-        login: request.actor.login.clone(),
-        ip: origin.ip.clone(),
-        component: origin.component,
-        detail,
-    };
+    let export = (
+        crate::audit::model::Category::ContentAccess,
+        crate::audit::model::Op::Export,
+        crate::audit::model::Object::DeviceInfo,
+    );
+    let entry =
+        crate::audit::model::NewAuditEntry::by_actor(&request.actor, origin, export, "", detail);
     let mut conn = state.db.write().acquire().await?;
     crate::audit::store::insert(&mut conn, &entry, crate::core::time::now_ms()).await?;
     drop(conn);

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
-use crate::accounts::login::Origin;
 use crate::app::AppState;
-use crate::audit::model::{Category, NewAuditEntry, Object, Op, Outcome};
+use crate::audit::model::Origin;
+use crate::audit::model::{Category, NewAuditEntry, Object, Op};
 use crate::core::auth::{Actor, Division};
 use crate::core::db::DbError;
 use crate::core::error::AppError;
@@ -339,18 +339,8 @@ fn device_audit(
     if let Some(map) = detail.as_object_mut() {
         map.insert("hostname".into(), device.hostname.clone().into());
     }
-    NewAuditEntry {
-        category: Category::ContentAccess,
-        op,
-        object: Object::DeviceInfo,
-        object_id: device.id.to_string(),
-        result: Outcome::Success,
-        user_id: Some(actor.user_id),
-        login: actor.login.clone(),
-        ip: origin.ip.clone(),
-        component: origin.component,
-        detail,
-    }
+    let action = (Category::ContentAccess, op, Object::DeviceInfo);
+    NewAuditEntry::by_actor(actor, origin, action, device.id.to_string(), detail)
 }
 
 fn not_found(error: DbError) -> AppError {

@@ -757,6 +757,33 @@ async fn tokens_and_profile_belong_to_their_owner(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "a stale version");
+
+    // An administrator's reset: the account's sessions end, the next login must change the
+    // password, and the audit log names the administrator as the actor.
+    let (status, _) = server
+        .api(
+            Method::PUT,
+            &format!("/api/v1/users/{}/password", me["id"]),
+            Some(json!({"new_password": "Reset-pass-9"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = session.call(Method::GET, "/api/v1/me", None, false).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a reset ends the sessions"
+    );
+    let (status, body, _) = sign_in(&server, "yakuzai", "Reset-pass-9").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["must_change_password"], true);
+    let resets: Vec<Value> = audit(&server, "category=ConfigurationAccess&login=admin")
+        .await
+        .into_iter()
+        .filter(|e| e["detail"]["reset"] == true)
+        .collect();
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0]["object_id"], "yakuzai");
     server.shutdown().await;
 }
 both_backends!(

@@ -106,7 +106,7 @@ fn filter_and_sort(query: &ListQuery) -> (DeviceFilter, String, SortKey, bool) {
 pub async fn export(
     State(state): State<AppState>,
     user: ConsoleUser,
-    origin: crate::accounts::login::Origin,
+    origin: crate::audit::model::Origin,
     Query(query): Query<ListQuery>,
 ) -> Response {
     let (filter, _, sort, descending) = filter_and_sort(&query);

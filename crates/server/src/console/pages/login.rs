@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use crate::accounts::api::session_cookie;
 use crate::accounts::auth::cookie;
-use crate::accounts::login::{self, LoginError, Origin};
+use crate::accounts::login::{self, LoginError};
 use crate::app::AppState;
+use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
 use crate::console::web::{app_error_page, browser_lang, error_page, render, ConsoleUser};
