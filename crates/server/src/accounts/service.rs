@@ -108,7 +108,7 @@ pub async fn change_own_password(
     origin: &Origin,
 ) -> Result<(), AppError> {
     let user = store::get_user(db, actor.user_id).await?;
-    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    let mut conn = db.read().acquire().await.map_err(DbError::from)?;
     let stored = store::recent_password_hashes(&mut conn, user.id, 0).await?;
     drop(conn);
     let change = (Category::ConfigurationAccess, Op::Update, Object::User);
@@ -156,7 +156,7 @@ async fn set_password(
     policy
         .check_form(&user.login, new)
         .map_err(|problem| password_refused(&problem))?;
-    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    let mut conn = db.read().acquire().await.map_err(DbError::from)?;
     let recent = store::recent_password_hashes(&mut conn, user.id, policy.history_count).await?;
     drop(conn);
     if passwords::matches_any(new, recent).await? {

@@ -227,19 +227,8 @@ pub async fn scope_of(db: &Db, user: &UserRow) -> Result<Scope, DbError> {
     if user.fields.all_departments {
         return Ok(Scope::All);
     }
-    let rows = sqlx::query(
-        "WITH RECURSIVE scope(id) AS ( \
-             SELECT department_id FROM user_departments WHERE user_id = $1 \
-             UNION SELECT d.id FROM departments d JOIN scope s ON d.parent_id = s.id) \
-         SELECT id FROM scope ORDER BY id",
-    )
-    .bind(user.id)
-    .fetch_all(db.read())
-    .await?;
     Ok(Scope::Departments(
-        rows.iter()
-            .map(|row| row.try_get(0))
-            .collect::<Result<Vec<i64>, _>>()?,
+        crate::departments::store::scope_of_user(db, user.id).await?,
     ))
 }
 

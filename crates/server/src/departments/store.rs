@@ -144,6 +144,24 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
+/// The departments an account with these roots (`user_departments`) sees: every department
+/// under them.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn scope_of_user(db: &Db, user_id: i64) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query(
+        "WITH RECURSIVE scope(id) AS ( \
+             SELECT department_id FROM user_departments WHERE user_id = $1 \
+             UNION SELECT d.id FROM departments d JOIN scope s ON d.parent_id = s.id) \
+         SELECT id FROM scope ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(db.read())
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
+}
+
 /// A department and everything under it.
 ///
 /// # Errors
@@ -159,16 +177,12 @@ pub async fn subtree(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, DbEr
     rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
 }
 
-/// Deletes a department with no children; its devices lose their department. Returns
-/// whether it was deleted.
+/// Deletes a department with no children; its devices lose their department (the foreign
+/// key's `ON DELETE SET NULL`). Returns whether it was deleted.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
-    sqlx::query("UPDATE devices SET department_id = NULL WHERE department_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
     let done = sqlx::query(
         "DELETE FROM departments WHERE id = $1 \
          AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = $1)",

@@ -366,8 +366,6 @@ async fn department_scope_limits_what_an_account_sees(backend: Backend) {
         (status, body["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("name_taken"))
     );
-    let mut moved = hospital.clone();
-    moved["parent_id"] = nursing["id"].clone();
     let (status, _) = server
         .api(
             Method::PUT,

@@ -18,27 +18,16 @@ pub const PAGE_SIZES: [u32; 4] = [100, 250, 500, 1000];
 /// Query of the device list page.
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
-    #[serde(default)]
     state: Option<String>,
-    #[serde(default)]
     hostname: Option<String>,
-    #[serde(default)]
     os: Option<String>,
-    #[serde(default)]
     ip: Option<String>,
-    #[serde(default)]
     serial: Option<String>,
-    #[serde(default)]
     software: Option<String>,
-    #[serde(default)]
     sort: Option<String>,
-    #[serde(default)]
     order: Option<String>,
-    #[serde(default)]
     limit: Option<u32>,
-    #[serde(default)]
     cursor: Option<String>,
-    #[serde(default)]
     encoding: Option<String>,
 }
 

@@ -35,7 +35,6 @@ pub struct LoginPage {
 /// Query of `GET /login`.
 #[derive(Debug, Deserialize)]
 pub struct LoginQuery {
-    #[serde(default)]
     ended: Option<String>,
 }
 
