@@ -161,8 +161,8 @@ pub async fn export_response(
         .actor
         .require_division(crate::core::auth::Division::Devices)?;
     let detail = serde_json::json!({
-        "encoding": format!("{:?}", request.encoding),
-        "filter": format!("{:?}", request.filter),
+        "encoding": request.encoding.name(),
+        "filter": request.filter,
     });
     let export = (
         crate::audit::model::Category::ContentAccess,

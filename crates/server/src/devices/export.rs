@@ -6,6 +6,7 @@
 //! stays flat whatever the number of devices; the export is audited before the first byte.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use bytes::Bytes;
 use futures_util::Stream;
@@ -41,6 +42,16 @@ impl CsvEncoding {
             "shift_jis" | "sjis" | "cp932" | "windows-31j" => Some(CsvEncoding::ShiftJis),
             "utf-16le" | "utf16le" => Some(CsvEncoding::Utf16Le),
             _ => None,
+        }
+    }
+
+    /// Its name in a URL.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsvEncoding::Utf8 => "utf-8",
+            CsvEncoding::Utf8Bom => "utf-8-bom",
+            CsvEncoding::ShiftJis => "shift_jis",
+            CsvEncoding::Utf16Le => "utf-16le",
         }
     }
 
@@ -131,12 +142,13 @@ fn csv_row(fields: &[String]) -> String {
     csv_rows([fields])
 }
 
-/// One device's cells (times as `YYYY-MM-DD HH:MM` in `tz`, states in the reader's words),
-/// borrowing what the row holds already.
+/// One device's cells (times as `YYYY-MM-DD HH:MM` in `tz`, states in the reader's words,
+/// the department by name), borrowing what the row and `departments` hold already.
 pub fn cells<'a>(
     device: &'a Device,
     m: &'static crate::console::i18n::Msgs,
     tz: &jiff::tz::TimeZone,
+    departments: &'a HashMap<i64, String>,
 ) -> [Cow<'a, str>; 12] {
     let os = if device.os_version.is_empty() {
         Cow::Borrowed(device.os_name.as_str())
@@ -157,7 +169,8 @@ pub fn cells<'a>(
         Cow::Owned(crate::console::web::format_time(device.last_seen, tz)),
         device
             .department_id
-            .map_or(Cow::Borrowed(""), |id| Cow::Owned(id.to_string())),
+            .and_then(|id| departments.get(&id))
+            .map_or(Cow::Borrowed(""), |name| Cow::Borrowed(name.as_str())),
     ]
 }
 
@@ -206,6 +219,13 @@ async fn produce(
     if sender.send(Ok(Bytes::from(first))).await.is_err() {
         return;
     }
+    let departments: HashMap<i64, String> = match crate::departments::store::list(&state.db).await {
+        Ok(list) => list.into_iter().map(|d| (d.id, d.name)).collect(),
+        Err(error) => {
+            let _ = sender.send(Err(error.into())).await;
+            return;
+        }
+    };
     let mut cursor: Option<String> = None;
     loop {
         let page = service::list(
@@ -226,7 +246,7 @@ async fn produce(
             }
         };
         let text = csv_rows(page.items.iter().map(|device| {
-            cells(device, m, &request.tz)
+            cells(device, m, &request.tz, &departments)
                 .into_iter()
                 .map(|cell| match cell {
                     Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),
@@ -261,6 +281,14 @@ mod tests {
         assert_eq!(utf16, vec![0x0b, 0x77], "U+770B, little-endian");
         assert_eq!(CsvEncoding::Utf16Le.preamble(), b"\xFF\xFE");
         assert_eq!(CsvEncoding::Utf8Bom.preamble(), b"\xEF\xBB\xBF");
+        for encoding in [
+            CsvEncoding::Utf8,
+            CsvEncoding::Utf8Bom,
+            CsvEncoding::ShiftJis,
+            CsvEncoding::Utf16Le,
+        ] {
+            assert_eq!(CsvEncoding::parse(encoding.name()), Some(encoding));
+        }
     }
 
     #[test]

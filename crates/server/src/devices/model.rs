@@ -144,7 +144,7 @@ impl SortKey {
 }
 
 /// Filters of the device list; all given conditions must hold.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct DeviceFilter {
     /// Lifecycle state.
     pub state: Option<DeviceState>,

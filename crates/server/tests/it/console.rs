@@ -270,6 +270,7 @@ both_backends!(
 async fn device_list_exports_in_every_encoding(backend: Backend) {
     let server = TestServer::start(backend).await;
     let token = server.enrollment_token(None, None).await;
+    let mut ids = Vec::new();
     for name in [
         "看護部-pc01",
         "看護部-pc02",
@@ -278,7 +279,23 @@ async fn device_list_exports_in_every_encoding(backend: Backend) {
     ] {
         let mut agent = ProtoAgent::new(&server, name);
         agent.enroll(&token).await;
+        ids.push(agent.device_id());
     }
+    let (_, nursing) = server
+        .api(
+            Method::POST,
+            "/api/v1/departments",
+            Some(json!({"name": "看護部"})),
+        )
+        .await;
+    let (status, _) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", ids[0]),
+            Some(json!({"department_id": nursing["id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     // Through the API, as an administrator's script would.
     let response = server
         .client
@@ -306,6 +323,11 @@ async fn device_list_exports_in_every_encoding(backend: Backend) {
     assert_eq!(lines.len(), 3, "header and the two nursing PCs: {text}");
     assert!(lines[0].starts_with("ID,ホスト名,管理状態"), "{}", lines[0]);
     assert!(lines[1].contains("看護部-pc01") && lines[1].contains("管理対象"));
+    assert!(
+        lines[1].ends_with(",看護部"),
+        "the department by name: {}",
+        lines[1]
+    );
 
     let response = server
         .client
@@ -389,6 +411,8 @@ async fn device_list_exports_in_every_encoding(backend: Backend) {
         .as_array()
         .map(|items| items.iter().filter(|e| e["op"] == "Export").count());
     assert_eq!(exports, Some(3), "each export is audited: {audit}");
+    assert_eq!(audit["items"][0]["detail"]["encoding"], "shift_jis");
+    assert_eq!(audit["items"][0]["detail"]["filter"]["hostname"], "薬剤");
     server.shutdown().await;
 }
 both_backends!(
