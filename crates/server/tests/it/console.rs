@@ -241,6 +241,39 @@ async fn console_signs_in_changes_password_and_escapes(backend: Backend) {
         "the account's language"
     );
 
+    // A password within the warning days: the login goes to the password page, which says
+    // why, and nothing else is blocked.
+    let eighty_five_days_ago = kanri_server::core::time::now_ms() - 85 * 86_400_000;
+    sqlx::query("UPDATE users SET password_changed_at = $1 WHERE login = 'admin'")
+        .bind(eighty_five_days_ago)
+        .execute(server.state().db.write())
+        .await
+        .expect("age the password");
+    let mut second = Browser::new(&server);
+    let (_, _, page) = second.get("/login").await;
+    let csrf = csrf_in(&page);
+    let (status, location, _) = second
+        .post(
+            "/login",
+            &[
+                ("login", "admin"),
+                ("password", "Kanri-2026!x"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/password")
+    );
+    let (_, _, page) = second.get("/password").await;
+    assert!(
+        page.contains("expires soon"),
+        "the account reads English now: {page}"
+    );
+    let (status, _, _) = second.get("/devices").await;
+    assert_eq!(status, StatusCode::OK, "a warning, not a block");
+
     let session_csrf = csrf_in(&english);
     let (status, _, _) = browser.post("/logout", &[("csrf", "forged")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);

@@ -24,6 +24,8 @@ pub struct PasswordPage {
     nav: Option<Nav>,
     csrf: String,
     forced: bool,
+    /// When the password expires, if that is within the policy's warning days.
+    expires_soon: Option<String>,
     error: Option<String>,
     min_length: u32,
     classes_required: u32,
@@ -40,6 +42,13 @@ async fn page(
         Err(error) => return app_error_page(user.lang, &error),
     };
     let forced = user.session.must_change_password;
+    let expires_soon = match policy.expiry(
+        user.session.user.password_changed_at,
+        crate::core::time::now_ms(),
+    ) {
+        crate::accounts::policy::Expiry::Soon { expires_at } => Some(user.time(expires_at)),
+        _ => None,
+    };
     let page = PasswordPage {
         lang: user.lang,
         m: user.m(),
@@ -47,6 +56,7 @@ async fn page(
         nav: (!forced).then(|| Nav::new(user, "password")),
         csrf: user.session.csrf_token.clone(),
         forced,
+        expires_soon,
         error,
         min_length: policy.min_length,
         classes_required: policy.classes_required,
