@@ -452,3 +452,40 @@ both_backends!(
     device_list_exports_in_every_encoding,
     device_list_exports_in_every_encoding
 );
+
+/// Under HTTPS every cookie the console and the API set is `Secure`.
+#[tokio::test]
+async fn cookies_are_secure_under_https() {
+    let server = TestServer::start_with(Backend::Sqlite, |config| config.http = false).await;
+    assert!(server.base_url.starts_with("https://"));
+    let response = server
+        .client
+        .get(format!("{}/login", server.base_url))
+        .send()
+        .await
+        .expect("login page");
+    let cookie = response.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        cookie.starts_with("kanri_login_csrf=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    let response = server
+        .client
+        .post(format!("{}/api/v1/session", server.base_url))
+        .json(&json!({"login": "admin", "password": server.admin_password}))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = response.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert!(
+        cookie.starts_with("kanri_session=") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    server.shutdown().await;
+}

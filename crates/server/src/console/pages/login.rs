@@ -39,6 +39,7 @@ pub struct LoginQuery {
 }
 
 fn login_page(
+    state: &AppState,
     lang: Lang,
     status: StatusCode,
     login: String,
@@ -53,7 +54,9 @@ fn login_page(
         login,
         error,
     };
-    let cookie = format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict");
+    let secure = if state.config.http { "" } else { "; Secure" };
+    let cookie =
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}");
     let mut response = (status, render(&page)).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -62,10 +65,14 @@ fn login_page(
 }
 
 /// `GET /login`.
-pub async fn show(headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
     let lang = browser_lang(&headers);
     let notice = query.ended.map(|_| lang.msgs().session_ended);
-    login_page(lang, StatusCode::OK, String::new(), notice)
+    login_page(&state, lang, StatusCode::OK, String::new(), notice)
 }
 
 /// The login form.
@@ -91,6 +98,7 @@ pub async fn submit(
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or("");
     if expected.is_empty() || !hashes_equal(&form.csrf, expected) {
         return login_page(
+            &state,
             lang,
             StatusCode::FORBIDDEN,
             form.login,
@@ -110,12 +118,14 @@ pub async fn submit(
             ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
         }
         Err(LoginError::Invalid) => login_page(
+            &state,
             lang,
             StatusCode::UNAUTHORIZED,
             form.login,
             Some(m.login_failed),
         ),
         Err(LoginError::Locked) => login_page(
+            &state,
             lang,
             StatusCode::FORBIDDEN,
             form.login,
