@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::accounts::routes::router())
         .merge(crate::audit::routes::router())
         .merge(crate::departments::routes::router())
+        .merge(crate::lists::routes::router())
         .merge(crate::console::router())
         .layer(axum::middleware::from_fn(crate::core::metrics::track_http))
         .with_state(state)
@@ -132,6 +133,15 @@ impl Server {
                     crate::core::config::redact_url(&url)
                 )
             })?;
+        let keyed = crate::devices::addresses::backfill_ip_keys(&db)
+            .await
+            .context("cannot give stored IP addresses their range keys")?;
+        if keyed > 0 {
+            tracing::info!(
+                message = "Stored IP addresses got their range keys.",
+                rows = keyed
+            );
+        }
         let initial_password = crate::accounts::service::bootstrap_admin(&db).await?;
         if let Some(password) = &initial_password {
             let path = config.data_dir.join("initial-admin-password");

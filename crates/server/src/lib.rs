@@ -16,5 +16,6 @@ pub mod departments;
 pub mod devices;
 pub mod events;
 pub mod inventory;
+pub mod lists;
 
 pub use app::{app, AppState, Running, Server};

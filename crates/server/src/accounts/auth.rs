@@ -47,6 +47,7 @@ pub async fn actor_for(db: &Db, user: &UserRow) -> Result<Actor, AppError> {
         account_admin: user.fields.account_admin,
         divisions: user.fields.divisions,
         scope: store::scope_of(db, user).await?,
+        tz: jiff::tz::TimeZone::get(&user.fields.time_zone).unwrap_or(jiff::tz::TimeZone::UTC),
     })
 }
 

@@ -29,6 +29,11 @@ pub fn router() -> Router<AppState> {
             get(pages::password::show).post(pages::password::submit),
         )
         .route("/devices", get(pages::devices::list))
+        .route("/devices/bulk", post(pages::devices::bulk_submit))
+        .route("/devices/{id}/notes", post(pages::device::add_note))
+        .route("/saved-filters", post(pages::lists::save))
+        .route("/saved-filters/{id}/delete", post(pages::lists::delete))
+        .route("/list-columns", post(pages::lists::columns))
         .route("/devices.csv", get(pages::devices::export))
         .route("/devices/{id}", get(pages::device::show))
         .route("/assets/{name}", get(assets::serve))

@@ -153,3 +153,75 @@ pub fn app_error_page(lang: Lang, error: &AppError) -> Response {
         }
     }
 }
+
+/// A submitted form as `(name, value)` pairs, keeping repeated names (the device list's
+/// checkboxes send `ids` once per chosen device, which `axum::Form` cannot collect).
+#[derive(Debug, Default)]
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl FormPairs {
+    /// Parses an `application/x-www-form-urlencoded` body.
+    pub fn parse(body: &[u8]) -> FormPairs {
+        FormPairs(
+            form_urlencoded::parse(body)
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, empty when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+
+    /// Every value of `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// `back` when it is a path of this console starting with `prefix`, else `prefix`: where a
+/// form returns to, never another site.
+pub fn local_return(back: &str, prefix: &str) -> String {
+    let safe = back.starts_with(prefix)
+        && !back.starts_with("//")
+        && !back.contains('\\')
+        && !back.chars().any(char::is_control);
+    if safe {
+        back.to_string()
+    } else {
+        prefix.to_string()
+    }
+}
+
+/// Department choices for a select: `(id, "親 / 子")`, in path order.
+pub fn department_paths(
+    departments: &[crate::departments::store::Department],
+) -> Vec<(i64, String)> {
+    let by_id: std::collections::HashMap<i64, &crate::departments::store::Department> =
+        departments.iter().map(|d| (d.id, d)).collect();
+    let mut paths: Vec<(i64, String)> = departments
+        .iter()
+        .map(|department| {
+            let mut names = vec![department.name.as_str()];
+            let mut parent = department.parent_id;
+            // The hierarchy has no cycles (the service refuses them); the bound is a guard.
+            for _ in 0..64 {
+                let Some(id) = parent else { break };
+                let Some(up) = by_id.get(&id) else { break };
+                names.push(up.name.as_str());
+                parent = up.parent_id;
+            }
+            names.reverse();
+            (department.id, names.join(" / "))
+        })
+        .collect();
+    paths.sort_by(|a, b| a.1.cmp(&b.1));
+    paths
+}

@@ -114,6 +114,8 @@ pub struct Actor {
     pub divisions: Divisions,
     /// Department scope (管轄範囲).
     pub scope: Scope,
+    /// The account's time zone: the days it types in filters are its days.
+    pub tz: jiff::tz::TimeZone,
 }
 
 impl Actor {

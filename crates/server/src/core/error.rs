@@ -53,7 +53,9 @@ impl AppError {
         }
     }
 
-    fn parts(&self) -> (StatusCode, &'static str) {
+    /// The HTTP status and the machine-readable code (what a bulk operation reports per
+    /// record).
+    pub fn parts(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::Invalid { code, .. } => (StatusCode::BAD_REQUEST, code),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),

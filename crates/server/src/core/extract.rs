@@ -70,6 +70,30 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// Checks a multi-line text typed by an administrator (notes): at most `max_chars`
+/// characters, no control characters but line breaks and tabs.
+///
+/// # Errors
+/// 400 naming `field` and the limit.
+pub fn check_multiline_text(field: &str, value: &str, max_chars: usize) -> Result<(), AppError> {
+    if value.chars().count() > max_chars {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} has at most {max_chars} characters"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} contains control characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a one-line text field typed by an administrator (names and the like): at most
 /// `max_chars` characters, no control characters.
 ///

@@ -3,76 +3,33 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::core::auth::Actor;
 use crate::core::error::AppError;
 use crate::core::extract::{ApiJson, ApiQuery};
 use crate::core::paging::{self, Page};
-use crate::devices::model::{Device, DeviceFilter, DeviceState, SortKey};
+use crate::core::time::now_ms;
+use crate::devices::model::{Device, SortKey};
+use crate::devices::query::DeviceQuery;
 use crate::devices::service::{self, DeviceDetail, DevicePatch};
-
-/// Query parameters of the device list.
-#[derive(Debug, Deserialize)]
-pub struct ListParams {
-    state: Option<DeviceState>,
-    hostname: Option<String>,
-    os: Option<String>,
-    ip: Option<String>,
-    mac: Option<String>,
-    serial: Option<String>,
-    software: Option<String>,
-    sort: Option<SortKey>,
-    order: Option<String>,
-    cursor: Option<String>,
-    limit: Option<u32>,
-    /// Export only: `utf-8`, `utf-8-bom` (default), `shift_jis`, `utf-16le`.
-    encoding: Option<String>,
-    /// Export only: header language, `ja` (default) or `en`.
-    lang: Option<String>,
-}
-
-impl ListParams {
-    fn filter(&self) -> DeviceFilter {
-        DeviceFilter {
-            state: self.state,
-            hostname: self.hostname.clone(),
-            os: self.os.clone(),
-            ip: self.ip.clone(),
-            mac: self.mac.clone(),
-            serial: self.serial.clone(),
-            software: self.software.clone(),
-            departments: None,
-        }
-    }
-
-    fn descending(&self) -> Result<bool, AppError> {
-        match self.order.as_deref() {
-            None | Some("asc") => Ok(false),
-            Some("desc") => Ok(true),
-            Some(_) => Err(AppError::invalid("order", "order must be asc or desc")),
-        }
-    }
-}
 
 /// `GET /api/v1/devices`.
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(query): ApiQuery<DeviceQuery>,
 ) -> Result<Json<Page<Device>>, AppError> {
-    let limit = paging::limit(params.limit)?;
-    let descending = params.descending()?;
-    let sort = params.sort.unwrap_or(SortKey::Id);
-    let filter = params.filter();
+    let limit = paging::limit(query.limit()?)?;
+    let (sort, descending) = query.sort(SortKey::Id)?;
+    let filter = query.filter(&actor.tz, now_ms())?;
     let page = service::list(
         &state,
         &actor,
         &filter,
         sort,
         descending,
-        params.cursor.as_deref(),
+        query.cursor.as_deref(),
         limit,
     )
     .await?;
@@ -85,9 +42,9 @@ pub async fn export(
     State(state): State<AppState>,
     actor: Actor,
     origin: crate::audit::model::Origin,
-    ApiQuery(params): ApiQuery<ListParams>,
+    ApiQuery(query): ApiQuery<DeviceQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    let encoding = match params.encoding.as_deref() {
+    let encoding = match query.encoding.as_deref() {
         None => crate::devices::export::CsvEncoding::Utf8Bom,
         Some(name) => crate::devices::export::CsvEncoding::parse(name).ok_or_else(|| {
             AppError::invalid(
@@ -98,20 +55,68 @@ pub async fn export(
     };
     let owner = crate::accounts::store::get_user(&state.db, actor.user_id).await?;
     let lang = crate::console::i18n::Lang::pick(
-        Some(params.lang.as_deref().unwrap_or(&owner.fields.language)),
+        Some(query.lang.as_deref().unwrap_or(&owner.fields.language)),
         None,
     );
-    let tz = jiff::tz::TimeZone::get(&owner.fields.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let (sort, descending) = query.sort(SortKey::Id)?;
     let request = crate::devices::export::ExportRequest {
-        descending: params.descending()?,
-        sort: params.sort.unwrap_or(SortKey::Id),
-        filter: params.filter(),
+        descending,
+        sort,
+        filter: query.filter(&actor.tz, now_ms())?,
+        tz: actor.tz.clone(),
         actor,
         encoding,
         lang,
-        tz,
     };
     export_response(state, request, &origin).await
+}
+
+/// Body of a bulk action: the devices and what to do.
+#[derive(Debug, serde::Deserialize)]
+pub struct BulkBody {
+    ids: Vec<i64>,
+    #[serde(flatten)]
+    action: crate::devices::bulk::BulkAction,
+}
+
+/// `POST /api/v1/devices/bulk`.
+pub async fn bulk(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: crate::audit::model::Origin,
+    ApiJson(body): ApiJson<BulkBody>,
+) -> Result<Json<crate::devices::bulk::BulkOutcome>, AppError> {
+    Ok(Json(
+        crate::devices::bulk::apply(&state, &actor, &origin, &body.ids, &body.action).await?,
+    ))
+}
+
+/// Body of a new note.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    body: String,
+}
+
+/// `GET /api/v1/devices/{id}/notes`.
+pub async fn notes(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<crate::devices::notes::DeviceNote>>, AppError> {
+    Ok(Json(crate::devices::notes::list(&state, &actor, id).await?))
+}
+
+/// `POST /api/v1/devices/{id}/notes`.
+pub async fn add_note(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: crate::audit::model::Origin,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NoteBody>,
+) -> Result<(StatusCode, Json<crate::devices::notes::DeviceNote>), AppError> {
+    let note = crate::devices::notes::add(&state, &actor, &origin, id, &body.body).await?;
+    Ok((StatusCode::CREATED, Json(note)))
 }
 
 /// `GET /api/v1/devices/{id}`.

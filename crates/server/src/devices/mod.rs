@@ -5,9 +5,13 @@
 //! Inventory sections, software and change history are the inventory feature's; this feature
 //! keeps only what a device list needs.
 
+pub mod addresses;
 pub mod api;
+pub mod bulk;
 pub mod export;
 pub mod model;
+pub mod notes;
+pub mod query;
 pub mod routes;
 pub mod service;
 pub mod store;

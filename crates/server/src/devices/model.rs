@@ -107,22 +107,73 @@ pub struct DeviceFacts {
     pub memory_bytes: Option<i64>,
 }
 
-/// How the device list is sorted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Every column the device list can show, in the column chooser's order.
+pub const LIST_COLUMNS: &[&str] = &[
+    "hostname",
+    "state",
+    "os",
+    "ip",
+    "mac",
+    "serial",
+    "manufacturer",
+    "model",
+    "memory",
+    "agent_version",
+    "department",
+    "last_seen",
+    "inventory_at",
+    "created_at",
+];
+
+/// The columns shown until an account chooses its own.
+pub const DEFAULT_COLUMNS: &[&str] = &[
+    "hostname",
+    "state",
+    "os",
+    "ip",
+    "mac",
+    "serial",
+    "model",
+    "department",
+    "last_seen",
+];
+
+/// How the device list is sorted: any column the list shows except the department.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortKey {
     /// By id (creation order).
     Id,
     /// By host name.
     Hostname,
+    /// By lifecycle state.
+    State,
     /// By OS name.
     Os,
+    /// By primary IP address (as text).
+    Ip,
+    /// By primary MAC address.
+    Mac,
+    /// By serial number.
+    Serial,
+    /// By manufacturer.
+    Manufacturer,
+    /// By model.
+    Model,
+    /// By installed memory.
+    Memory,
+    /// By agent version.
+    AgentVersion,
     /// By last contact.
     LastSeen,
+    /// By the last inventory that changed something.
+    InventoryAt,
+    /// By registration time.
+    CreatedAt,
 }
 
 impl SortKey {
-    /// From its name in a URL (`id`, `hostname`, `os`, `last_seen`).
+    /// From its name in a URL (`hostname`, `last_seen`, …).
     pub fn parse(name: &str) -> Option<SortKey> {
         serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
     }
@@ -132,14 +183,52 @@ impl SortKey {
         match self {
             SortKey::Id => "d.id",
             SortKey::Hostname => "d.hostname",
+            SortKey::State => "d.state",
             SortKey::Os => "d.os_name",
+            SortKey::Ip => "d.primary_ip",
+            SortKey::Mac => "d.primary_mac",
+            SortKey::Serial => "d.serial",
+            SortKey::Manufacturer => "d.manufacturer",
+            SortKey::Model => "d.model",
+            SortKey::Memory => "d.memory_bytes",
+            SortKey::AgentVersion => "d.agent_version",
             SortKey::LastSeen => "d.last_seen",
+            SortKey::InventoryAt => "d.inventory_at",
+            SortKey::CreatedAt => "d.created_at",
         }
     }
 
     /// Whether the column holds numbers.
     pub fn numeric(self) -> bool {
-        matches!(self, SortKey::Id | SortKey::LastSeen)
+        matches!(
+            self,
+            SortKey::Id
+                | SortKey::Memory
+                | SortKey::LastSeen
+                | SortKey::InventoryAt
+                | SortKey::CreatedAt
+        )
+    }
+
+    /// A device's value in the sorted column, for the next page's cursor.
+    pub fn value_of(self, device: &Device) -> crate::core::paging::SortValue {
+        use crate::core::paging::SortValue::{Int, Text};
+        match self {
+            SortKey::Id => Int(device.id),
+            SortKey::Hostname => Text(device.hostname.clone()),
+            SortKey::State => Text(device.state.as_str().to_string()),
+            SortKey::Os => Text(device.os_name.clone()),
+            SortKey::Ip => Text(device.primary_ip.clone()),
+            SortKey::Mac => Text(device.primary_mac.clone()),
+            SortKey::Serial => Text(device.serial.clone()),
+            SortKey::Manufacturer => Text(device.manufacturer.clone()),
+            SortKey::Model => Text(device.model.clone()),
+            SortKey::Memory => Int(device.memory_bytes),
+            SortKey::AgentVersion => Text(device.agent_version.clone()),
+            SortKey::LastSeen => Int(device.last_seen),
+            SortKey::InventoryAt => Int(device.inventory_at),
+            SortKey::CreatedAt => Int(device.created_at),
+        }
     }
 }
 
@@ -152,14 +241,27 @@ pub struct DeviceFilter {
     pub hostname: Option<String>,
     /// OS name or version contains.
     pub os: Option<String>,
-    /// An exact IP address the device reported.
-    pub ip: Option<String>,
+    /// Some address the device reported lies in this range of keys (one address or a CIDR
+    /// block, see [`crate::devices::addresses`]).
+    pub ip_range: Option<(String, String)>,
     /// An exact MAC address the device reported.
     pub mac: Option<String>,
     /// Exact serial number.
     pub serial: Option<String>,
     /// Exact name of installed software.
     pub software: Option<String>,
+    /// Exact name of software that is not installed.
+    pub software_absent: Option<String>,
+    /// Last contact at or after (Unix ms).
+    pub seen_after: Option<i64>,
+    /// Last contact before (Unix ms); devices never seen count as seen at 0.
+    pub seen_before: Option<i64>,
+    /// A chosen department's subtree (`Some(Some(id))`) or no department (`Some(None)`);
+    /// the service turns it into `in_departments`.
+    pub department: Option<Option<i64>>,
+    /// Only devices in these departments (the chosen subtree); an empty list: only devices
+    /// without a department.
+    pub in_departments: Option<Vec<i64>>,
     /// Only devices in these departments (the caller's scope); `None`: any department or
     /// none.
     pub departments: Option<Vec<i64>>,

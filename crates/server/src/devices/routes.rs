@@ -1,6 +1,6 @@
 //! Routes of the devices feature.
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::app::AppState;
@@ -11,6 +11,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/devices", get(api::list))
         .route("/api/v1/devices/export", get(api::export))
+        .route("/api/v1/devices/bulk", post(api::bulk))
+        .route(
+            "/api/v1/devices/{id}/notes",
+            get(api::notes).post(api::add_note),
+        )
         .route(
             "/api/v1/devices/{id}",
             get(api::show).patch(api::update).delete(api::delete),

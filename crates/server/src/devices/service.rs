@@ -92,7 +92,7 @@ pub async fn list(
         }
     }
     let backend = state.db.backend();
-    let software_sql = match &filter.software {
+    let installed_sql = match &filter.software {
         Some(name) => {
             let installs = index_store::count_installs_of_name(&state.db, name).await?;
             let devices = store::highest_device_id(&state.db).await?;
@@ -104,9 +104,25 @@ pub async fn list(
         }
         None => index_store::devices_with_software_sql(backend),
     };
+    // "Not installed" keeps the devices outside the package's set: building the set is cheap
+    // for rare packages (most devices qualify, a page fills at once) and the anti-join of a
+    // common package's set is cheaper than probing every device to find the few without it.
+    let software = store::SoftwareSql {
+        installed: installed_sql,
+        absent: index_store::devices_with_software_sql(backend),
+    };
     let mut filter = filter.clone();
     if let crate::core::auth::Scope::Departments(ids) = &actor.scope {
         filter.departments = Some(ids.clone());
+    }
+    if let Some(choice) = filter.department {
+        filter.in_departments = Some(match choice {
+            None => Vec::new(),
+            Some(id) => {
+                let mut conn = state.db.read().acquire().await?;
+                crate::departments::store::subtree(&mut conn, id).await?
+            }
+        });
     }
     let items = store::list_devices(
         &state.db,
@@ -115,18 +131,16 @@ pub async fn list(
         descending,
         after.as_ref(),
         limit,
-        software_sql,
+        software,
     )
     .await?;
     let next_cursor = if items.len() == limit as usize {
         items.last().map(|last| {
-            let value = match sort {
-                SortKey::Id => SortValue::Int(last.id),
-                SortKey::LastSeen => SortValue::Int(last.last_seen),
-                SortKey::Hostname => SortValue::Text(last.hostname.clone()),
-                SortKey::Os => SortValue::Text(last.os_name.clone()),
-            };
-            Cursor { value, id: last.id }.encode()
+            Cursor {
+                value: sort.value_of(last),
+                id: last.id,
+            }
+            .encode()
         })
     } else {
         None
@@ -214,21 +228,7 @@ pub async fn update(
     patch: DevicePatch,
 ) -> Result<Device, AppError> {
     if let Some(notes) = &patch.notes {
-        if notes.chars().count() > MAX_NOTES_CHARS {
-            return Err(AppError::invalid(
-                "notes",
-                format!("notes are longer than {MAX_NOTES_CHARS} characters"),
-            ));
-        }
-        if notes
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
-            return Err(AppError::invalid(
-                "notes",
-                "notes contain control characters",
-            ));
-        }
+        crate::core::extract::check_multiline_text("notes", notes, MAX_NOTES_CHARS)?;
     }
     let mut tx = state.db.write().begin().await?;
     let current = visible_device(&mut tx, actor, id).await?;

@@ -224,7 +224,9 @@ pub async fn touch_inventory(conn: &mut AnyConnection, id: i64, now: i64) -> Res
 }
 
 /// Replaces a device's addresses, `(kind, value)` pairs such as `("ip", "192.0.2.7")`, in two
-/// statements whatever their number.
+/// statements whatever their number; IPs get their range key (see [`addresses`]).
+///
+/// [`addresses`]: crate::devices::addresses
 ///
 /// # Errors
 /// [`DbError`] from the database.
@@ -239,12 +241,17 @@ pub async fn replace_addresses(
         .await?;
     for chunk in addresses.chunks(BATCH_ROWS) {
         let sql = format!(
-            "INSERT INTO device_addresses (device_id, kind, value) VALUES {} ON CONFLICT DO NOTHING",
-            values_placeholders(chunk.len(), 3)
+            "INSERT INTO device_addresses (device_id, kind, value, ip_key) VALUES {} \
+             ON CONFLICT DO NOTHING",
+            values_placeholders(chunk.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for (kind, value) in chunk {
-            query = query.bind(id).bind(*kind).bind(*value);
+            let key = match *kind {
+                "ip" => Some(crate::devices::addresses::ip_key(value).unwrap_or_default()),
+                _ => None,
+            };
+            query = query.bind(id).bind(*kind).bind(*value).bind(key);
         }
         query.execute(&mut *conn).await?;
     }
@@ -397,8 +404,7 @@ pub async fn list_agentless_by_macs(
 
 /// A page of devices, keyset-paginated on (sort column, id).
 ///
-/// `software_ids_sql` is the inventory feature's condition "device `d` has the software named
-/// `$1`"; it keeps the software tables out of this file.
+/// `software` holds the inventory feature's software conditions.
 ///
 /// # Errors
 /// [`DbError`] from the database.
@@ -409,81 +415,16 @@ pub async fn list_devices(
     descending: bool,
     after: Option<&Cursor>,
     limit: u32,
-    software_ids_sql: &str,
+    software: SoftwareSql<'_>,
 ) -> Result<Vec<Device>, DbError> {
-    let mut conditions: Vec<String> = Vec::new();
-    if let Some(ids) = &filter.departments {
-        conditions.push(department_condition(ids));
-    }
-    let mut texts: Vec<String> = Vec::new();
-    let slot =
-        |conditions: &mut Vec<String>, texts: &mut Vec<String>, template: &str, value: String| {
-            texts.push(value);
-            conditions.push(template.replace('?', &format!("${}", texts.len())));
-        };
-    if let Some(software) = &filter.software {
-        slot(
-            &mut conditions,
-            &mut texts,
-            &software_ids_sql.replace("$1", "?"),
-            software.clone(),
-        );
-    }
-    if let Some(state) = filter.state {
-        slot(
-            &mut conditions,
-            &mut texts,
-            "d.state = ?",
-            state.as_str().to_string(),
-        );
-    }
-    if let Some(hostname) = &filter.hostname {
-        slot(
-            &mut conditions,
-            &mut texts,
-            HOSTNAME_CONTAINS_SQL,
-            contains_pattern(hostname),
-        );
-    }
-    if let Some(os) = &filter.os {
-        slot(
-            &mut conditions,
-            &mut texts,
-            "LOWER(d.os_name || ' ' || d.os_version) LIKE ? ESCAPE '\\'",
-            contains_pattern(os),
-        );
-    }
-    if let Some(ip) = &filter.ip {
-        slot(
-            &mut conditions,
-            &mut texts,
-            "d.id IN (SELECT device_id FROM device_addresses WHERE kind = 'ip' AND value = ?)",
-            ip.trim().to_string(),
-        );
-    }
-    if let Some(mac) = &filter.mac {
-        slot(
-            &mut conditions,
-            &mut texts,
-            "d.id IN (SELECT device_id FROM device_addresses WHERE kind = 'mac' AND value = ?)",
-            mac.trim().to_ascii_lowercase().replace('-', ":"),
-        );
-    }
-    if let Some(serial) = &filter.serial {
-        slot(
-            &mut conditions,
-            &mut texts,
-            "d.serial = ?",
-            serial.trim().to_string(),
-        );
-    }
+    let (mut conditions, binds) = filter_conditions(filter, software);
     let column = sort.column();
     let (comparison, order) = if descending {
         ("<", "DESC")
     } else {
         (">", "ASC")
     };
-    let next = texts.len() + 1;
+    let next = binds.len() + 1;
     if after.is_some() {
         if sort == SortKey::Id {
             conditions.push(format!("d.id {comparison} ${next}"));
@@ -518,8 +459,11 @@ pub async fn list_devices(
         "SELECT {COLUMNS} FROM devices d{where_clause} ORDER BY {order_clause} LIMIT ${limit_slot}"
     );
     let mut query = sqlx::query(&sql);
-    for text in &texts {
-        query = query.bind(text.as_str());
+    for bind in &binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text.as_str()),
+            Bind::Int(value) => query.bind(*value),
+        };
     }
     if let Some(cursor) = after {
         if sort != SortKey::Id {
@@ -532,6 +476,104 @@ pub async fn list_devices(
     }
     let rows = query.bind(i64::from(limit)).fetch_all(db.read()).await?;
     rows.iter().map(device_from_row).collect()
+}
+
+/// The inventory feature's conditions "device `d` has the software named `$1`", which keep
+/// the software tables out of this file: one for the installed filter (the form that is
+/// faster for that package) and one for the not-installed filter.
+#[derive(Debug, Clone, Copy)]
+pub struct SoftwareSql<'a> {
+    /// For "installed".
+    pub installed: &'a str,
+    /// For "not installed", negated here.
+    pub absent: &'a str,
+}
+
+/// A value a filter condition binds.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The conditions of `filter` on the devices table `d`, numbered `$1…` in order of the binds
+/// returned.
+fn filter_conditions(filter: &DeviceFilter, software: SoftwareSql<'_>) -> (Vec<String>, Vec<Bind>) {
+    let mut conditions: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    if let Some(ids) = &filter.departments {
+        conditions.push(department_condition(ids));
+    }
+    match filter.in_departments.as_deref() {
+        Some([]) => conditions.push("d.department_id IS NULL".into()),
+        Some(ids) => conditions.push(department_condition(ids)),
+        None => {}
+    }
+    // Each `?` of a template becomes the next bind's number.
+    let mut slot = |template: &str, values: Vec<Bind>| {
+        let mut sql = String::new();
+        let mut values = values.into_iter();
+        for (i, part) in template.split('?').enumerate() {
+            if i > 0 {
+                if let Some(value) = values.next() {
+                    binds.push(value);
+                }
+                sql.push_str(&format!("${}", binds.len()));
+            }
+            sql.push_str(part);
+        }
+        conditions.push(sql);
+    };
+    if let Some(name) = &filter.software {
+        slot(
+            &software.installed.replace("$1", "?"),
+            vec![Bind::Text(name.clone())],
+        );
+    }
+    if let Some(name) = &filter.software_absent {
+        slot(
+            &format!("NOT ({})", software.absent.replace("$1", "?")),
+            vec![Bind::Text(name.clone())],
+        );
+    }
+    if let Some(state) = filter.state {
+        slot("d.state = ?", vec![Bind::Text(state.as_str().to_string())]);
+    }
+    if let Some(hostname) = &filter.hostname {
+        slot(
+            HOSTNAME_CONTAINS_SQL,
+            vec![Bind::Text(contains_pattern(hostname))],
+        );
+    }
+    if let Some(os) = &filter.os {
+        slot(
+            "LOWER(d.os_name || ' ' || d.os_version) LIKE ? ESCAPE '\\'",
+            vec![Bind::Text(contains_pattern(os))],
+        );
+    }
+    if let Some((first, last)) = &filter.ip_range {
+        slot(
+            "d.id IN (SELECT device_id FROM device_addresses WHERE ip_key BETWEEN ? AND ?)",
+            vec![Bind::Text(first.clone()), Bind::Text(last.clone())],
+        );
+    }
+    if let Some(mac) = &filter.mac {
+        slot(
+            "d.id IN (SELECT device_id FROM device_addresses WHERE kind = 'mac' AND value = ?)",
+            vec![Bind::Text(
+                mac.trim().to_ascii_lowercase().replace('-', ":"),
+            )],
+        );
+    }
+    if let Some(serial) = &filter.serial {
+        slot("d.serial = ?", vec![Bind::Text(serial.trim().to_string())]);
+    }
+    if let Some(after) = filter.seen_after {
+        slot("d.last_seen >= ?", vec![Bind::Int(after)]);
+    }
+    if let Some(before) = filter.seen_before {
+        slot("d.last_seen < ?", vec![Bind::Int(before)]);
+    }
+    (conditions, binds)
 }
 
 /// "The device is in one of these departments", the ids written into the SQL (they are the

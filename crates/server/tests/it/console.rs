@@ -489,3 +489,235 @@ async fn cookies_are_secure_under_https() {
     );
     server.shutdown().await;
 }
+
+/// A browser signed in as `admin` with its first password changed.
+async fn signed_in_admin(server: &TestServer) -> Browser {
+    let mut browser = Browser::new(server);
+    let (_, _, page) = browser.get("/login").await;
+    let csrf = csrf_in(&page);
+    let password = server.admin_password.clone();
+    browser
+        .post(
+            "/login",
+            &[("login", "admin"), ("password", &password), ("csrf", &csrf)],
+        )
+        .await;
+    let (_, _, page) = browser.get("/password").await;
+    let csrf = csrf_in(&page);
+    let (status, _, _) = browser
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("current", &password),
+                ("new", "Kanri-2026!x"),
+                ("confirm", "Kanri-2026!x"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    browser
+}
+
+/// The device list's framework in the console: chosen columns, a mistyped condition shown
+/// on the form, saved filters, bulk actions behind the CSRF token, and notes shown as text.
+async fn device_list_framework_in_the_console(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut ids = Vec::new();
+    for name in ["kango-01", "kango-02", "jimu-01"] {
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        ids.push(agent.device_id());
+    }
+    let mut browser = signed_in_admin(&server).await;
+    let (status, _, list) = browser.get("/devices").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&list);
+    assert!(
+        list.contains("部署") && list.contains("最終接続日時"),
+        "default columns"
+    );
+    assert!(!list.contains(">メーカー</a>"), "not a default column");
+
+    // Columns: the chosen ones, in order, sortable.
+    let (status, location, _) = browser
+        .post(
+            "/list-columns",
+            &[
+                ("csrf", &csrf),
+                ("list", "devices"),
+                ("columns", "serial"),
+                ("columns", "hostname"),
+                ("columns", "manufacturer"),
+                ("back", "/devices?hostname=kango"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/devices?hostname=kango")
+    );
+    let (_, _, list) = browser.get("/devices?hostname=kango").await;
+    let head = &list[list.find("<thead>").expect("table")..list.find("</thead>").expect("end")];
+    let serial = head.find(">シリアル番号").expect("serial column");
+    let host = head.find(">ホスト名").expect("host column");
+    let maker = head.find(">メーカー").expect("manufacturer column");
+    assert!(serial < host && host < maker, "in the chosen order: {head}");
+    assert!(
+        !head.contains(">最終接続日時"),
+        "columns not chosen are gone"
+    );
+    assert!(list.contains("sort=manufacturer"), "every column sorts");
+    let (_, location, _) = browser
+        .post(
+            "/list-columns",
+            &[
+                ("csrf", &csrf),
+                ("list", "devices"),
+                ("columns", "hostname"),
+                ("back", "https://evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(location, "/devices", "a form never returns to another site");
+
+    // A mistyped condition: the list again, with the reason, and no rows.
+    let (status, _, list) = browser.get("/devices?ip=10.0.0.0%2F99").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        list.contains("role=\"alert\"") && list.contains("CIDR"),
+        "{list}"
+    );
+
+    // Saved filters: save the current conditions, open them from the list.
+    let (status, location, _) = browser
+        .post(
+            "/saved-filters",
+            &[
+                ("csrf", &csrf),
+                ("list", "devices"),
+                ("name", "看護部 <端末>"),
+                ("shared", "1"),
+                ("query", "hostname=kango&state=managed"),
+                ("back", "/devices"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (
+            StatusCode::SEE_OTHER,
+            "/devices?hostname=kango&state=managed"
+        )
+    );
+    let (_, _, list) = browser.get("/devices").await;
+    assert!(
+        list.contains("看護部 &#60;端末&#62;")
+            && list.contains("href=\"/devices?hostname=kango&#38;state=managed\""),
+        "{list}"
+    );
+
+    // Bulk: without the token nothing happens; with it, the result page counts.
+    let forged = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", "forged"),
+                ("action", "exclude"),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(forged.0, StatusCode::FORBIDDEN);
+    let (_, device) = server.get(&format!("/api/v1/devices/{}", ids[0])).await;
+    assert_eq!(device["state"], "managed");
+    let (status, _, result) = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "exclude"),
+                ("ids", &ids[0].to_string()),
+                ("ids", &ids[1].to_string()),
+                ("ids", "999999"),
+                ("back", "/devices?hostname=kango"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        result.contains("<strong class=\"done-count\">2</strong>"),
+        "{result}"
+    );
+    assert!(
+        result.contains("999999") && result.contains("見つかりません"),
+        "{result}"
+    );
+    assert!(result.contains("href=\"/devices?hostname=kango\""));
+    for id in &ids[..2] {
+        let (_, device) = server.get(&format!("/api/v1/devices/{id}")).await;
+        assert_eq!(device["state"], "excluded");
+    }
+    let (status, _, page) = browser
+        .post("/devices/bulk", &[("csrf", &csrf), ("action", "exclude")])
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("機器を選択してください"), "{page}");
+    let (_, _, _) = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "add_note"),
+                ("note", "<script>alert(1)</script> 交換予定"),
+                ("ids", &ids[2].to_string()),
+            ],
+        )
+        .await;
+
+    // Notes: appended from the device page too, shown newest first, as text.
+    let (_, _, page) = browser.get(&format!("/devices/{}?tab=notes", ids[2])).await;
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62; 交換予定"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>alert(1)"));
+    let (status, location, _) = browser
+        .post(
+            &format!("/devices/{}/notes", ids[2]),
+            &[("csrf", &csrf), ("body", "2F へ移設")],
+        )
+        .await;
+    assert_eq!(
+        (status, location),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/devices/{}?tab=notes", ids[2])
+        )
+    );
+    let (_, _, page) = browser.get(&format!("/devices/{}?tab=notes", ids[2])).await;
+    let newest = page.find("2F へ移設").expect("new note");
+    let older = page.find("交換予定").expect("older note");
+    assert!(newest < older, "newest first");
+    assert!(page.contains(">admin<"), "the author");
+    let (status, _, _) = browser
+        .post(
+            &format!("/devices/{}/notes", ids[2]),
+            &[("csrf", "forged"), ("body", "x")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, page) = browser
+        .get(&format!("/devices/{}?tab=events", ids[0]))
+        .await;
+    assert!(
+        page.contains("機器を除外対象にしました"),
+        "the device's events tab: {page}"
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    device_list_framework_in_the_console,
+    device_list_framework_in_the_console
+);

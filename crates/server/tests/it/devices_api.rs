@@ -83,8 +83,12 @@ async fn list_filters_sorts_and_pages(backend: Backend) {
         let filter = filter.clone();
         async move {
             let sort = kanri_server::devices::model::SortKey::Hostname;
+            let software = kanri_server::devices::store::SoftwareSql {
+                installed: sql,
+                absent: sql,
+            };
             let rows = kanri_server::devices::store::list_devices(
-                &db, &filter, sort, false, None, 250, sql,
+                &db, &filter, sort, false, None, 250, software,
             )
             .await
             .expect("list");

@@ -497,27 +497,42 @@ async fn the_index_spans_device_blocks_on_postgres() {
     assert_eq!(install_count(&server, "ix-block-tool", "1.0").await, 3);
     assert_eq!(devices_with(&server, tool_id).await, vec![1023, 1024, 5000]);
     let db = server.state().db.clone();
-    let by_plan = |sql: &'static str| {
+    let backend = db.backend();
+    let by_plan = |sql: &'static str, absent: bool| {
         let db = db.clone();
         async move {
-            let filter = kanri_server::devices::model::DeviceFilter {
-                software: Some("ix-block-tool".into()),
-                ..Default::default()
+            let name = Some("ix-block-tool".to_string());
+            let filter = if absent {
+                kanri_server::devices::model::DeviceFilter {
+                    software_absent: name,
+                    ..Default::default()
+                }
+            } else {
+                kanri_server::devices::model::DeviceFilter {
+                    software: name,
+                    ..Default::default()
+                }
             };
-            let sort = kanri_server::devices::model::SortKey::Hostname;
-            kanri_server::devices::store::list_devices(&db, &filter, sort, false, None, 250, sql)
-                .await
-                .expect("list")
-                .into_iter()
-                .map(|d| d.id)
-                .collect::<Vec<_>>()
+            let sort = kanri_server::devices::model::SortKey::Id;
+            let software = kanri_server::devices::store::SoftwareSql {
+                installed: sql,
+                absent: sql,
+            };
+            kanri_server::devices::store::list_devices(
+                &db, &filter, sort, false, None, 10_000, software,
+            )
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|d| d.id)
+            .collect::<Vec<_>>()
         }
     };
-    let backend = db.backend();
     let index = kanri_server::inventory::index_store::devices_with_software_sql(backend);
     let probe = kanri_server::inventory::index_store::device_has_software_sql(backend);
-    assert_eq!(by_plan(index).await, vec![1023, 1024, 5000]);
-    assert_eq!(by_plan(probe).await, vec![1023, 1024, 5000]);
+    assert_eq!(by_plan(index, false).await, vec![1023, 1024, 5000]);
+    assert_eq!(by_plan(probe, false).await, vec![1023, 1024, 5000]);
+    assert!(by_plan(index, true).await.is_empty(), "every device has it");
     let blocks = || async {
         sqlx::query_scalar::<_, i64>(
             "SELECT block FROM software_device_sets WHERE software_id = $1 ORDER BY block",
@@ -540,8 +555,11 @@ async fn the_index_spans_device_blocks_on_postgres() {
     server.flush().await;
     assert_eq!(blocks().await, vec![0, 4]);
     assert_eq!(devices_with(&server, tool_id).await, vec![1023, 5000]);
-    assert_eq!(by_plan(index).await, vec![1023, 5000]);
-    assert_eq!(by_plan(probe).await, vec![1023, 5000]);
+    assert_eq!(by_plan(index, false).await, vec![1023, 5000]);
+    assert_eq!(by_plan(probe, false).await, vec![1023, 5000]);
+    // "Not installed" reads the same bitmaps.
+    assert_eq!(by_plan(index, true).await, vec![1024]);
+    assert_eq!(by_plan(probe, true).await, vec![1024]);
     assert_eq!(install_count(&server, "ix-block-tool", "1.0").await, 2);
     let recount = kanri_server::inventory::index_store::recount_installs;
     assert_eq!(

@@ -76,6 +76,11 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
         "/api/v1/devices/export",
+        "/api/v1/devices/bulk",
+        "/api/v1/devices/{id}/notes",
+        "/api/v1/saved-filters",
+        "/api/v1/saved-filters/{id}",
+        "/api/v1/list-columns/{list}",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

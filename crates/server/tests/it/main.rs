@@ -8,6 +8,7 @@ mod agent_e2e;
 mod agent_settings;
 mod bad_input;
 mod console;
+mod device_list;
 mod devices_api;
 mod enrollment;
 mod history;

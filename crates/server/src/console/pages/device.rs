@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -16,9 +16,9 @@ use crate::console::web::{app_error_page, render, ConsoleUser};
 const TAB_ROWS: u32 = 1000;
 
 /// The tabs, in order: (id, section name in the inventory, or none for the special tabs).
-const TABS: [&str; 10] = [
+const TABS: [&str; 12] = [
     "summary", "hardware", "os", "network", "software", "users", "services", "usb", "security",
-    "history",
+    "history", "notes", "events",
 ];
 
 /// Query of the device page.
@@ -45,6 +45,10 @@ pub enum Body {
     Software(Vec<[String; 6]>),
     /// Change history: when, kind, subject, before, after.
     History(Vec<[String; 5]>),
+    /// Notes: when, author, text.
+    Notes(Vec<[String; 3]>),
+    /// The device's events: when, severity, message, confirmed.
+    Events(Vec<[String; 4]>),
 }
 
 /// The device page.
@@ -58,6 +62,7 @@ pub struct DevicePage {
     hostname: String,
     tabs: Vec<Tab>,
     body: Body,
+    csrf: String,
 }
 
 fn tab_label(m: &'static Msgs, id: &str) -> &'static str {
@@ -71,6 +76,8 @@ fn tab_label(m: &'static Msgs, id: &str) -> &'static str {
         "usb" => m.tab_usb,
         "security" => m.tab_security,
         "history" => m.tab_history,
+        "notes" => m.tab_notes,
+        "events" => m.events,
         _ => m.tab_summary,
     }
 }
@@ -113,7 +120,7 @@ pub async fn show(
                 (m.inventory_at, user.time(d.inventory_at)),
                 (m.registered_at, user.time(d.created_at)),
                 (m.software, detail.software_count.to_string()),
-                (m.notes, d.notes.clone()),
+                (m.remarks, d.notes.clone()),
             ])
         }
         "software" => {
@@ -163,6 +170,47 @@ pub async fn show(
                 Err(error) => return app_error_page(user.lang, &error),
             }
         }
+        "notes" => match crate::devices::notes::list(&state, &user.actor, id).await {
+            Ok(notes) => Body::Notes(
+                notes
+                    .into_iter()
+                    .rev()
+                    .map(|note| [user.time(note.created_at), note.author, note.body])
+                    .collect(),
+            ),
+            Err(error) => return app_error_page(user.lang, &error),
+        },
+        "events" => {
+            let filter = crate::events::store::EventFilter {
+                device_id: Some(id),
+                ..Default::default()
+            };
+            let language = match user.lang {
+                Lang::Ja => crate::events::service::Language::Ja,
+                Lang::En => crate::events::service::Language::En,
+            };
+            match crate::events::service::list(&state.db, &user.actor, &filter, TAB_ROWS, language)
+                .await
+            {
+                Ok(events) => Body::Events(
+                    events
+                        .into_iter()
+                        .map(|event| {
+                            [
+                                user.time(event.created_at),
+                                m.severity_label(&event.severity).to_string(),
+                                event.message,
+                                event
+                                    .confirmed_at
+                                    .map(|at| user.time(at))
+                                    .unwrap_or_default(),
+                            ]
+                        })
+                        .collect(),
+                ),
+                Err(error) => return app_error_page(user.lang, &error),
+            }
+        }
         section => Body::Section(detail.sections.get(section).map(layout).unwrap_or_default()),
     };
     let tabs = TABS
@@ -181,11 +229,12 @@ pub async fn show(
         hostname: detail.device.hostname,
         tabs,
         body,
+        csrf: user.session.csrf_token.clone(),
     })
 }
 
 /// `16.0 GiB` and the like.
-fn human_bytes(bytes: i64) -> String {
+pub fn human_bytes(bytes: i64) -> String {
     if bytes <= 0 {
         return String::new();
     }
@@ -197,4 +246,28 @@ fn human_bytes(bytes: i64) -> String {
         value /= 1024.0;
     }
     format!("{value:.1} TiB")
+}
+
+/// `POST /devices/{id}/notes`: appends a note and shows the notes tab.
+pub async fn add_note(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: crate::audit::model::Origin,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<NoteForm>,
+) -> Response {
+    if let Some(page) = user.csrf_refusal(&form.csrf) {
+        return page;
+    }
+    match crate::devices::notes::add(&state, &user.actor, &origin, id, &form.body).await {
+        Ok(_) => axum::response::Redirect::to(&format!("/devices/{id}?tab=notes")).into_response(),
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
+
+/// The note form.
+#[derive(Debug, Deserialize)]
+pub struct NoteForm {
+    csrf: String,
+    body: String,
 }

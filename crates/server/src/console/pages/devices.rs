@@ -1,47 +1,67 @@
-//! The device list (機器一覧): filters, sorting, paging, in the user's scope.
+//! The device list (機器一覧) on the shared list framework: combined conditions, saved
+//! filters, chosen columns, sorting on any column, paging, CSV export and bulk actions, all
+//! in the user's scope.
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::response::Response;
-use serde::Deserialize;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, render, ConsoleUser};
-use crate::devices::model::{DeviceFilter, DeviceState, SortKey};
+use crate::console::web::{
+    app_error_page, department_paths, local_return, render, ConsoleUser, FormPairs,
+};
+use crate::core::time::now_ms;
+use crate::devices::bulk::{self, BulkAction, BulkOutcome};
+use crate::devices::model::{Device, SortKey};
+use crate::devices::query::DeviceQuery;
 use crate::devices::service;
+use crate::lists::service::ListKind;
+use crate::lists::store::SavedFilter;
 
 /// Page sizes offered (spec: 100 / 250 / 500 / 1,000, default 250).
 pub const PAGE_SIZES: [u32; 4] = [100, 250, 500, 1000];
 
-/// Query of the device list page.
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    state: Option<String>,
-    hostname: Option<String>,
-    os: Option<String>,
-    ip: Option<String>,
-    serial: Option<String>,
-    software: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-    limit: Option<u32>,
-    cursor: Option<String>,
-    encoding: Option<String>,
+/// A column's heading.
+pub struct Header {
+    label: &'static str,
+    /// Link that sorts by this column (flipping the order when it is the sort already).
+    sort_link: Option<String>,
+    /// `▲`/`▼` when the list is sorted by it.
+    mark: &'static str,
 }
 
-/// One row as shown.
+/// One row as shown: the device id (for links and checkboxes) and its cells in column order.
 pub struct Row {
     id: i64,
-    hostname: String,
-    state: &'static str,
-    os: String,
-    ip: String,
-    mac: String,
-    serial: String,
-    model: String,
-    last_seen: String,
+    cells: Vec<Cell>,
+}
+
+/// One cell.
+pub struct Cell {
+    text: String,
+    /// The host name links to the device.
+    link: bool,
+}
+
+/// A column in the chooser.
+pub struct ColumnChoice {
+    key: &'static str,
+    label: &'static str,
+    shown: bool,
+}
+
+/// A saved filter as offered.
+pub struct SavedChoice {
+    id: i64,
+    name: String,
+    link: String,
+    shared: bool,
+    owner: String,
+    deletable: bool,
 }
 
 /// The device list page.
@@ -51,54 +71,85 @@ pub struct DevicesPage {
     lang: Lang,
     m: &'static Msgs,
     nav: Option<Nav>,
+    csrf: String,
+    query: DeviceQuery,
+    headers: Vec<Header>,
     rows: Vec<Row>,
-    state: String,
-    hostname: String,
-    os: String,
-    ip: String,
-    serial: String,
-    software: String,
+    columns: Vec<ColumnChoice>,
+    saved: Vec<SavedChoice>,
+    departments: Vec<(i64, String)>,
     sort: String,
     order: String,
     limit: u32,
     page_sizes: [u32; 4],
     next: Option<String>,
+    here: String,
+    filter_string: String,
+    error: Option<String>,
 }
 
-fn non_empty(value: &Option<String>) -> Option<String> {
-    value
-        .as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
+fn column_label(m: &'static Msgs, key: &str) -> &'static str {
+    match key {
+        "hostname" => m.hostname,
+        "state" => m.state,
+        "os" => m.os,
+        "ip" => m.ip_address,
+        "mac" => m.mac_address,
+        "serial" => m.serial,
+        "manufacturer" => m.manufacturer,
+        "model" => m.model,
+        "memory" => m.memory,
+        "agent_version" => m.agent_version,
+        "department" => m.department,
+        "last_seen" => m.last_seen,
+        "inventory_at" => m.inventory_at,
+        "created_at" => m.registered_at,
+        _ => m.unknown,
+    }
 }
 
-/// The list's filters and sort from its query: (filter, sort name, sort, descending).
-fn filter_and_sort(query: &ListQuery) -> (DeviceFilter, String, SortKey, bool) {
-    let filter = DeviceFilter {
-        state: non_empty(&query.state).and_then(|s| DeviceState::parse(&s)),
-        hostname: non_empty(&query.hostname),
-        os: non_empty(&query.os),
-        ip: non_empty(&query.ip),
-        mac: None,
-        serial: non_empty(&query.serial),
-        software: non_empty(&query.software),
-        departments: None,
-    };
-    let sort_name = non_empty(&query.sort).unwrap_or_else(|| "hostname".into());
-    let sort = SortKey::parse(&sort_name).unwrap_or(SortKey::Hostname);
-    let descending = query.order.as_deref() == Some("desc");
-    (filter, sort_name, sort, descending)
+fn cell(user: &ConsoleUser, device: &Device, key: &str, departments: &[(i64, String)]) -> String {
+    let m = user.m();
+    match key {
+        "hostname" => device.hostname.clone(),
+        "state" => m.state_label(device.state.as_str()).to_string(),
+        "os" => format!("{} {}", device.os_name, device.os_version)
+            .trim()
+            .to_string(),
+        "ip" => device.primary_ip.clone(),
+        "mac" => device.primary_mac.clone(),
+        "serial" => device.serial.clone(),
+        "manufacturer" => device.manufacturer.clone(),
+        "model" => device.model.clone(),
+        "memory" => super::device::human_bytes(device.memory_bytes),
+        "agent_version" => device.agent_version.clone(),
+        "department" => device
+            .department_id
+            .and_then(|id| departments.iter().find(|(d, _)| *d == id))
+            .map(|(_, path)| path.clone())
+            .unwrap_or_default(),
+        "last_seen" if device.last_seen <= 0 => m.never.to_string(),
+        "last_seen" => user.time(device.last_seen),
+        "inventory_at" => user.time(device.inventory_at),
+        "created_at" => user.time(device.created_at),
+        _ => String::new(),
+    }
 }
 
 /// `GET /devices.csv`: the list as filtered, every page, in the chosen encoding.
 pub async fn export(
     State(state): State<AppState>,
     user: ConsoleUser,
-    origin: crate::audit::model::Origin,
-    Query(query): Query<ListQuery>,
+    origin: Origin,
+    Query(query): Query<DeviceQuery>,
 ) -> Response {
-    let (filter, _, sort, descending) = filter_and_sort(&query);
+    let filter = match query.filter(&user.tz, now_ms()) {
+        Ok(filter) => filter,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    let (sort, descending) = query
+        .sort(SortKey::Hostname)
+        .unwrap_or((SortKey::Hostname, false));
     let encoding = query
         .encoding
         .as_deref()
@@ -123,96 +174,142 @@ pub async fn export(
 pub async fn list(
     State(state): State<AppState>,
     user: ConsoleUser,
-    Query(query): Query<ListQuery>,
+    Query(query): Query<DeviceQuery>,
 ) -> Response {
     let m = user.m();
     let limit = query
-        .limit
+        .limit()
+        .ok()
+        .flatten()
         .filter(|size| PAGE_SIZES.contains(size))
         .unwrap_or(250);
-    let (filter, sort_name, sort, descending) = filter_and_sort(&query);
-    let device_state = filter.state;
-    let page = match service::list(
-        &state,
-        &user.actor,
-        &filter,
-        sort,
-        descending,
-        non_empty(&query.cursor).as_deref(),
-        limit,
-    )
-    .await
-    {
-        Ok(page) => page,
+    let (sort, descending) = query
+        .sort(SortKey::Hostname)
+        .unwrap_or((SortKey::Hostname, false));
+    let sort_name = serde_json::to_value(sort)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "hostname".into());
+    let departments = match crate::departments::service::list(&state.db, &user.actor).await {
+        Ok(list) => department_paths(&list),
         Err(error) => return app_error_page(user.lang, &error),
     };
-    let rows = page
-        .items
-        .into_iter()
-        .map(|device| Row {
-            id: device.id,
-            state: m.state_label(device.state.as_str()),
-            os: format!("{} {}", device.os_name, device.os_version)
-                .trim()
-                .to_string(),
-            last_seen: if device.last_seen > 0 {
-                user.time(device.last_seen)
-            } else {
-                m.never.to_string()
-            },
-            hostname: device.hostname,
-            ip: device.primary_ip,
-            mac: device.primary_mac,
-            serial: device.serial,
-            model: device.model,
-        })
-        .collect();
-    let text = |value: &Option<String>| non_empty(value).unwrap_or_default();
+    let columns =
+        match crate::lists::service::columns(&state.db, &user.actor, ListKind::Devices).await {
+            Ok(columns) => columns,
+            Err(error) => return app_error_page(user.lang, &error),
+        };
+    let saved = match crate::lists::service::usable(&state.db, &user.actor, ListKind::Devices).await
+    {
+        Ok(saved) => saved,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
     let mut page_view = DevicesPage {
         lang: user.lang,
         m,
         nav: Some(Nav::new(&user, "devices")),
-        rows,
-        state: device_state
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
-        hostname: text(&query.hostname),
-        os: text(&query.os),
-        ip: text(&query.ip),
-        serial: text(&query.serial),
-        software: text(&query.software),
+        csrf: user.session.csrf_token.clone(),
+        filter_string: query.filter_string(),
+        query: query.clone(),
+        headers: Vec::new(),
+        rows: Vec::new(),
+        columns: crate::devices::model::LIST_COLUMNS
+            .iter()
+            .map(|key| ColumnChoice {
+                key,
+                label: column_label(m, key),
+                shown: columns.contains(key),
+            })
+            .collect(),
+        saved: saved
+            .into_iter()
+            .map(|filter| saved_choice(&user, filter))
+            .collect(),
+        departments,
         sort: sort_name,
-        order: if descending {
-            "desc".into()
-        } else {
-            "asc".into()
-        },
+        order: if descending { "desc" } else { "asc" }.into(),
         limit,
         page_sizes: PAGE_SIZES,
         next: None,
+        here: String::new(),
+        error: None,
     };
+    page_view.here = page_view.link(None);
+    page_view.headers = columns
+        .iter()
+        .map(|key| Header {
+            label: column_label(m, key),
+            sort_link: SortKey::parse(key).map(|_| page_view.sort_link(key)),
+            mark: match (page_view.sort == *key, descending) {
+                (false, _) => "",
+                (true, false) => "▲",
+                (true, true) => "▼",
+            },
+        })
+        .collect();
+    let page = match query.filter(&user.tz, now_ms()) {
+        Ok(filter) => {
+            service::list(
+                &state,
+                &user.actor,
+                &filter,
+                sort,
+                descending,
+                query.cursor.as_deref().filter(|c| !c.is_empty()),
+                limit,
+            )
+            .await
+        }
+        Err(error) => Err(error),
+    };
+    let page = match page {
+        Ok(page) => page,
+        // A condition the user mistyped: the form again with the message, not an error page.
+        Err(crate::core::error::AppError::Invalid { message, .. }) => {
+            page_view.error = Some(message);
+            return (StatusCode::BAD_REQUEST, render(&page_view)).into_response();
+        }
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    page_view.rows = page
+        .items
+        .iter()
+        .map(|device| Row {
+            id: device.id,
+            cells: columns
+                .iter()
+                .map(|key| Cell {
+                    text: cell(&user, device, key, &page_view.departments),
+                    link: *key == "hostname",
+                })
+                .collect(),
+        })
+        .collect();
     page_view.next = page.next_cursor.map(|cursor| page_view.link(Some(&cursor)));
     render(&page_view)
+}
+
+fn saved_choice(user: &ConsoleUser, filter: SavedFilter) -> SavedChoice {
+    let mine = filter.owner_id == user.actor.user_id;
+    SavedChoice {
+        link: format!("/devices?{}", filter.query),
+        deletable: mine || (filter.shared && user.actor.system_admin),
+        id: filter.id,
+        name: filter.name,
+        shared: filter.shared,
+        owner: filter.owner,
+    }
 }
 
 impl DevicesPage {
     /// This list's URL with its filters, sorted by `sort` in `order`, at `cursor`.
     fn url(&self, sort: &str, order: &str, cursor: Option<&str>) -> String {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in [
-            ("state", self.state.as_str()),
-            ("hostname", self.hostname.as_str()),
-            ("os", self.os.as_str()),
-            ("ip", self.ip.as_str()),
-            ("serial", self.serial.as_str()),
-            ("software", self.software.as_str()),
-            ("sort", sort),
-            ("order", order),
-        ] {
-            if !value.is_empty() {
-                query.append_pair(key, value);
-            }
+        for (key, value) in self.query.filter_pairs() {
+            query.append_pair(key, value);
         }
+        query.append_pair("sort", sort);
+        query.append_pair("order", order);
         query.append_pair("limit", &self.limit.to_string());
         if let Some(cursor) = cursor {
             query.append_pair("cursor", cursor);
@@ -247,4 +344,84 @@ impl DevicesPage {
     pub fn first_link(&self) -> String {
         self.link(None)
     }
+
+    /// The text of a filter field as typed.
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+}
+
+/// The result of a bulk action.
+#[derive(Template)]
+#[template(path = "bulk_result.html")]
+pub struct BulkResultPage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    done: usize,
+    /// (device id, reason in the page language).
+    failed: Vec<(i64, String)>,
+    back: String,
+}
+
+/// `POST /devices/bulk`: the list's checked devices and the chosen action.
+pub async fn bulk_submit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    let m = user.m();
+    let back = local_return(form.get("back"), "/devices");
+    let ids: Vec<i64> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
+    let action = match form.get("action") {
+        "manage" => BulkAction::Manage,
+        "exclude" => BulkAction::Exclude,
+        "delete" => BulkAction::Delete,
+        "set_department" => BulkAction::SetDepartment {
+            department_id: form.get("department_id").parse().ok(),
+        },
+        "add_note" => BulkAction::AddNote {
+            body: form.get("note").to_string(),
+        },
+        _ => {
+            let error = crate::core::error::AppError::invalid("action", m.bulk_choose_action);
+            return app_error_page(user.lang, &error);
+        }
+    };
+    let outcome: BulkOutcome = match bulk::apply(&state, &user.actor, &origin, &ids, &action).await
+    {
+        Ok(outcome) => outcome,
+        Err(crate::core::error::AppError::Invalid { field, message, .. }) => {
+            let message = match field.as_deref() {
+                Some("ids") if ids.is_empty() => m.bulk_choose_devices.to_string(),
+                _ => message,
+            };
+            let error = crate::core::error::AppError::invalid("form", message);
+            return app_error_page(user.lang, &error);
+        }
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    let page = BulkResultPage {
+        lang: user.lang,
+        m,
+        nav: Some(Nav::new(&user, "devices")),
+        done: outcome.done.len(),
+        failed: outcome
+            .failed
+            .into_iter()
+            .map(|failure| {
+                let reason = m
+                    .for_code(&failure.code)
+                    .map_or(failure.message, str::to_string);
+                (failure.id, reason)
+            })
+            .collect(),
+        back,
+    };
+    render(&page)
 }

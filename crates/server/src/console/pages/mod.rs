@@ -3,6 +3,7 @@
 pub mod device;
 pub mod devices;
 pub mod home;
+pub mod lists;
 pub mod login;
 pub mod password;
 

@@ -1,0 +1,215 @@
+//! Rules of saved filters and column choices: which lists have them, names, who may delete
+//! a shared filter.
+
+use serde::{Deserialize, Serialize};
+
+use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
+use crate::core::auth::Actor;
+use crate::core::db::{Db, DbError};
+use crate::core::error::AppError;
+use crate::core::time::now_ms;
+use crate::lists::store::{self, NewSavedFilter, SavedFilter};
+
+/// A list screen with saved filters and a column choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListKind {
+    /// The device list.
+    Devices,
+}
+
+impl ListKind {
+    /// Stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListKind::Devices => "devices",
+        }
+    }
+
+    /// From the stored name.
+    pub fn parse(name: &str) -> Option<ListKind> {
+        match name {
+            "devices" => Some(ListKind::Devices),
+            _ => None,
+        }
+    }
+
+    /// Every column the list can show, in its default order.
+    pub fn columns(self) -> &'static [&'static str] {
+        match self {
+            ListKind::Devices => crate::devices::model::LIST_COLUMNS,
+        }
+    }
+
+    /// The columns shown until an account chooses.
+    pub fn default_columns(self) -> &'static [&'static str] {
+        match self {
+            ListKind::Devices => crate::devices::model::DEFAULT_COLUMNS,
+        }
+    }
+}
+
+/// Longest saved-filter name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest saved query string, in bytes.
+pub const MAX_QUERY_BYTES: usize = 4_000;
+
+/// The saved filters of a list the actor may use.
+///
+/// # Errors
+/// Storage errors.
+pub async fn usable(db: &Db, actor: &Actor, list: ListKind) -> Result<Vec<SavedFilter>, AppError> {
+    Ok(store::usable(db, list.as_str(), actor.user_id).await?)
+}
+
+/// Saves the actor's filter of a list.
+///
+/// # Errors
+/// 400 for a bad name or query, or a name the actor already uses on this list.
+pub async fn save(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    list: ListKind,
+    name: &str,
+    shared: bool,
+    query: &str,
+) -> Result<SavedFilter, AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid("name", "a saved filter needs a name"));
+    }
+    crate::core::extract::check_plain_text("name", name, MAX_NAME_CHARS)?;
+    let query = query.trim().trim_start_matches('?');
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(AppError::invalid(
+            "query",
+            format!("the query is longer than {MAX_QUERY_BYTES} bytes"),
+        ));
+    }
+    check_query(list, query)?;
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    if store::name_taken(&mut tx, actor.user_id, list.as_str(), name).await? {
+        return Err(AppError::Invalid {
+            code: "name_taken",
+            message: "you already have a saved filter with this name on this list".into(),
+            field: Some("name".into()),
+        });
+    }
+    let new = NewSavedFilter {
+        list: list.as_str(),
+        owner_id: actor.user_id,
+        name,
+        shared,
+        query,
+    };
+    let id = store::insert(&mut tx, &new, now_ms()).await?;
+    let detail = serde_json::json!({"saved_filter": name, "list": list.as_str(), "shared": shared});
+    let entry = NewAuditEntry::by_actor(
+        actor,
+        origin,
+        (Category::ConfigurationAccess, Op::Add, Object::Config),
+        id.to_string(),
+        detail,
+    );
+    crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
+    let saved = store::get(&mut tx, id).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(saved)
+}
+
+/// A saved query must be one the list accepts, so opening it never shows an error page.
+fn check_query(list: ListKind, query: &str) -> Result<(), AppError> {
+    match list {
+        ListKind::Devices => {
+            let parsed: crate::devices::query::DeviceQuery = serde_urlencoded::from_str(query)
+                .map_err(|error| AppError::invalid("query", error.to_string()))?;
+            parsed.filter(&jiff::tz::TimeZone::UTC, 0)?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes a saved filter: its owner may, and a system administrator may delete a shared one.
+///
+/// # Errors
+/// 404 for a filter the actor cannot see, 403 for someone else's shared filter.
+pub async fn delete(db: &Db, actor: &Actor, origin: &Origin, id: i64) -> Result<(), AppError> {
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let saved = match store::get(&mut tx, id).await {
+        Ok(saved) if saved.owner_id == actor.user_id || saved.shared => saved,
+        Ok(_) | Err(DbError::NotFound) => return Err(AppError::NotFound("saved filter")),
+        Err(error) => return Err(error.into()),
+    };
+    if saved.owner_id != actor.user_id && !actor.system_admin {
+        return Err(AppError::Forbidden {
+            code: "not_owner",
+            message: "only its owner or a system administrator may delete a shared filter".into(),
+        });
+    }
+    store::delete(&mut tx, id).await?;
+    let detail = serde_json::json!({"saved_filter": saved.name, "list": saved.list});
+    let entry = NewAuditEntry::by_actor(
+        actor,
+        origin,
+        (Category::ConfigurationAccess, Op::Delete, Object::Config),
+        id.to_string(),
+        detail,
+    );
+    crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    Ok(())
+}
+
+/// The columns the actor sees on a list, in order.
+///
+/// # Errors
+/// Storage errors.
+pub async fn columns(
+    db: &Db,
+    actor: &Actor,
+    list: ListKind,
+) -> Result<Vec<&'static str>, AppError> {
+    let chosen = store::columns(db, actor.user_id, list.as_str()).await?;
+    let known = list.columns();
+    let picked: Vec<&'static str> = chosen
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|name| known.iter().copied().find(|known| *known == name))
+        .collect();
+    Ok(if picked.is_empty() {
+        list.default_columns().to_vec()
+    } else {
+        picked
+    })
+}
+
+/// Records the actor's columns for a list.
+///
+/// # Errors
+/// 400 for an unknown column or none at all.
+pub async fn set_columns(
+    db: &Db,
+    actor: &Actor,
+    list: ListKind,
+    columns: &[String],
+) -> Result<Vec<&'static str>, AppError> {
+    let known = list.columns();
+    let mut picked: Vec<&'static str> = Vec::new();
+    for name in columns {
+        let column = known
+            .iter()
+            .copied()
+            .find(|known| known == name)
+            .ok_or_else(|| AppError::invalid("columns", format!("no column {name:?}")))?;
+        if !picked.contains(&column) {
+            picked.push(column);
+        }
+    }
+    if picked.is_empty() {
+        return Err(AppError::invalid("columns", "choose at least one column"));
+    }
+    store::set_columns(db, actor.user_id, list.as_str(), &picked.join(",")).await?;
+    Ok(picked)
+}
