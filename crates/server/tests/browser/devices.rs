@@ -12,7 +12,7 @@ use crate::support::inventory::sample;
 use crate::support::{Backend, ProtoAgent, TestServer};
 
 /// Host names of the device list's rows, in page order.
-const ROW_HOSTNAMES: &str = "table.list tbody tr td:first-child a";
+const ROW_HOSTNAMES: &str = "table.list tbody td.col-hostname a";
 
 /// Enrolls a device per host name, each with an uploaded inventory; returns their ids.
 async fn enroll(server: &TestServer, hostnames: &[&str]) -> BTreeMap<String, i64> {

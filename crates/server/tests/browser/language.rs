@@ -45,11 +45,11 @@ async fn pages_follow_the_browser_then_the_account() {
     browser.goto("/devices").await;
     assert_eq!(browser.text("h1").await, "機器");
     assert_eq!(
-        browser.texts("table.list thead th").await[..3],
+        browser.texts("table.list thead th[class^=col-]").await[..3],
         ["ホスト名", "管理状態", "OS"]
     );
     assert_eq!(
-        browser.text("table.list tbody td:nth-child(2)").await,
+        browser.text("table.list tbody td.col-state").await,
         "管理対象"
     );
     assert_eq!(browser.text("form.filters button").await, "適用");
@@ -71,11 +71,11 @@ async fn pages_follow_the_browser_then_the_account() {
     assert_eq!(browser.attr("html", "lang").await.as_deref(), Some("en"));
     assert_eq!(browser.text("h1").await, "Devices");
     assert_eq!(
-        browser.texts("table.list thead th").await[..3],
+        browser.texts("table.list thead th[class^=col-]").await[..3],
         ["Host name", "State", "OS"]
     );
     assert_eq!(
-        browser.text("table.list tbody td:nth-child(2)").await,
+        browser.text("table.list tbody td.col-state").await,
         "Managed"
     );
     assert_eq!(browser.text("form.filters button").await, "Apply");

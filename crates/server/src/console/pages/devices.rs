@@ -27,10 +27,11 @@ pub const PAGE_SIZES: [u32; 4] = [100, 250, 500, 1000];
 
 /// A column's heading.
 pub struct Header {
+    key: &'static str,
     label: &'static str,
     /// Link that sorts by this column (flipping the order when it is the sort already).
     sort_link: Option<String>,
-    /// `▲`/`▼` when the list is sorted by it.
+    /// `sorted-asc`/`sorted-desc` when the list is sorted by it (the CSS draws ▲/▼).
     mark: &'static str,
 }
 
@@ -42,6 +43,7 @@ pub struct Row {
 
 /// One cell.
 pub struct Cell {
+    key: &'static str,
     text: String,
     /// The host name links to the device.
     link: bool,
@@ -238,12 +240,13 @@ pub async fn list(
     page_view.headers = columns
         .iter()
         .map(|key| Header {
+            key,
             label: column_label(m, key),
             sort_link: SortKey::parse(key).map(|_| page_view.sort_link(key)),
             mark: match (page_view.sort == *key, descending) {
                 (false, _) => "",
-                (true, false) => "▲",
-                (true, true) => "▼",
+                (true, false) => "sorted-asc",
+                (true, true) => "sorted-desc",
             },
         })
         .collect();
@@ -279,6 +282,7 @@ pub async fn list(
             cells: columns
                 .iter()
                 .map(|key| Cell {
+                    key,
                     text: cell(&user, device, key, &page_view.departments),
                     link: *key == "hostname",
                 })
