@@ -176,6 +176,18 @@ pub struct Msgs {
     pub severity_info: &'static str,
     pub confirmed_at: &'static str,
     pub message: &'static str,
+    pub event_type: &'static str,
+    pub confirmed_by: &'static str,
+    pub confirmation: &'static str,
+    pub confirmed: &'static str,
+    pub unconfirmed: &'static str,
+    pub since: &'static str,
+    pub until: &'static str,
+    pub confirm_events: &'static str,
+    pub unconfirm_events: &'static str,
+    pub no_events: &'static str,
+    pub choose_events: &'static str,
+    pub event_detail: &'static str,
 }
 
 /// 日本語.
@@ -301,10 +313,22 @@ pub static JA: Msgs = Msgs {
     events: "イベント",
     severity: "重大度",
     severity_emergency: "緊急",
-    severity_alert: "警告",
+    severity_alert: "警戒",
     severity_info: "情報",
     confirmed_at: "確認日時",
     message: "内容",
+    event_type: "種別",
+    confirmed_by: "確認者",
+    confirmation: "確認状態",
+    confirmed: "確認済み",
+    unconfirmed: "未確認",
+    since: "期間（開始日）",
+    until: "期間（終了日の翌日より前）",
+    confirm_events: "確認済みにする",
+    unconfirm_events: "未確認に戻す",
+    no_events: "該当するイベントはありません。",
+    choose_events: "イベントを選択してください。",
+    event_detail: "イベントの詳細",
 };
 
 /// English.
@@ -434,6 +458,18 @@ pub static EN: Msgs = Msgs {
     severity_info: "Information",
     confirmed_at: "Confirmed",
     message: "Message",
+    event_type: "Type",
+    confirmed_by: "Confirmed by",
+    confirmation: "Confirmation",
+    confirmed: "Confirmed",
+    unconfirmed: "Unconfirmed",
+    since: "From",
+    until: "Before",
+    confirm_events: "Mark confirmed",
+    unconfirm_events: "Mark unconfirmed",
+    no_events: "No events match.",
+    choose_events: "Choose at least one event.",
+    event_detail: "Event details",
 };
 
 impl Msgs {

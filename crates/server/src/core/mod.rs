@@ -7,6 +7,7 @@ pub mod auth;
 pub mod background_cpu;
 pub mod body;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod error;
 pub mod extract;

@@ -44,15 +44,7 @@ pub async fn export(
     origin: crate::audit::model::Origin,
     ApiQuery(query): ApiQuery<DeviceQuery>,
 ) -> Result<axum::response::Response, AppError> {
-    let encoding = match query.encoding.as_deref() {
-        None => crate::devices::export::CsvEncoding::Utf8Bom,
-        Some(name) => crate::devices::export::CsvEncoding::parse(name).ok_or_else(|| {
-            AppError::invalid(
-                "encoding",
-                "encoding must be utf-8, utf-8-bom, shift_jis or utf-16le",
-            )
-        })?,
-    };
+    let encoding = crate::core::csv::CsvEncoding::requested(query.encoding.as_deref())?;
     let owner = crate::accounts::store::get_user(&state.db, actor.user_id).await?;
     let lang = crate::console::i18n::Lang::pick(
         Some(query.lang.as_deref().unwrap_or(&owner.fields.language)),
@@ -161,7 +153,6 @@ pub async fn export_response(
     request: crate::devices::export::ExportRequest,
     origin: &crate::audit::model::Origin,
 ) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
     request
         .actor
         .require_division(crate::core::auth::Division::Devices)?;
@@ -179,17 +170,7 @@ pub async fn export_response(
     let mut conn = state.db.write().acquire().await?;
     crate::audit::store::insert(&mut conn, &entry, crate::core::time::now_ms()).await?;
     drop(conn);
-    let content_type = request.encoding.content_type();
-    let body = axum::body::Body::from_stream(crate::devices::export::stream(state, request));
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, content_type),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"devices.csv\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let encoding = request.encoding;
+    let body = crate::devices::export::stream(state, request);
+    Ok(crate::core::csv::attachment(encoding, "devices.csv", body))
 }

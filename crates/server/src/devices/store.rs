@@ -586,8 +586,8 @@ fn department_condition(ids: &[i64]) -> String {
     format!("d.department_id IN ({})", list.join(", "))
 }
 
-/// `%text%` with LIKE's wildcards escaped, lowercased.
-fn contains_pattern(text: &str) -> String {
+/// `%text%` with LIKE's wildcards escaped, lowercased (for [`HOSTNAME_CONTAINS_SQL`]).
+pub fn contains_pattern(text: &str) -> String {
     let escaped = text
         .trim()
         .to_lowercase()

@@ -128,6 +128,23 @@ const CATALOGUE: &[Definition] = &[
         en: "The device's hardware identity changed. (before = {before}, after = {after})" },
 ];
 
+/// Every definition, by code.
+pub fn all() -> &'static [Definition] {
+    CATALOGUE
+}
+
+impl Definition {
+    /// The event's name for lists and filters: its message without the parameter part.
+    pub fn title(&self, japanese: bool) -> &'static str {
+        let template = if japanese { self.ja } else { self.en };
+        template
+            .split(['(', '{'])
+            .next()
+            .unwrap_or(template)
+            .trim_end()
+    }
+}
+
 /// The definition of a code.
 pub fn definition(code: EventCode) -> &'static Definition {
     CATALOGUE

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod catalogue;
 pub mod jobs;
+pub mod query;
 pub mod routes;
 pub mod service;
 pub mod store;

@@ -16,6 +16,8 @@ use crate::lists::store::{self, NewSavedFilter, SavedFilter};
 pub enum ListKind {
     /// The device list.
     Devices,
+    /// The event list.
+    Events,
 }
 
 impl ListKind {
@@ -23,6 +25,7 @@ impl ListKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ListKind::Devices => "devices",
+            ListKind::Events => "events",
         }
     }
 
@@ -30,6 +33,7 @@ impl ListKind {
     pub fn parse(name: &str) -> Option<ListKind> {
         match name {
             "devices" => Some(ListKind::Devices),
+            "events" => Some(ListKind::Events),
             _ => None,
         }
     }
@@ -38,6 +42,7 @@ impl ListKind {
     pub fn columns(self) -> &'static [&'static str] {
         match self {
             ListKind::Devices => crate::devices::model::LIST_COLUMNS,
+            ListKind::Events => EVENT_COLUMNS,
         }
     }
 
@@ -45,9 +50,21 @@ impl ListKind {
     pub fn default_columns(self) -> &'static [&'static str] {
         match self {
             ListKind::Devices => crate::devices::model::DEFAULT_COLUMNS,
+            ListKind::Events => EVENT_COLUMNS,
         }
     }
 }
+
+/// The event list's columns.
+const EVENT_COLUMNS: &[&str] = &[
+    "created_at",
+    "severity",
+    "type",
+    "hostname",
+    "message",
+    "confirmed_at",
+    "confirmed_by",
+];
 
 /// Longest saved-filter name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -125,6 +142,11 @@ fn check_query(list: ListKind, query: &str) -> Result<(), AppError> {
             let parsed: crate::devices::query::DeviceQuery = serde_urlencoded::from_str(query)
                 .map_err(|error| AppError::invalid("query", error.to_string()))?;
             parsed.filter(&jiff::tz::TimeZone::UTC, 0)?;
+        }
+        ListKind::Events => {
+            let parsed: crate::events::query::EventQuery = serde_urlencoded::from_str(query)
+                .map_err(|error| AppError::invalid("query", error.to_string()))?;
+            parsed.filter(&jiff::tz::TimeZone::UTC)?;
         }
     }
     Ok(())

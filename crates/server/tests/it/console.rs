@@ -721,3 +721,99 @@ both_backends!(
     device_list_framework_in_the_console,
     device_list_framework_in_the_console
 );
+
+/// The event list in the console: filters, confirmation behind the CSRF token, the detail
+/// page, CSV links, agent-sent text shown as text.
+async fn events_screen(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "<img src=x onerror=alert(2)>");
+    agent.enroll(&token).await;
+    let (status, _) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", agent.device_id()),
+            Some(json!({"state": "excluded"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = server.get("/api/v1/events?code=2").await;
+    let event = page["items"][0]["id"].as_i64().expect("event");
+    let mut browser = signed_in_admin(&server).await;
+    let (status, _, list) = browser.get("/events?confirmed=no&code=2").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&list);
+    assert!(list.contains(&format!("data-id=\"{event}\"")), "{list}");
+    assert!(list.contains("機器を除外対象にしました"));
+    assert!(list.contains("&#60;img src=x onerror=alert(2)&#62;") && !list.contains("<img src=x"));
+    assert!(
+        list.contains("/events.csv?code=2&#38;confirmed=no"),
+        "the CSV link keeps the filter"
+    );
+    let (status, _, list) = browser.get("/events?since=yesterday").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(list.contains("role=\"alert\""));
+
+    let (status, _, _) = browser
+        .post(
+            "/events/confirm",
+            &[("csrf", "forged"), ("ids", &event.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, location, _) = browser
+        .post(
+            "/events/confirm",
+            &[
+                ("csrf", &csrf),
+                ("action", "confirm"),
+                ("ids", &event.to_string()),
+                ("back", "/events?confirmed=no"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/events?confirmed=no")
+    );
+    let (_, _, list) = browser.get("/events?confirmed=no&code=2").await;
+    assert!(
+        !list.contains(&format!("data-id=\"{event}\"")),
+        "confirmed events leave the unconfirmed list"
+    );
+    let (status, _, detail) = browser.get(&format!("/events/{event}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        detail.contains("イベントの詳細") && detail.contains(">admin<"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("value=\"unconfirm\""),
+        "a confirmed event offers to unconfirm"
+    );
+    let (status, _, _) = browser.get("/events/99999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let response = browser
+        .client
+        .get(format!(
+            "{}/events.csv?code=2&encoding=utf-8",
+            server.base_url
+        ))
+        .header(
+            reqwest::header::COOKIE,
+            browser
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+        .send()
+        .await
+        .expect("csv");
+    let text = response.text().await.expect("text");
+    assert!(text.starts_with("ID,日時,重大度,種別"), "{text}");
+    assert_eq!(text.lines().count(), 2);
+    server.shutdown().await;
+}
+both_backends!(events_screen, events_screen);

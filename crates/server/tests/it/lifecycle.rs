@@ -81,6 +81,9 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/saved-filters",
         "/api/v1/saved-filters/{id}",
         "/api/v1/list-columns/{list}",
+        "/api/v1/events/{id}",
+        "/api/v1/events/confirm",
+        "/api/v1/events/export",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

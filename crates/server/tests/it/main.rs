@@ -11,6 +11,7 @@ mod console;
 mod device_list;
 mod devices_api;
 mod enrollment;
+mod events_list;
 mod history;
 mod identity;
 mod jobs;

@@ -155,8 +155,8 @@ pub async fn export(
     let encoding = query
         .encoding
         .as_deref()
-        .and_then(crate::devices::export::CsvEncoding::parse)
-        .unwrap_or(crate::devices::export::CsvEncoding::Utf8Bom);
+        .and_then(crate::core::csv::CsvEncoding::parse)
+        .unwrap_or(crate::core::csv::CsvEncoding::Utf8Bom);
     let request = crate::devices::export::ExportRequest {
         actor: user.actor.clone(),
         filter,

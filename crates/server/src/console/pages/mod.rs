@@ -2,6 +2,7 @@
 
 pub mod device;
 pub mod devices;
+pub mod events;
 pub mod home;
 pub mod lists;
 pub mod login;
