@@ -10,5 +10,6 @@ pub mod api;
 pub mod file;
 pub mod jobs;
 pub mod model;
+pub mod query;
 pub mod routes;
 pub mod store;

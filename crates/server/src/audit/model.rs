@@ -81,6 +81,8 @@ named!(
         Event,
         /// The server itself.
         Server,
+        /// The audit log (its export).
+        AuditLog,
     }
 );
 

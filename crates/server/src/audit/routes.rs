@@ -8,5 +8,7 @@ use crate::audit::api;
 
 /// `/api/v1/audit`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/audit", get(api::list))
+    Router::new()
+        .route("/api/v1/audit", get(api::list))
+        .route("/api/v1/audit/export", get(api::export))
 }

@@ -40,6 +40,10 @@ pub async fn insert(
 pub struct AuditFilter {
     /// Category name.
     pub category: Option<String>,
+    /// Operation name.
+    pub op: Option<String>,
+    /// Object type name.
+    pub object: Option<String>,
     /// Result name.
     pub result: Option<String>,
     /// Acting login, exact.
@@ -86,7 +90,8 @@ pub async fn list(
         "SELECT {COLUMNS} FROM audit_log WHERE ($1 IS NULL OR id < $1) \
          AND ($2 IS NULL OR category = $2) AND ($3 IS NULL OR result = $3) \
          AND ($4 IS NULL OR login = $4) AND ($5 IS NULL OR at >= $5) \
-         AND ($6 IS NULL OR at < $6) ORDER BY id DESC LIMIT $7"
+         AND ($6 IS NULL OR at < $6) AND ($8 IS NULL OR op = $8) \
+         AND ($9 IS NULL OR object = $9) ORDER BY id DESC LIMIT $7"
     ))
     .bind(before)
     .bind(filter.category.as_deref())
@@ -95,6 +100,8 @@ pub async fn list(
     .bind(filter.since)
     .bind(filter.until)
     .bind(i64::from(limit))
+    .bind(filter.op.as_deref())
+    .bind(filter.object.as_deref())
     .fetch_all(db.read())
     .await?;
     rows.iter().map(entry).collect()

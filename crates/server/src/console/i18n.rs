@@ -188,6 +188,25 @@ pub struct Msgs {
     pub no_events: &'static str,
     pub choose_events: &'static str,
     pub event_detail: &'static str,
+    pub audit_log: &'static str,
+    pub audit_category: &'static str,
+    pub audit_op: &'static str,
+    pub audit_object: &'static str,
+    pub audit_object_id: &'static str,
+    pub audit_result: &'static str,
+    pub audit_component: &'static str,
+    pub audit_detail: &'static str,
+    pub audit_cat_start_stop: &'static str,
+    pub audit_cat_authentication: &'static str,
+    pub audit_cat_configuration: &'static str,
+    pub audit_cat_external: &'static str,
+    pub audit_cat_content: &'static str,
+    pub audit_cat_maintenance: &'static str,
+    pub audit_cat_management: &'static str,
+    pub audit_success: &'static str,
+    pub audit_failure: &'static str,
+    pub audit_occurrence: &'static str,
+    pub no_entries: &'static str,
 }
 
 /// 日本語.
@@ -329,6 +348,25 @@ pub static JA: Msgs = Msgs {
     no_events: "該当するイベントはありません。",
     choose_events: "イベントを選択してください。",
     event_detail: "イベントの詳細",
+    audit_log: "監査ログ",
+    audit_category: "種別",
+    audit_op: "操作",
+    audit_object: "対象",
+    audit_object_id: "対象ID",
+    audit_result: "結果",
+    audit_component: "操作元",
+    audit_detail: "詳細",
+    audit_cat_start_stop: "起動と停止",
+    audit_cat_authentication: "認証",
+    audit_cat_configuration: "設定変更",
+    audit_cat_external: "外部サービス連携",
+    audit_cat_content: "コンテンツアクセス",
+    audit_cat_maintenance: "保守",
+    audit_cat_management: "管理操作",
+    audit_success: "成功",
+    audit_failure: "失敗",
+    audit_occurrence: "発生",
+    no_entries: "該当する記録はありません。",
 };
 
 /// English.
@@ -470,6 +508,25 @@ pub static EN: Msgs = Msgs {
     no_events: "No events match.",
     choose_events: "Choose at least one event.",
     event_detail: "Event details",
+    audit_log: "Audit log",
+    audit_category: "Category",
+    audit_op: "Operation",
+    audit_object: "Object",
+    audit_object_id: "Object ID",
+    audit_result: "Result",
+    audit_component: "Component",
+    audit_detail: "Details",
+    audit_cat_start_stop: "Start and stop",
+    audit_cat_authentication: "Authentication",
+    audit_cat_configuration: "Configuration",
+    audit_cat_external: "External services",
+    audit_cat_content: "Content access",
+    audit_cat_maintenance: "Maintenance",
+    audit_cat_management: "Management actions",
+    audit_success: "Success",
+    audit_failure: "Failure",
+    audit_occurrence: "Occurrence",
+    no_entries: "No entries match.",
 };
 
 impl Msgs {
@@ -488,6 +545,30 @@ impl Msgs {
             "division_required" => self.forbidden,
             _ => return None,
         })
+    }
+
+    /// An audit category's label (the JP1 audit log's categories).
+    pub fn audit_category_label(&self, category: &str) -> &'static str {
+        match category {
+            "StartStop" => self.audit_cat_start_stop,
+            "Authentication" => self.audit_cat_authentication,
+            "ConfigurationAccess" => self.audit_cat_configuration,
+            "ExternalService" => self.audit_cat_external,
+            "ContentAccess" => self.audit_cat_content,
+            "Maintenance" => self.audit_cat_maintenance,
+            "ManagementAction" => self.audit_cat_management,
+            _ => self.unknown,
+        }
+    }
+
+    /// An audit result's label.
+    pub fn audit_result_label(&self, result: &str) -> &'static str {
+        match result {
+            "Success" => self.audit_success,
+            "Failure" => self.audit_failure,
+            "Occurrence" => self.audit_occurrence,
+            _ => self.unknown,
+        }
     }
 
     /// An event severity's label.

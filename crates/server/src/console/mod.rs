@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         .route("/events.csv", get(pages::events::export))
         .route("/events/confirm", post(pages::events::confirm))
         .route("/events/{id}", get(pages::events::show))
+        .route("/audit", get(pages::audit::list))
+        .route("/audit.csv", get(pages::audit::export))
         .route("/saved-filters", post(pages::lists::save))
         .route("/saved-filters/{id}/delete", post(pages::lists::delete))
         .route("/list-columns", post(pages::lists::columns))

@@ -42,7 +42,7 @@ async fn pages_follow_the_browser_then_the_account() {
     );
     assert_eq!(
         browser.texts("header nav a").await,
-        ["ホーム", "機器", "イベント"]
+        ["ホーム", "機器", "イベント", "監査ログ"]
     );
     assert_eq!(browser.text("header form.user button").await, "ログアウト");
     browser.goto("/devices").await;

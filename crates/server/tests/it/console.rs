@@ -817,3 +817,127 @@ async fn events_screen(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(events_screen, events_screen);
+
+/// The audit log screen: system administrators only, conditions, failures marked, CSV in
+/// Shift_JIS, and its own export is audited.
+async fn audit_screen(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (status, _) = server
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"login": "kango", "password": "First-pass-1", "divisions": ["devices"], "all_departments": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut browser = signed_in_admin(&server).await;
+    // A failed sign-in of someone else, from another browser.
+    let mut stranger = Browser::new(&server);
+    let (_, _, page) = stranger.get("/login").await;
+    let csrf = csrf_in(&page);
+    stranger
+        .post(
+            "/login",
+            &[
+                ("login", "kango"),
+                ("password", "wrong-<b>"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+
+    let (status, _, page) = browser.get("/audit?category=Authentication").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(">監査ログ</a>"),
+        "in the menu for system administrators"
+    );
+    assert!(
+        page.contains("class=\"result-Failure\"") && page.contains(">kango<"),
+        "{page}"
+    );
+    assert!(page.contains(">Login<") && page.contains(">認証<"));
+    assert!(!page.contains(">ConfigurationAccess<") && !page.contains(">設定変更</td>"));
+    assert!(!page.contains("wrong-"), "passwords are never in the log");
+    let (status, _, page) = browser.get("/audit?op=Explode").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("role=\"alert\""));
+    let (_, _, page) = browser.get("/audit?result=Failure&login=kango").await;
+    assert_eq!(
+        page.matches("class=\"result-Failure\"").count(),
+        1,
+        "{page}"
+    );
+
+    let cookies = browser
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let response = browser
+        .client
+        .get(format!(
+            "{}/audit.csv?category=Authentication&encoding=shift_jis",
+            server.base_url
+        ))
+        .header(reqwest::header::COOKIE, cookies)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.expect("bytes");
+    let (text, _, errors) = encoding_rs::SHIFT_JIS.decode(&bytes);
+    assert!(!errors);
+    assert!(
+        text.starts_with("ID,日時,種別,操作,対象,対象ID,結果,ユーザーID"),
+        "{text}"
+    );
+    assert!(
+        text.contains(",認証,Login,") && text.contains(",失敗,kango,"),
+        "{text}"
+    );
+    let (_, audit) = server.get("/api/v1/audit?object=AuditLog&op=Export").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(1), "{audit}");
+    let (status, body) = server.get("/api/v1/audit?object=Nothing").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("object"))
+    );
+
+    // Someone without the system administration privilege: no menu entry, 403 pages.
+    let (_, _, page) = stranger.get("/login").await;
+    let csrf = csrf_in(&page);
+    stranger
+        .post(
+            "/login",
+            &[
+                ("login", "kango"),
+                ("password", "First-pass-1"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    let (_, _, page) = stranger.get("/password").await;
+    let csrf = csrf_in(&page);
+    stranger
+        .post(
+            "/password",
+            &[
+                ("csrf", &csrf),
+                ("current", "First-pass-1"),
+                ("new", "Byouin-2026!x"),
+                ("confirm", "Byouin-2026!x"),
+            ],
+        )
+        .await;
+    let (status, _, home) = stranger.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!home.contains("/audit"), "{home}");
+    for path in ["/audit", "/audit.csv"] {
+        let (status, _, _) = stranger.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    server.shutdown().await;
+}
+both_backends!(audit_screen, audit_screen);

@@ -84,6 +84,7 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/events/{id}",
         "/api/v1/events/confirm",
         "/api/v1/events/export",
+        "/api/v1/audit/export",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

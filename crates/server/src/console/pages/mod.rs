@@ -1,5 +1,6 @@
 //! One module per console page.
 
+pub mod audit;
 pub mod device;
 pub mod devices;
 pub mod events;
@@ -18,6 +19,8 @@ pub struct Nav {
     pub csrf: String,
     /// The current menu entry (`home`, `devices`, …).
     pub current: &'static str,
+    /// Whether the system administrators' entries (audit log, settings) show.
+    pub system_admin: bool,
 }
 
 impl Nav {
@@ -27,6 +30,7 @@ impl Nav {
             login: user.actor.login.clone(),
             csrf: user.session.csrf_token.clone(),
             current,
+            system_admin: user.actor.system_admin,
         }
     }
 }
