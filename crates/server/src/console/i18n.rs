@@ -207,6 +207,17 @@ pub struct Msgs {
     pub audit_failure: &'static str,
     pub audit_occurrence: &'static str,
     pub no_entries: &'static str,
+    pub agents_not_seen: &'static str,
+    pub more_than_days: &'static str,
+    pub unconfirmed_events: &'static str,
+    pub new_software: &'static str,
+    pub within_days: &'static str,
+    pub first_seen: &'static str,
+    pub install_count: &'static str,
+    pub new_only: &'static str,
+    pub name_starts_with: &'static str,
+    pub software_catalogue: &'static str,
+    pub no_software_found: &'static str,
 }
 
 /// 日本語.
@@ -367,6 +378,17 @@ pub static JA: Msgs = Msgs {
     audit_failure: "失敗",
     audit_occurrence: "発生",
     no_entries: "該当する記録はありません。",
+    agents_not_seen: "一定期間接続のない管理対象機器",
+    more_than_days: "{n}日を超えて未接続",
+    unconfirmed_events: "未確認のイベント",
+    new_software: "新しく見つかったソフトウェア",
+    within_days: "過去{n}日以内",
+    first_seen: "初回検出日時",
+    install_count: "インストール台数",
+    new_only: "新規のみ",
+    name_starts_with: "名称（前方一致）",
+    software_catalogue: "ソフトウェア一覧",
+    no_software_found: "該当するソフトウェアはありません。",
 };
 
 /// English.
@@ -527,6 +549,17 @@ pub static EN: Msgs = Msgs {
     audit_failure: "Failure",
     audit_occurrence: "Occurrence",
     no_entries: "No entries match.",
+    agents_not_seen: "Managed devices not seen recently",
+    more_than_days: "Not seen for more than {n} days",
+    unconfirmed_events: "Unconfirmed events",
+    new_software: "Newly found software",
+    within_days: "In the last {n} days",
+    first_seen: "First seen",
+    install_count: "Installed on",
+    new_only: "New only",
+    name_starts_with: "Name starts with",
+    software_catalogue: "Software",
+    no_software_found: "No software matches.",
 };
 
 impl Msgs {

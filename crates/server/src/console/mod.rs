@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/events.csv", get(pages::events::export))
         .route("/events/confirm", post(pages::events::confirm))
         .route("/events/{id}", get(pages::events::show))
+        .route("/software", get(pages::software::list))
         .route("/audit", get(pages::audit::list))
         .route("/audit.csv", get(pages::audit::export))
         .route("/saved-filters", post(pages::lists::save))

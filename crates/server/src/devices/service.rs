@@ -387,11 +387,17 @@ mod tests {
 /// Device counts for the home dashboard, within the actor's scope.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceSummary {
+    /// (days, managed devices not seen for more than that many days).
+    pub unseen: Vec<(i64, i64)>,
     /// (state, devices), largest first.
     pub by_state: Vec<(String, i64)>,
     /// (OS name, devices), the ten largest.
     pub by_os: Vec<(String, i64)>,
 }
+
+/// The "not seen for more than N days" rows of the dashboard (managed devices, whose agents
+/// should report daily).
+pub const UNSEEN_DAYS: [i64; 3] = [7, 30, 90];
 
 /// The home dashboard's device panels.
 ///
@@ -403,7 +409,27 @@ pub async fn summary(state: &AppState, actor: &Actor) -> Result<DeviceSummary, A
         crate::core::auth::Scope::All => None,
         crate::core::auth::Scope::Departments(ids) => Some(ids.as_slice()),
     };
+    let now = now_ms();
+    let mut unseen = Vec::new();
+    for days in UNSEEN_DAYS {
+        let filter = DeviceFilter {
+            state: Some(DeviceState::Managed),
+            seen_before: Some(now - days * 86_400_000),
+            departments: departments.map(<[i64]>::to_vec),
+            ..DeviceFilter::default()
+        };
+        let sql = index_store::devices_with_software_sql(state.db.backend());
+        let software = store::SoftwareSql {
+            installed: sql,
+            absent: sql,
+        };
+        unseen.push((
+            days,
+            store::count_devices(&state.db, &filter, software).await?,
+        ));
+    }
     Ok(DeviceSummary {
+        unseen,
         by_state: store::count_grouped(&state.db, false, departments, 10).await?,
         by_os: store::count_grouped(&state.db, true, departments, 10).await?,
     })

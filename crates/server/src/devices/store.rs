@@ -576,6 +576,33 @@ fn filter_conditions(filter: &DeviceFilter, software: SoftwareSql<'_>) -> (Vec<S
     (conditions, binds)
 }
 
+/// Devices matching `filter` (the same conditions as [`list_devices`], so a count and the
+/// list it links to agree).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_devices(
+    db: &Db,
+    filter: &DeviceFilter,
+    software: SoftwareSql<'_>,
+) -> Result<i64, DbError> {
+    let (conditions, binds) = filter_conditions(filter, software);
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!("SELECT COUNT(*) FROM devices d{where_clause}");
+    let mut query = sqlx::query(&sql);
+    for bind in &binds {
+        query = match bind {
+            Bind::Text(text) => query.bind(text.as_str()),
+            Bind::Int(value) => query.bind(*value),
+        };
+    }
+    Ok(query.fetch_one(db.read()).await?.try_get(0)?)
+}
+
 /// "The device is in one of these departments", the ids written into the SQL (they are the
 /// database's own integers, never caller text); none matches nothing.
 fn department_condition(ids: &[i64]) -> String {

@@ -205,6 +205,27 @@ pub async fn get(
     }
 }
 
+/// Unconfirmed events per severity, most urgent first, all three severities listed.
+///
+/// # Errors
+/// Storage errors.
+pub async fn unconfirmed_by_severity(
+    db: &Db,
+    actor: &Actor,
+) -> Result<Vec<(&'static str, i64)>, AppError> {
+    let counts = store::count_unconfirmed(db, scope_of(actor)).await?;
+    Ok(["emergency", "alert", "info"]
+        .into_iter()
+        .map(|severity| {
+            let count = counts
+                .iter()
+                .find(|(s, _)| s == severity)
+                .map_or(0, |(_, n)| *n);
+            (severity, count)
+        })
+        .collect())
+}
+
 /// Most events one confirmation may change.
 pub const MAX_CONFIRM: usize = 1000;
 

@@ -200,6 +200,28 @@ fn department_condition(departments: &[i64]) -> String {
     format!("d.department_id IN ({})", list.join(", "))
 }
 
+/// Unconfirmed events per severity, of `departments`' devices when given.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_unconfirmed(
+    db: &Db,
+    departments: Option<&[i64]>,
+) -> Result<Vec<(String, i64)>, DbError> {
+    let scope = departments
+        .map(|ids| format!(" AND {}", department_condition(ids)))
+        .unwrap_or_default();
+    let rows = sqlx::query(&format!(
+        "SELECT e.severity, COUNT(*) FROM events e LEFT JOIN devices d ON d.id = e.device_id \
+         WHERE e.confirmed_at IS NULL{scope} GROUP BY e.severity"
+    ))
+    .fetch_all(db.read())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}
+
 /// One event, if it exists and (for a scoped reader) concerns one of `departments`' devices.
 ///
 /// # Errors

@@ -50,6 +50,8 @@ pub async fn device_history(
 #[derive(Debug, Deserialize)]
 pub struct CatalogueParams {
     name: Option<String>,
+    /// Only entries first seen within this many days.
+    new_days: Option<u32>,
     cursor: Option<i64>,
     limit: Option<u32>,
 }
@@ -61,8 +63,19 @@ pub async fn list(
     ApiQuery(params): ApiQuery<CatalogueParams>,
 ) -> Result<Json<Page<SoftwareRow>>, AppError> {
     let limit = paging::limit(params.limit)?;
+    let since = params
+        .new_days
+        .map(|days| crate::core::time::now_ms() - i64::from(days.min(36_500)) * 86_400_000);
     Ok(Json(
-        service::catalogue(&state, &actor, params.name.as_deref(), params.cursor, limit).await?,
+        service::catalogue(
+            &state,
+            &actor,
+            params.name.as_deref(),
+            since,
+            params.cursor,
+            limit,
+        )
+        .await?,
     ))
 }
 

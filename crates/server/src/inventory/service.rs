@@ -592,20 +592,114 @@ pub async fn device_history(
     Ok(crate::core::paging::Page { items, next_cursor })
 }
 
-/// The catalogue with install counts (entries installed somewhere).
+/// The catalogue with install counts, of the software installed on devices the actor sees:
+/// for an account that sees every department the maintained counts, for a department
+/// administrator counts over its departments' devices (computed from their install lists,
+/// so a department never learns another's numbers). Optionally only names starting with
+/// `name_prefix` and entries first seen at or after `first_seen_since`.
 ///
 /// # Errors
-/// [`AppError`] from the database.
+/// 403 without the devices division; storage errors.
 pub async fn catalogue(
     state: &AppState,
-    _actor: &crate::core::auth::Actor,
+    actor: &crate::core::auth::Actor,
     name_prefix: Option<&str>,
+    first_seen_since: Option<i64>,
     after: Option<i64>,
     limit: u32,
 ) -> Result<crate::core::paging::Page<store::SoftwareRow>, AppError> {
-    let items = store::list_software(&state.db, name_prefix, after, limit).await?;
+    actor.require_division(crate::core::auth::Division::Devices)?;
+    let items = match &actor.scope {
+        crate::core::auth::Scope::All => {
+            store::list_software(&state.db, name_prefix, first_seen_since, after, limit).await?
+        }
+        crate::core::auth::Scope::Departments(departments) => {
+            let counts = scoped_install_counts(&state.db, departments).await?;
+            let mut ids: Vec<i64> = counts
+                .keys()
+                .copied()
+                .filter(|id| after.is_none_or(|after| *id > after))
+                .collect();
+            ids.sort_unstable();
+            let mut items = Vec::with_capacity(limit as usize);
+            let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
+            for chunk in ids.chunks(1000) {
+                let mut rows = store::list_software_by_ids(&mut conn, chunk).await?;
+                rows.sort_unstable_by_key(|row| row.id);
+                for mut row in rows {
+                    let wanted = name_prefix.is_none_or(|prefix| row.name.starts_with(prefix))
+                        && first_seen_since.is_none_or(|since| row.first_seen >= since);
+                    if wanted {
+                        row.install_count = counts.get(&row.id).copied().unwrap_or(0);
+                        items.push(row);
+                    }
+                    if items.len() == limit as usize {
+                        break;
+                    }
+                }
+                if items.len() == limit as usize {
+                    break;
+                }
+            }
+            items
+        }
+    };
     let next_cursor = next_cursor(&items, limit, |row| row.id);
     Ok(crate::core::paging::Page { items, next_cursor })
+}
+
+/// How many catalogue entries installed on devices the actor sees were first seen at or after
+/// `since` (the dashboard's "new software" panel).
+///
+/// # Errors
+/// 403 without the devices division; storage errors.
+pub async fn count_new_software(
+    state: &AppState,
+    actor: &crate::core::auth::Actor,
+    since: i64,
+) -> Result<i64, AppError> {
+    actor.require_division(crate::core::auth::Division::Devices)?;
+    match &actor.scope {
+        crate::core::auth::Scope::All => Ok(store::count_software_since(&state.db, since).await?),
+        crate::core::auth::Scope::Departments(departments) => {
+            let counts = scoped_install_counts(&state.db, departments).await?;
+            let ids: Vec<i64> = counts.keys().copied().collect();
+            let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
+            let mut new = 0;
+            for chunk in ids.chunks(1000) {
+                let rows = store::list_software_by_ids(&mut conn, chunk).await?;
+                new += rows.iter().filter(|row| row.first_seen >= since).count() as i64;
+            }
+            Ok(new)
+        }
+    }
+}
+
+/// Devices per catalogue entry over the devices of `departments`, read from their packed
+/// install lists a page of devices at a time.
+///
+/// # Errors
+/// Storage errors; a corrupt list.
+pub async fn scoped_install_counts(
+    db: &crate::core::db::Db,
+    departments: &[i64],
+) -> Result<std::collections::HashMap<i64, i64>, DbError> {
+    const DEVICES_PER_READ: u32 = 2000;
+    let mut counts = std::collections::HashMap::new();
+    let mut after = 0;
+    loop {
+        let (last, lists) =
+            store::installs_in_departments(db, departments, after, DEVICES_PER_READ).await?;
+        for list in &lists {
+            for (software_id, _, _) in crate::inventory::packed::decode_installs(list)? {
+                *counts.entry(software_id).or_insert(0) += 1;
+            }
+        }
+        if lists.len() < DEVICES_PER_READ as usize {
+            return Ok(counts);
+        }
+        after = last;
+    }
 }
 
 /// The devices that have a catalogue entry installed, of those the actor sees (a page may

@@ -467,30 +467,80 @@ fn software_from(row: &sqlx::any::AnyRow) -> Result<SoftwareRow, DbError> {
 pub async fn list_software(
     db: &Db,
     name_prefix: Option<&str>,
+    first_seen_since: Option<i64>,
     after_id: Option<i64>,
     limit: u32,
 ) -> Result<Vec<SoftwareRow>, DbError> {
     let sql = format!(
         "SELECT {SOFTWARE_COLUMNS} FROM install_counts c JOIN software s ON s.id = c.software_id \
          WHERE ($1 IS NULL OR c.software_id > $1) AND ($2 IS NULL OR s.name LIKE $2 ESCAPE '\\') \
-         AND c.installs > 0 ORDER BY c.software_id LIMIT $3"
+         AND ($4 IS NULL OR s.first_seen >= $4) AND c.installs > 0 ORDER BY c.software_id LIMIT $3"
     );
-    let pattern = name_prefix.map(|prefix| {
-        format!(
-            "{}%",
-            prefix
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
+    let pattern = name_prefix.map(|prefix| format!("{}%", like_escape(prefix)));
     let rows = sqlx::query(&sql)
         .bind(after_id)
         .bind(pattern)
         .bind(i64::from(limit))
+        .bind(first_seen_since)
         .fetch_all(db.read())
         .await?;
     rows.iter().map(software_from).collect()
+}
+
+/// Catalogue entries installed somewhere and first seen at or after `since`.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn count_software_since(db: &Db, since: i64) -> Result<i64, DbError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM software s JOIN install_counts c ON c.software_id = s.id \
+         WHERE s.first_seen >= $1 AND c.installs > 0",
+    )
+    .bind(since)
+    .fetch_one(db.read())
+    .await?;
+    Ok(row.try_get(0)?)
+}
+
+/// `text` with `LIKE`'s wildcards and escape character escaped (escape `\`).
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Pages of the packed install lists of the devices in `departments`, in device-id order
+/// after `after_device`: (last device id read, the lists).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn installs_in_departments(
+    db: &Db,
+    departments: &[i64],
+    after_device: i64,
+    limit: u32,
+) -> Result<(i64, Vec<Vec<u8>>), DbError> {
+    if departments.is_empty() {
+        return Ok((after_device, Vec::new()));
+    }
+    // The database's own integers, written into the SQL.
+    let list: Vec<String> = departments.iter().map(i64::to_string).collect();
+    let rows = sqlx::query(&format!(
+        "SELECT i.device_id, i.packages FROM device_installs i JOIN devices d ON d.id = i.device_id \
+         WHERE d.department_id IN ({}) AND i.device_id > $1 ORDER BY i.device_id LIMIT $2",
+        list.join(", ")
+    ))
+    .bind(after_device)
+    .bind(i64::from(limit))
+    .fetch_all(db.read())
+    .await?;
+    let mut last = after_device;
+    let mut lists = Vec::with_capacity(rows.len());
+    for row in &rows {
+        last = row.try_get(0)?;
+        lists.push(row.try_get::<Vec<u8>, _>(1)?);
+    }
+    Ok((last, lists))
 }
 
 /// One catalogue entry.

@@ -38,11 +38,17 @@ async fn pages_follow_the_browser_then_the_account() {
     assert_eq!(browser.text("h1").await, "ホーム");
     assert_eq!(
         browser.texts("section.panel h2").await,
-        ["管理状態別の機器数", "OS別の機器数"]
+        [
+            "管理状態別の機器数",
+            "OS別の機器数",
+            "一定期間接続のない管理対象機器",
+            "未確認のイベント",
+            "新しく見つかったソフトウェア"
+        ]
     );
     assert_eq!(
         browser.texts("header nav a").await,
-        ["ホーム", "機器", "イベント", "監査ログ"]
+        ["ホーム", "機器", "ソフトウェア", "イベント", "監査ログ"]
     );
     assert_eq!(browser.text("header form.user button").await, "ログアウト");
     browser.goto("/devices").await;
@@ -87,7 +93,13 @@ async fn pages_follow_the_browser_then_the_account() {
     assert_eq!(browser.text("h1").await, "Home");
     assert_eq!(
         browser.texts("section.panel h2").await,
-        ["Devices by state", "Devices by OS"]
+        [
+            "Devices by state",
+            "Devices by OS",
+            "Managed devices not seen recently",
+            "Unconfirmed events",
+            "Newly found software"
+        ]
     );
     assert_eq!(browser.text("header form.user button").await, "Sign out");
     browser.close().await;

@@ -941,3 +941,43 @@ async fn audit_screen(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(audit_screen, audit_screen);
+
+/// The home panels link to the lists they count; the software screen lists the catalogue
+/// with counts that link to the devices, agent-sent names shown as text.
+async fn home_panels_and_software_screen(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "pc-01");
+    agent.enroll(&token).await;
+    let inventory = crate::support::inventory::sample("pc-01", &[("<b>evil</b>", "1.0")], 8);
+    assert_eq!(agent.upload(&inventory).await.0, StatusCode::OK);
+    server.flush().await;
+    let mut browser = signed_in_admin(&server).await;
+    let (_, _, home) = browser.get("/").await;
+    for link in [
+        "/devices?state=managed&amp;unseen_days=7",
+        "/devices?state=managed&amp;unseen_days=90",
+        "/events?confirmed=no&amp;severity=emergency",
+        "/software?new_days=7",
+    ] {
+        assert!(home.contains(link), "{link}: {home}");
+    }
+    assert!(home.contains("hx-trigger=\"every 60s\""), "panels refresh");
+    let (status, _, page) = browser.get("/software?new_days=7").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("&#60;b&#62;evil&#60;/b&#62;") && !page.contains("<b>evil"),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/devices?software=%3Cb%3Eevil%3C%2Fb%3E\""),
+        "the count links to the devices: {page}"
+    );
+    let (_, _, page) = browser.get("/software?name=zzz").await;
+    assert!(page.contains("該当するソフトウェアはありません"));
+    server.shutdown().await;
+}
+both_backends!(
+    home_panels_and_software_screen,
+    home_panels_and_software_screen
+);

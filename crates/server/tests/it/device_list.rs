@@ -718,3 +718,126 @@ async fn saved_filters_and_columns(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(saved_filters_and_columns, saved_filters_and_columns);
+
+/// The software catalogue counts installs over the devices the reader sees, and finds what
+/// is new; the home dashboard's panels count what the lists they link to show.
+async fn software_and_dashboard_in_scope(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let agents = estate(&server).await;
+    let nursing = department(&server, "看護部", None).await;
+    move_to(&server, agents[0].device_id(), &nursing).await; // kango-01: libreoffice-core
+    move_to(&server, agents[1].device_id(), &nursing).await; // kango-02: bash
+                                                             // Old news: bash was first seen long ago.
+    sqlx::query("UPDATE software SET first_seen = 1 WHERE name = 'bash'")
+        .execute(server.state().db.write())
+        .await
+        .expect("age bash");
+    let counts = |page: &Value| -> Vec<(String, i64)> {
+        let mut rows: Vec<(String, i64)> = page["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap_or("").to_string(),
+                    s["install_count"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    };
+    let (_, all) = server.get("/api/v1/software").await;
+    assert_eq!(
+        counts(&all),
+        vec![("bash".to_string(), 3), ("libreoffice-core".to_string(), 2)]
+    );
+    let (_, new) = server.get("/api/v1/software?new_days=7").await;
+    assert_eq!(counts(&new), vec![("libreoffice-core".to_string(), 2)]);
+    let token = scoped_account(&server, "kango-admin", &[&nursing]).await;
+    let (status, scoped) = api_as(&server, &token, Method::GET, "/api/v1/software", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        counts(&scoped),
+        vec![("bash".to_string(), 1), ("libreoffice-core".to_string(), 1)],
+        "counted over its own devices only"
+    );
+    let (_, scoped) = api_as(
+        &server,
+        &token,
+        Method::GET,
+        "/api/v1/software?name=libre&new_days=7",
+        None,
+    )
+    .await;
+    assert_eq!(counts(&scoped), vec![("libreoffice-core".to_string(), 1)]);
+    let (_, paged) = api_as(
+        &server,
+        &token,
+        Method::GET,
+        "/api/v1/software?limit=1",
+        None,
+    )
+    .await;
+    let cursor = paged["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
+    let (_, rest) = api_as(
+        &server,
+        &token,
+        Method::GET,
+        &format!("/api/v1/software?limit=1&cursor={cursor}"),
+        None,
+    )
+    .await;
+    assert_eq!(counts(&paged).len() + counts(&rest).len(), 2);
+    assert_ne!(counts(&paged), counts(&rest));
+
+    // Dashboard counts, within scope.
+    let state = server.state().clone();
+    let admin = kanri_server::accounts::auth::actor_for(
+        &state.db,
+        &kanri_server::accounts::store::get_user(
+            &state.db,
+            kanri_server::accounts::store::get_user_id(&state.db, "admin")
+                .await
+                .expect("admin"),
+        )
+        .await
+        .expect("admin"),
+    )
+    .await
+    .expect("actor");
+    sqlx::query("UPDATE devices SET last_seen = $1 WHERE id = $2")
+        .bind(kanri_server::core::time::now_ms() - 40 * 86_400_000)
+        .bind(agents[2].device_id())
+        .execute(state.db.write())
+        .await
+        .expect("age a device");
+    let summary = kanri_server::devices::service::summary(&state, &admin)
+        .await
+        .expect("summary");
+    assert_eq!(summary.unseen, vec![(7, 1), (30, 1), (90, 0)]);
+    let (_, list) = server
+        .get("/api/v1/devices?state=managed&unseen_days=30")
+        .await;
+    assert_eq!(
+        hostnames(&list),
+        names(&["jimu-01"]),
+        "the panel's link shows what it counted"
+    );
+    let new = kanri_server::inventory::service::count_new_software(
+        &state,
+        &admin,
+        kanri_server::core::time::now_ms() - 7 * 86_400_000,
+    )
+    .await
+    .expect("new software");
+    assert_eq!(new, 1);
+    server.shutdown().await;
+}
+both_backends!(
+    software_and_dashboard_in_scope,
+    software_and_dashboard_in_scope
+);

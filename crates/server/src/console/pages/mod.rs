@@ -8,6 +8,7 @@ pub mod home;
 pub mod lists;
 pub mod login;
 pub mod password;
+pub mod software;
 
 /// The header every signed-in page shows: who, the sign-out form's CSRF token, and which
 /// menu entry is current.
