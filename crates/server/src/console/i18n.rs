@@ -218,6 +218,9 @@ pub struct Msgs {
     pub name_starts_with: &'static str,
     pub software_catalogue: &'static str,
     pub no_software_found: &'static str,
+    pub licences_in_use: &'static str,
+    pub licences_left: &'static str,
+    pub licences_unlimited: &'static str,
 }
 
 /// 日本語.
@@ -389,6 +392,9 @@ pub static JA: Msgs = Msgs {
     name_starts_with: "名称（前方一致）",
     software_catalogue: "ソフトウェア一覧",
     no_software_found: "該当するソフトウェアはありません。",
+    licences_in_use: "使用中のライセンス（管理対象の機器）",
+    licences_left: "残り",
+    licences_unlimited: "上限なし",
 };
 
 /// English.
@@ -560,6 +566,9 @@ pub static EN: Msgs = Msgs {
     name_starts_with: "Name starts with",
     software_catalogue: "Software",
     no_software_found: "No software matches.",
+    licences_in_use: "Licences in use (managed devices)",
+    licences_left: "left",
+    licences_unlimited: "no limit",
 };
 
 impl Msgs {

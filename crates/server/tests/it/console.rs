@@ -981,3 +981,71 @@ both_backends!(
     home_panels_and_software_screen,
     home_panels_and_software_screen
 );
+
+/// The device list shows the licences in use and left; making devices managed beyond the
+/// cap is refused with the reason in the page language.
+async fn licence_headroom_and_cap(backend: Backend) {
+    let server = TestServer::start_with(backend, |config| {
+        config.http = true;
+        config.licence_devices = Some(2);
+    })
+    .await;
+    let token = server.enrollment_token(None, None).await;
+    let mut ids = Vec::new();
+    for name in ["pc-01", "pc-02"] {
+        let mut agent = ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        ids.push(agent.device_id());
+    }
+    let found: i64 = sqlx::query_scalar(
+        "INSERT INTO devices (state, hostname, serial, hw_uuid, created_at, updated_at, last_seen) \
+         VALUES ('discovered', 'found-01', '', '', 1, 1, 0) RETURNING id",
+    )
+    .fetch_one(server.state().db.write())
+    .await
+    .expect("discovered device");
+    let mut browser = signed_in_admin(&server).await;
+    let (_, _, list) = browser.get("/devices").await;
+    assert!(
+        list.contains("<strong class=\"in-use\">2</strong> / 2")
+            && list.contains("<strong class=\"left\">0</strong>"),
+        "{list}"
+    );
+    let csrf = csrf_in(&list);
+    let (_, _, result) = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "exclude"),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert!(result.contains("<strong class=\"done-count\">1</strong>"));
+    let (_, _, list) = browser.get("/devices").await;
+    assert!(list.contains("<strong class=\"left\">1</strong>"), "{list}");
+    let (_, _, result) = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "manage"),
+                ("ids", &found.to_string()),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert!(
+        result.contains("<strong class=\"done-count\">1</strong>"),
+        "{result}"
+    );
+    assert!(
+        result.contains("ライセンス数の上限に達しているため"),
+        "{result}"
+    );
+    let (_, device) = server.get(&format!("/api/v1/devices/{}", ids[0])).await;
+    assert_eq!(device["state"], "excluded");
+    server.shutdown().await;
+}
+both_backends!(licence_headroom_and_cap, licence_headroom_and_cap);

@@ -88,6 +88,17 @@ pub struct DevicesPage {
     here: String,
     filter_string: String,
     error: Option<String>,
+    /// Managed devices (licences in use) and the cap, if any.
+    licences: (i64, Option<u64>),
+}
+
+impl DevicesPage {
+    /// Licences left under the cap.
+    fn licences_left(&self) -> Option<i64> {
+        self.licences
+            .1
+            .map(|cap| (i64::try_from(cap).unwrap_or(i64::MAX) - self.licences.0).max(0))
+    }
 }
 
 fn column_label(m: &'static Msgs, key: &str) -> &'static str {
@@ -206,7 +217,22 @@ pub async fn list(
         Ok(saved) => saved,
         Err(error) => return app_error_page(user.lang, &error),
     };
+    let in_use = match state.db.read().acquire().await {
+        Ok(mut conn) => {
+            crate::devices::store::count_in_state(
+                &mut conn,
+                crate::devices::model::DeviceState::Managed,
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    };
+    let in_use = match in_use {
+        Ok(count) => count,
+        Err(error) => return app_error_page(user.lang, &error.into()),
+    };
     let mut page_view = DevicesPage {
+        licences: (in_use, state.config.licence_devices),
         lang: user.lang,
         m,
         nav: Some(Nav::new(&user, "devices")),
