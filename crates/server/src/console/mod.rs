@@ -36,6 +36,29 @@ pub fn router() -> Router<AppState> {
         .route("/events/confirm", post(pages::events::confirm))
         .route("/events/{id}", get(pages::events::show))
         .route("/software", get(pages::software::list))
+        .route("/settings", get(pages::settings::hub))
+        .route(
+            "/settings/policy",
+            get(pages::settings::policy).post(pages::settings::save_policy),
+        )
+        .route(
+            "/departments",
+            get(pages::settings::departments).post(pages::settings::add_department),
+        )
+        .route(
+            "/departments/{*path}",
+            post(pages::settings::change_department),
+        )
+        .route("/accounts", get(pages::accounts::list))
+        .route(
+            "/accounts/new",
+            get(pages::accounts::new).post(pages::accounts::create),
+        )
+        .route(
+            "/accounts/{id}",
+            get(pages::accounts::edit).post(pages::accounts::update),
+        )
+        .route("/accounts/{id}/{action}", post(pages::accounts::action))
         .route("/audit", get(pages::audit::list))
         .route("/audit.csv", get(pages::audit::export))
         .route("/saved-filters", post(pages::lists::save))

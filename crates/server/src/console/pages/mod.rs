@@ -1,5 +1,6 @@
 //! One module per console page.
 
+pub mod accounts;
 pub mod audit;
 pub mod device;
 pub mod devices;
@@ -8,6 +9,7 @@ pub mod home;
 pub mod lists;
 pub mod login;
 pub mod password;
+pub mod settings;
 pub mod software;
 
 /// The header every signed-in page shows: who, the sign-out form's CSRF token, and which
@@ -22,6 +24,8 @@ pub struct Nav {
     pub current: &'static str,
     /// Whether the system administrators' entries (audit log, settings) show.
     pub system_admin: bool,
+    /// Whether the settings entry shows (system or user-account administrators).
+    pub settings: bool,
 }
 
 impl Nav {
@@ -32,6 +36,7 @@ impl Nav {
             csrf: user.session.csrf_token.clone(),
             current,
             system_admin: user.actor.system_admin,
+            settings: user.actor.system_admin || user.actor.account_admin,
         }
     }
 }

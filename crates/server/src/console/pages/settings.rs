@@ -1,0 +1,293 @@
+//! Settings (設定): the hub, departments (部署) and the account policy, for system
+//! administrators (accounts for user-account administrators), through the same services as
+//! the REST API.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::accounts::policy::AccountPolicy;
+use crate::app::AppState;
+use crate::audit::model::Origin;
+use crate::console::i18n::{Lang, Msgs};
+use crate::console::pages::Nav;
+use crate::console::web::{app_error_page, department_paths, render, ConsoleUser, FormPairs};
+use crate::core::error::AppError;
+
+/// The settings hub.
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    system_admin: bool,
+    account_admin: bool,
+}
+
+/// `GET /settings`.
+pub async fn hub(user: ConsoleUser) -> Response {
+    if !user.actor.system_admin && !user.actor.account_admin {
+        return app_error_page(
+            user.lang,
+            &AppError::Forbidden {
+                code: "privilege_required",
+                message: String::new(),
+            },
+        );
+    }
+    render(&SettingsPage {
+        lang: user.lang,
+        m: user.m(),
+        nav: Some(Nav::new(&user, "settings")),
+        system_admin: user.actor.system_admin,
+        account_admin: user.actor.account_admin,
+    })
+}
+
+/// One department as listed: id, path, parent, name, version.
+pub struct DepartmentRow {
+    id: i64,
+    path: String,
+    parent_id: Option<i64>,
+    name: String,
+    version: i64,
+}
+
+/// The departments page.
+#[derive(Template)]
+#[template(path = "departments.html")]
+pub struct DepartmentsPage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    csrf: String,
+    rows: Vec<DepartmentRow>,
+    error: Option<String>,
+}
+
+async fn departments_page(state: &AppState, user: &ConsoleUser, error: Option<String>) -> Response {
+    if let Err(error) = user.actor.require_system_admin() {
+        return app_error_page(user.lang, &error);
+    }
+    let list = match crate::departments::store::list(&state.db).await {
+        Ok(list) => list,
+        Err(error) => return app_error_page(user.lang, &error.into()),
+    };
+    let paths = department_paths(&list);
+    let rows = paths
+        .into_iter()
+        .filter_map(|(id, path)| {
+            list.iter().find(|d| d.id == id).map(|d| DepartmentRow {
+                id,
+                path,
+                parent_id: d.parent_id,
+                name: d.name.clone(),
+                version: d.version,
+            })
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = DepartmentsPage {
+        lang: user.lang,
+        m: user.m(),
+        nav: Some(Nav::new(user, "settings")),
+        csrf: user.session.csrf_token.clone(),
+        rows,
+        error,
+    };
+    (status, render(&page)).into_response()
+}
+
+/// `GET /departments`.
+pub async fn departments(State(state): State<AppState>, user: ConsoleUser) -> Response {
+    departments_page(&state, &user, None).await
+}
+
+fn parent_of(form: &FormPairs) -> Option<i64> {
+    form.get("parent_id").parse().ok()
+}
+
+fn refusal(error: &AppError, conflict: &'static str) -> String {
+    match error {
+        AppError::Conflict(_) => conflict.to_string(),
+        AppError::Invalid { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `POST /departments`: adds a department.
+pub async fn add_department(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    let result = crate::departments::service::create(
+        &state.db,
+        &user.actor,
+        parent_of(&form),
+        form.get("name"),
+        &origin,
+    )
+    .await;
+    department_result(&state, &user, result.map(|_| ()), user.m().conflict).await
+}
+
+/// `POST /departments/{id}` (rename or move) and `/departments/{id}/delete`.
+pub async fn change_department(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    Path(path): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    let (id, delete) = match path.strip_suffix("/delete") {
+        Some(id) => (id.parse::<i64>().ok(), true),
+        None => (path.parse::<i64>().ok(), false),
+    };
+    let Some(id) = id else {
+        return app_error_page(user.lang, &AppError::NotFound("department"));
+    };
+    let m = user.m();
+    if delete {
+        let result = crate::departments::service::delete(&state.db, &user.actor, id, &origin).await;
+        return department_result(&state, &user, result, m.department_has_children).await;
+    }
+    let version = form.get("version").parse().unwrap_or(0);
+    let result = crate::departments::service::update(
+        &state.db,
+        &user.actor,
+        id,
+        parent_of(&form),
+        form.get("name"),
+        version,
+        &origin,
+    )
+    .await;
+    department_result(&state, &user, result.map(|_| ()), m.conflict).await
+}
+
+async fn department_result(
+    state: &AppState,
+    user: &ConsoleUser,
+    result: Result<(), AppError>,
+    conflict: &'static str,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to("/departments").into_response(),
+        Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let message = refusal(&error, conflict);
+            departments_page(state, user, Some(message)).await
+        }
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
+
+/// The account policy page.
+#[derive(Template)]
+#[template(path = "policy.html")]
+pub struct PolicyPage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    csrf: String,
+    policy: AccountPolicy,
+    error: Option<String>,
+    saved: bool,
+}
+
+/// `GET /settings/policy`.
+pub async fn policy(State(state): State<AppState>, user: ConsoleUser) -> Response {
+    if let Err(error) = user.actor.require_system_admin() {
+        return app_error_page(user.lang, &error);
+    }
+    match crate::accounts::service::policy(&state.db).await {
+        Ok(policy) => render(&PolicyPage {
+            lang: user.lang,
+            m: user.m(),
+            nav: Some(Nav::new(&user, "settings")),
+            csrf: user.session.csrf_token.clone(),
+            policy,
+            error: None,
+            saved: false,
+        }),
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
+
+/// `POST /settings/policy`.
+pub async fn save_policy(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    let number = |name: &str| form.get(name).trim().parse::<u32>();
+    let parsed = (|| {
+        Ok::<_, String>(AccountPolicy {
+            min_length: number("min_length").map_err(|_| "min_length".to_string())?,
+            classes_required: number("classes_required")
+                .map_err(|_| "classes_required".to_string())?,
+            expiry_days: number("expiry_days").map_err(|_| "expiry_days".to_string())?,
+            warn_days: number("warn_days").map_err(|_| "warn_days".to_string())?,
+            history_count: number("history_count").map_err(|_| "history_count".to_string())?,
+            lockout_threshold: number("lockout_threshold")
+                .map_err(|_| "lockout_threshold".to_string())?,
+            lockout_minutes: number("lockout_minutes")
+                .map_err(|_| "lockout_minutes".to_string())?,
+            idle_minutes: number("idle_minutes").map_err(|_| "idle_minutes".to_string())?,
+            version: form.get("version").parse().unwrap_or(0),
+        })
+    })();
+    let m = user.m();
+    let result = match parsed {
+        Ok(policy) => {
+            crate::accounts::service::update_policy(&state.db, &user.actor, &policy, &origin)
+                .await
+                .map_err(|error| (error, policy))
+        }
+        Err(field) => {
+            let error = AppError::invalid(field.clone(), format!("{field}: {}", m.whole_number));
+            let current = crate::accounts::service::policy(&state.db)
+                .await
+                .unwrap_or_default();
+            Err((error, current))
+        }
+    };
+    let (status, policy, error, saved) = match result {
+        Ok(policy) => (StatusCode::OK, policy, None, true),
+        Err((error @ (AppError::Invalid { .. } | AppError::Conflict(_)), policy)) => {
+            let message = refusal(&error, m.conflict);
+            (StatusCode::BAD_REQUEST, policy, Some(message), false)
+        }
+        Err((error, _)) => return app_error_page(user.lang, &error),
+    };
+    let page = PolicyPage {
+        lang: user.lang,
+        m,
+        nav: Some(Nav::new(&user, "settings")),
+        csrf: user.session.csrf_token.clone(),
+        policy,
+        error,
+        saved,
+    };
+    (status, render(&page)).into_response()
+}
