@@ -40,7 +40,10 @@ async fn pages_follow_the_browser_then_the_account() {
         browser.texts("section.panel h2").await,
         ["管理状態別の機器数", "OS別の機器数"]
     );
-    assert_eq!(browser.texts("header nav a").await, ["ホーム", "機器"]);
+    assert_eq!(
+        browser.texts("header nav a").await,
+        ["ホーム", "機器", "設定"]
+    );
     assert_eq!(browser.text("header form.user button").await, "ログアウト");
     browser.goto("/devices").await;
     assert_eq!(browser.text("h1").await, "機器");

@@ -55,7 +55,7 @@ async fn first_login_changes_the_password_first() {
     browser.wait_for_path("/").await;
     assert_eq!(
         browser.texts("header nav a").await,
-        [JA.home, JA.devices],
+        [JA.home, JA.devices, JA.settings],
         "signed in with the new password, no change asked"
     );
     browser.close().await;

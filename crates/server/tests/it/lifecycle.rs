@@ -81,6 +81,8 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/saved-filters",
         "/api/v1/saved-filters/{id}",
         "/api/v1/list-columns/{list}",
+        "/api/v1/enrollment-tokens",
+        "/api/v1/enrollment-tokens/{id}",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

@@ -1,5 +1,6 @@
 //! One module per console page.
 
+pub mod agents;
 pub mod device;
 pub mod devices;
 pub mod home;
@@ -17,6 +18,8 @@ pub struct Nav {
     pub csrf: String,
     /// The current menu entry (`home`, `devices`, …).
     pub current: &'static str,
+    /// Whether the user holds the system administration privilege (the settings menu).
+    pub system_admin: bool,
 }
 
 impl Nav {
@@ -26,6 +29,7 @@ impl Nav {
             login: user.actor.login.clone(),
             csrf: user.session.csrf_token.clone(),
             current,
+            system_admin: user.actor.system_admin,
         }
     }
 }
