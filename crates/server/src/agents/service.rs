@@ -94,20 +94,26 @@ pub async fn create_token(
     expires_in: Option<Duration>,
     uses: Option<u64>,
 ) -> Result<String, DbError> {
-    let token = random_token("ket_");
     let now = now_ms();
     let expires_at = expires_in.map(|duration| now + duration.as_millis() as i64);
     let mut conn = db.write().acquire().await?;
-    store::insert_token(
-        &mut conn,
-        &hash_token(&token),
-        label,
-        expires_at,
-        uses.map(|n| n as i64),
-        now,
-    )
-    .await?;
+    let uses_allowed = uses.map(|n| n as i64);
+    let (_, token) = insert_new_token(&mut conn, label, expires_at, uses_allowed, now).await?;
     Ok(token)
+}
+
+/// Stores a new random token (only its hash); returns its id and the token text.
+async fn insert_new_token(
+    conn: &mut AnyConnection,
+    label: &str,
+    expires_at: Option<i64>,
+    uses_allowed: Option<i64>,
+    now: i64,
+) -> Result<(i64, String), DbError> {
+    let token = random_token("ket_");
+    let token_hash = hash_token(&token);
+    let id = store::insert_token(conn, &token_hash, label, expires_at, uses_allowed, now).await?;
+    Ok((id, token))
 }
 
 /// Longest enrollment-token label, in characters.
@@ -185,17 +191,8 @@ pub async fn create_enrollment_token(
         .expires_in_days
         .map(|days| now + i64::from(days) * 86_400_000);
     let uses_allowed = new.uses.and_then(|uses| i64::try_from(uses).ok());
-    let token = random_token("ket_");
     let mut tx = db.write().begin().await.map_err(DbError::from)?;
-    let id = store::insert_token(
-        &mut tx,
-        &hash_token(&token),
-        label,
-        expires_at,
-        uses_allowed,
-        now,
-    )
-    .await?;
+    let (id, token) = insert_new_token(&mut tx, label, expires_at, uses_allowed, now).await?;
     let add = (Category::ConfigurationAccess, Op::Add, Object::Agent);
     let detail = serde_json::json!({
         "enrollment_token": id,

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::both_backends;
-use crate::console::{csrf_in, signed_in_admin, Browser};
+use crate::console::{csrf_in, signed_in, signed_in_admin};
 use crate::support::{agent, agent_binary, this_hostname, Backend, ProtoAgent, TestServer};
 
 const TOKENS: &str = "/api/v1/enrollment-tokens";
@@ -319,38 +319,6 @@ both_backends!(
     enrollment_tokens_through_the_api
 );
 
-/// Signs `login` in through the console's forms and changes the first password.
-async fn signed_in_as(server: &TestServer, login: &str) -> Browser {
-    let mut browser = Browser::new(server);
-    let (_, _, page) = browser.get("/login").await;
-    let csrf = csrf_in(&page);
-    browser
-        .post(
-            "/login",
-            &[
-                ("login", login),
-                ("password", "First-pass-1"),
-                ("csrf", &csrf),
-            ],
-        )
-        .await;
-    let (_, _, page) = browser.get("/password").await;
-    let csrf = csrf_in(&page);
-    let (status, _, _) = browser
-        .post(
-            "/password",
-            &[
-                ("csrf", &csrf),
-                ("current", "First-pass-1"),
-                ("new", "Jimu-2026!ok"),
-                ("confirm", "Jimu-2026!ok"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    browser
-}
-
 /// The text of the element with `id="…"` (its first text, up to the next tag).
 fn text_of(html: &str, id: &str) -> String {
     let marker = format!("id=\"{id}\"");
@@ -533,7 +501,7 @@ async fn settings_agents_page(backend: Backend) {
     let (_, live) = server
         .api(Method::POST, TOKENS, Some(json!({"label": "live"})))
         .await;
-    let mut other = signed_in_as(&server, "jimu-kanri").await;
+    let mut other = signed_in(&server, "jimu-kanri", "First-pass-1", "Jimu-2026!ok").await;
     let (status, _, devices) = other.get("/devices").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!devices.contains("/settings/agents"), "no settings menu");

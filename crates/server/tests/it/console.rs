@@ -496,14 +496,19 @@ async fn cookies_are_secure_under_https() {
 
 /// A browser signed in as `admin` with its first password changed.
 pub(crate) async fn signed_in_admin(server: &TestServer) -> Browser {
+    signed_in(server, "admin", &server.admin_password, "Kanri-2026!x").await
+}
+
+/// A browser signed in as `login` through the console's forms, its first password `first`
+/// changed to `new`.
+pub(crate) async fn signed_in(server: &TestServer, login: &str, first: &str, new: &str) -> Browser {
     let mut browser = Browser::new(server);
     let (_, _, page) = browser.get("/login").await;
     let csrf = csrf_in(&page);
-    let password = server.admin_password.clone();
     browser
         .post(
             "/login",
-            &[("login", "admin"), ("password", &password), ("csrf", &csrf)],
+            &[("login", login), ("password", first), ("csrf", &csrf)],
         )
         .await;
     let (_, _, page) = browser.get("/password").await;
@@ -513,9 +518,9 @@ pub(crate) async fn signed_in_admin(server: &TestServer) -> Browser {
             "/password",
             &[
                 ("csrf", &csrf),
-                ("current", &password),
-                ("new", "Kanri-2026!x"),
-                ("confirm", "Kanri-2026!x"),
+                ("current", first),
+                ("new", new),
+                ("confirm", new),
             ],
         )
         .await;
