@@ -35,6 +35,8 @@ pub struct AppState {
     pub catalogue_writer: Arc<CatalogueWriter>,
     /// Prometheus recorder.
     pub metrics: PrometheusHandle,
+    /// The served certificate's pins, unless serving plain HTTP (the agent install command).
+    pub tls: Option<Arc<TlsMaterial>>,
 }
 
 /// The full router: agent API, REST API, health and metrics.
@@ -166,6 +168,7 @@ impl Server {
             software,
             catalogue_writer,
             metrics: crate::core::metrics::handle(),
+            tls: tls.clone().map(Arc::new),
         };
         Ok(Server {
             state,

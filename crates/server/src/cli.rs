@@ -75,6 +75,14 @@ struct ServeArgs {
     /// Most database connections.
     #[arg(long, env = "KANRI_DB_MAX_CONNECTIONS")]
     db_max_connections: Option<u32>,
+    /// The address agents reach this server at, e.g. https://kanri.example:31443, for the
+    /// agent install command; without it, the address each request came in on.
+    #[arg(long, env = "KANRI_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The kanri-agent executable to hand out at /agent/kanri-agent (default: the one beside
+    /// kanri-server).
+    #[arg(long, env = "KANRI_AGENT_BINARY")]
+    agent_binary: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +243,13 @@ fn resolve(args: ServeArgs) -> anyhow::Result<Config> {
         .db_max_connections
         .or(file.db_max_connections)
         .unwrap_or(config.db_max_connections);
+    config.public_url = args
+        .public_url
+        .or(file.public_url)
+        .map(|url| crate::core::config::check_public_url(&url, config.http))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    config.agent_binary = args.agent_binary.or(file.agent_binary);
     if config.tls_cert.is_some() != config.tls_key.is_some() {
         bail!("tls_cert and tls_key must be given together");
     }

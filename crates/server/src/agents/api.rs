@@ -1,10 +1,12 @@
-//! Agent API and the refresh action of the REST API.
+//! Agent API, the install script and executable it downloads, and the REST API's refresh
+//! action and enrollment tokens.
 
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kanri_proto::{
     ChannelResponse, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
@@ -12,13 +14,16 @@ use kanri_proto::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::agents::install::{self, RequestHost, Target};
+use crate::agents::model::EnrollmentToken;
 use crate::agents::service;
 use crate::app::AppState;
+use crate::audit::model::Origin;
 use crate::core::auth::Actor;
 use crate::core::background_cpu;
 use crate::core::body::{decode_body, receive, BodyError, RawBody};
 use crate::core::error::AppError;
-use crate::core::extract::ApiQuery;
+use crate::core::extract::{ApiJson, ApiQuery};
 use crate::core::metrics;
 
 fn authorization(headers: &HeaderMap) -> Option<&str> {
@@ -172,4 +177,130 @@ pub async fn refresh(
 ) -> Result<(StatusCode, Json<RefreshAccepted>), AppError> {
     let command_id = service::request_refresh(&state, &actor, id).await?;
     Ok((StatusCode::ACCEPTED, Json(RefreshAccepted { command_id })))
+}
+
+/// `POST /api/v1/enrollment-tokens` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTokenBody {
+    #[serde(default)]
+    label: String,
+    #[serde(default)]
+    expires_in_days: Option<u32>,
+    #[serde(default)]
+    uses: Option<u64>,
+}
+
+/// A token just created: the token text and the commands that use it, in this response only.
+#[derive(Debug, Serialize)]
+pub struct CreatedToken {
+    /// The token as listed.
+    #[serde(flatten)]
+    pub enrollment_token: EnrollmentToken,
+    /// The token text.
+    pub token: String,
+    /// The one line that installs and enrolls an agent on a Linux machine.
+    pub install_command: String,
+    /// `kanri-agent enroll …` for a machine with the agent installed.
+    pub enroll_command: String,
+    /// The address agents are given.
+    pub server_url: String,
+    /// The certificate's SHA-256 (the agent's `--ca-fingerprint`); null for plain HTTP.
+    pub ca_fingerprint: Option<String>,
+    /// What `curl --pinnedpubkey` takes; null for plain HTTP.
+    pub public_key_pin: Option<String>,
+}
+
+/// `GET /api/v1/enrollment-tokens`.
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> Result<Json<Vec<EnrollmentToken>>, AppError> {
+    Ok(Json(
+        service::list_enrollment_tokens(&state.db, &actor).await?,
+    ))
+}
+
+/// `POST /api/v1/enrollment-tokens`.
+pub async fn create_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    host: RequestHost,
+    ApiJson(body): ApiJson<NewTokenBody>,
+) -> Result<(StatusCode, Json<CreatedToken>), AppError> {
+    // First: a request that cannot name the server creates nothing.
+    let target = Target::of(&state, &host)?;
+    let new = service::NewToken {
+        label: &body.label,
+        expires_in_days: body.expires_in_days,
+        uses: body.uses,
+    };
+    let (enrollment_token, token) =
+        service::create_enrollment_token(&state.db, &actor, &origin, &new).await?;
+    let created = CreatedToken {
+        enrollment_token,
+        install_command: target.install_command(&token),
+        enroll_command: target.enroll_command(&token),
+        token,
+        server_url: target.server_url,
+        ca_fingerprint: target.fingerprint,
+        public_key_pin: target.public_key_pin,
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// `DELETE /api/v1/enrollment-tokens/{id}`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    service::revoke_enrollment_token(&state.db, &actor, &origin, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /agent/install.sh`: the install script for the address the request came in on. No
+/// authentication: it holds no secret. Never cached, since it depends on the request.
+pub async fn install_script(
+    State(state): State<AppState>,
+    host: RequestHost,
+) -> Result<Response, AppError> {
+    let script = Target::of(&state, &host)?.script()?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/x-shellscript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        script,
+    )
+        .into_response())
+}
+
+/// `GET /agent/kanri-agent`: the agent executable, streamed; a 404 that says what to do when
+/// the server has none.
+pub async fn agent_binary(State(state): State<AppState>) -> Response {
+    match install::open_agent_binary(&state.config).await {
+        Ok((length, body)) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (header::CONTENT_LENGTH, length.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"kanri-agent\"".to_string(),
+                ),
+                (header::CACHE_CONTROL, "no-cache".to_string()),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(AppError::NotFound(_)) => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}\n", install::NO_AGENT_BINARY),
+        )
+            .into_response(),
+        Err(other) => other.into_response(),
+    }
 }

@@ -1,6 +1,7 @@
-//! Agent rules: enrollment tokens, enrollment with identity matching and the licence cap,
-//! authentication, check-ins (with pushed agent settings), clone splitting, immediate actions
-//! over the channel, and uninstalling.
+//! Agent rules: enrollment tokens (created, listed and revoked by system administrators,
+//! audited), enrollment with identity matching and the licence cap, authentication, check-ins
+//! (with pushed agent settings), clone splitting, immediate actions over the channel, and
+//! uninstalling.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -13,11 +14,13 @@ use kanri_proto::{
 use sqlx::AnyConnection;
 
 use crate::agents::identity::{self, Candidates, Resolution};
+use crate::agents::model::EnrollmentToken;
 use crate::agents::runtime::AgentAuth;
 use crate::agents::store::{self, AgentRow};
 use crate::app::AppState;
+use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
 use crate::core::auth::Actor;
-use crate::core::db::DbError;
+use crate::core::db::{Db, DbError};
 use crate::core::error::AppError;
 use crate::core::secrets::{hash_token, hashes_equal, random_id, random_token};
 use crate::core::time::now_ms;
@@ -80,29 +83,165 @@ impl From<sqlx::Error> for AgentError {
     }
 }
 
-/// Creates an enrollment token; returns the token text, shown once.
+/// Creates an enrollment token from an admin command (`kanri-server token create`, `demo`),
+/// which no account performs; returns the token text, shown once.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn create_token(
-    db: &crate::core::db::Db,
+    db: &Db,
     label: &str,
     expires_in: Option<Duration>,
     uses: Option<u64>,
 ) -> Result<String, DbError> {
-    let token = random_token("ket_");
     let now = now_ms();
     let expires_at = expires_in.map(|duration| now + duration.as_millis() as i64);
-    store::insert_token(
-        db,
-        &hash_token(&token),
-        label,
-        expires_at,
-        uses.map(|n| n as i64),
-        now,
-    )
-    .await?;
+    let mut conn = db.write().acquire().await?;
+    let uses_allowed = uses.map(|n| n as i64);
+    let (_, token) = insert_new_token(&mut conn, label, expires_at, uses_allowed, now).await?;
     Ok(token)
+}
+
+/// Stores a new random token (only its hash); returns its id and the token text.
+async fn insert_new_token(
+    conn: &mut AnyConnection,
+    label: &str,
+    expires_at: Option<i64>,
+    uses_allowed: Option<i64>,
+    now: i64,
+) -> Result<(i64, String), DbError> {
+    let token = random_token("ket_");
+    let token_hash = hash_token(&token);
+    let id = store::insert_token(conn, &token_hash, label, expires_at, uses_allowed, now).await?;
+    Ok((id, token))
+}
+
+/// Longest enrollment-token label, in characters.
+pub const MAX_TOKEN_LABEL_CHARS: usize = 100;
+
+/// Most enrollments one token may allow.
+pub const MAX_TOKEN_USES: u64 = 100_000;
+
+/// Longest enrollment-token lifetime, in days.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// What an administrator asks for in a new enrollment token.
+#[derive(Debug, Clone, Default)]
+pub struct NewToken<'a> {
+    /// What to call it (trimmed; may be empty).
+    pub label: &'a str,
+    /// Lifetime in days, 1 to [`MAX_TOKEN_DAYS`]; `None` never expires.
+    pub expires_in_days: Option<u32>,
+    /// Enrollments allowed, 1 to [`MAX_TOKEN_USES`]; `None` is any number.
+    pub uses: Option<u64>,
+}
+
+/// The enrollment tokens, newest first (system administrators).
+///
+/// # Errors
+/// 403 without the system administration privilege; storage errors.
+pub async fn list_enrollment_tokens(
+    db: &Db,
+    actor: &Actor,
+) -> Result<Vec<EnrollmentToken>, AppError> {
+    actor.require_system_admin()?;
+    let now = now_ms();
+    Ok(store::list_tokens(db)
+        .await?
+        .into_iter()
+        .map(|row| EnrollmentToken::from_row(row, now))
+        .collect())
+}
+
+/// Creates an enrollment token (system administrators) and its audit entry in one
+/// transaction; returns it and the token text, which is shown once and stored only hashed.
+///
+/// # Errors
+/// 403 without the system administration privilege; 400 naming `label`, `expires_in_days`
+/// or `uses`; storage errors.
+pub async fn create_enrollment_token(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    new: &NewToken<'_>,
+) -> Result<(EnrollmentToken, String), AppError> {
+    actor.require_system_admin()?;
+    let label = new.label.trim();
+    crate::core::extract::check_plain_text("label", label, MAX_TOKEN_LABEL_CHARS)?;
+    if new
+        .expires_in_days
+        .is_some_and(|days| days == 0 || days > MAX_TOKEN_DAYS)
+    {
+        return Err(AppError::invalid(
+            "expires_in_days",
+            format!("an enrollment token expires in 1 to {MAX_TOKEN_DAYS} days (or never)"),
+        ));
+    }
+    if new
+        .uses
+        .is_some_and(|uses| uses == 0 || uses > MAX_TOKEN_USES)
+    {
+        return Err(AppError::invalid(
+            "uses",
+            format!("an enrollment token allows 1 to {MAX_TOKEN_USES} enrollments (or any number)"),
+        ));
+    }
+    let now = now_ms();
+    let expires_at = new
+        .expires_in_days
+        .map(|days| now + i64::from(days) * 86_400_000);
+    let uses_allowed = new.uses.and_then(|uses| i64::try_from(uses).ok());
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let (id, token) = insert_new_token(&mut tx, label, expires_at, uses_allowed, now).await?;
+    let add = (Category::ConfigurationAccess, Op::Add, Object::Agent);
+    let detail = serde_json::json!({
+        "enrollment_token": id,
+        "label": label,
+        "expires_at": expires_at,
+        "uses_allowed": uses_allowed,
+    });
+    let entry = NewAuditEntry::by_actor(actor, origin, add, id.to_string(), detail);
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    let row = store::TokenRow {
+        id,
+        label: label.to_string(),
+        created_at: now,
+        expires_at,
+        uses_allowed,
+        uses: 0,
+        revoked_at: None,
+    };
+    tracing::info!(message = "Enrollment token created.", id, login = %actor.login);
+    Ok((EnrollmentToken::from_row(row, now), token))
+}
+
+/// Revokes an enrollment token (system administrators), with its audit entry in the same
+/// transaction: from then on it enrolls no agent. Agents already enrolled with it keep
+/// their credentials.
+///
+/// # Errors
+/// 403 without the system administration privilege; 404 when there is no such live token;
+/// storage errors.
+pub async fn revoke_enrollment_token(
+    db: &Db,
+    actor: &Actor,
+    origin: &Origin,
+    id: i64,
+) -> Result<EnrollmentToken, AppError> {
+    actor.require_system_admin()?;
+    let now = now_ms();
+    let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    let revoked = store::revoke_token(&mut tx, id, now)
+        .await?
+        .ok_or(AppError::NotFound("enrollment token"))?;
+    let delete = (Category::ConfigurationAccess, Op::Delete, Object::Agent);
+    let detail = serde_json::json!({"enrollment_token": id, "label": revoked.label});
+    let entry = NewAuditEntry::by_actor(actor, origin, delete, id.to_string(), detail);
+    crate::audit::store::insert(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(DbError::from)?;
+    tracing::info!(message = "Enrollment token revoked.", id, login = %actor.login);
+    Ok(EnrollmentToken::from_row(revoked, now))
 }
 
 /// How recently the owner of a credential must have been seen, with another fingerprint, for

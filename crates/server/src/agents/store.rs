@@ -5,11 +5,15 @@ use sqlx::{AnyConnection, Row};
 
 use crate::core::db::{Db, DbError};
 
-/// An enrollment token row.
-#[derive(Debug, Clone)]
+/// An enrollment token row (never the token itself; its hash stays in the table).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
     /// Id.
     pub id: i64,
+    /// What the administrator called it.
+    pub label: String,
+    /// Created (ms).
+    pub created_at: i64,
     /// Expiry (ms).
     pub expires_at: Option<i64>,
     /// Allowed uses.
@@ -20,12 +24,26 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
-/// Stores a new token's hash.
+const TOKEN_COLUMNS: &str = "id, label, created_at, expires_at, uses_allowed, uses, revoked_at";
+
+fn token_row(row: &AnyRow) -> Result<TokenRow, DbError> {
+    Ok(TokenRow {
+        id: row.try_get(0)?,
+        label: row.try_get(1)?,
+        created_at: row.try_get(2)?,
+        expires_at: row.try_get(3)?,
+        uses_allowed: row.try_get(4)?,
+        uses: row.try_get(5)?,
+        revoked_at: row.try_get(6)?,
+    })
+}
+
+/// Stores a new token's hash; returns its id.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn insert_token(
-    db: &Db,
+    conn: &mut AnyConnection,
     token_hash: &str,
     label: &str,
     expires_at: Option<i64>,
@@ -41,7 +59,7 @@ pub async fn insert_token(
     .bind(now)
     .bind(expires_at)
     .bind(uses_allowed)
-    .fetch_one(db.write())
+    .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)
 }
@@ -54,22 +72,50 @@ pub async fn find_token(
     conn: &mut AnyConnection,
     token_hash: &str,
 ) -> Result<Option<TokenRow>, DbError> {
-    let row = sqlx::query(
-        "SELECT id, expires_at, uses_allowed, uses, revoked_at FROM enrollment_tokens WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(conn)
-    .await?;
-    match row {
-        None => Ok(None),
-        Some(row) => Ok(Some(TokenRow {
-            id: row.try_get(0)?,
-            expires_at: row.try_get(1)?,
-            uses_allowed: row.try_get(2)?,
-            uses: row.try_get(3)?,
-            revoked_at: row.try_get(4)?,
-        })),
-    }
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM enrollment_tokens WHERE token_hash = $1");
+    let row = sqlx::query(&sql)
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(token_row).transpose()
+}
+
+/// Most tokens [`list_tokens`] returns.
+pub const LIST_TOKENS_LIMIT: i64 = 1000;
+
+/// The newest [`LIST_TOKENS_LIMIT`] tokens, newest first.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_tokens(db: &Db) -> Result<Vec<TokenRow>, DbError> {
+    let sql = format!("SELECT {TOKEN_COLUMNS} FROM enrollment_tokens ORDER BY id DESC LIMIT $1");
+    let rows = sqlx::query(&sql)
+        .bind(LIST_TOKENS_LIMIT)
+        .fetch_all(db.read())
+        .await?;
+    rows.iter().map(token_row).collect()
+}
+
+/// Revokes a live token; returns it as revoked, or `None` when there is no such token or it
+/// was revoked already.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn revoke_token(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> Result<Option<TokenRow>, DbError> {
+    let sql = format!(
+        "UPDATE enrollment_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
+         RETURNING {TOKEN_COLUMNS}"
+    );
+    let row = sqlx::query(&sql)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(token_row).transpose()
 }
 
 /// Counts one use unless the token is used up; returns whether it was counted. The condition

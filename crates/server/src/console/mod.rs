@@ -66,5 +66,12 @@ pub fn router() -> Router<AppState> {
         .route("/list-columns", post(pages::lists::columns))
         .route("/devices.csv", get(pages::devices::export))
         .route("/devices/{id}", get(pages::device::show))
+        // Settings → Agents
+        .route(pages::agents::PATH, get(pages::agents::show))
+        .route("/settings/agents/tokens", post(pages::agents::create))
+        .route(
+            "/settings/agents/tokens/{id}/revoke",
+            post(pages::agents::revoke),
+        )
         .route("/assets/{name}", get(assets::serve))
 }

@@ -35,6 +35,13 @@ pub struct Config {
     pub flush_interval_ms: u64,
     /// Most database connections.
     pub db_max_connections: u32,
+    /// The address agents reach this server at (`https://kanri.example:31443`), for the agent
+    /// install command and script; `None`: the address each request came in on (its `Host`).
+    /// Checked by [`check_public_url`].
+    pub public_url: Option<String>,
+    /// The `kanri-agent` executable handed out at `/agent/kanri-agent`; `None`: the one beside
+    /// the server's own executable.
+    pub agent_binary: Option<PathBuf>,
 }
 
 impl fmt::Debug for Config {
@@ -51,6 +58,8 @@ impl fmt::Debug for Config {
             .field("licence_devices", &self.licence_devices)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("checkin_interval_secs", &self.checkin_interval_secs)
+            .field("public_url", &self.public_url)
+            .field("agent_binary", &self.agent_binary)
             .finish_non_exhaustive()
     }
 }
@@ -83,6 +92,8 @@ impl Config {
             event_retention_days: 400,
             flush_interval_ms: 2000,
             db_max_connections: 16,
+            public_url: None,
+            agent_binary: None,
         }
     }
 
@@ -126,6 +137,76 @@ pub struct FileConfig {
     pub flush_interval_ms: Option<u64>,
     /// See [`Config::db_max_connections`].
     pub db_max_connections: Option<u32>,
+    /// See [`Config::public_url`].
+    pub public_url: Option<String>,
+    /// See [`Config::agent_binary`].
+    pub agent_binary: Option<PathBuf>,
+}
+
+/// A public URL as `scheme://host[:port]`, without a trailing slash: the scheme must be what
+/// the server serves (`http` only with `--http`), and nothing may follow the port.
+///
+/// # Errors
+/// A sentence saying what is wrong.
+pub fn check_public_url(url: &str, http: bool) -> Result<String, String> {
+    let url = url.trim().trim_end_matches('/');
+    let scheme = if http { "http" } else { "https" };
+    let authority = url
+        .strip_prefix(scheme)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .ok_or_else(|| {
+            format!("public_url must start with {scheme}:// (the scheme this server serves)")
+        })?;
+    if !is_host_and_port(authority) {
+        return Err(format!(
+            "public_url must be {scheme}://HOST or {scheme}://HOST:PORT, with nothing after the port"
+        ));
+    }
+    Ok(url.to_string())
+}
+
+/// Whether `text` is `host` or `host:port`: a DNS name or IPv4 address (letters, digits,
+/// dots and hyphens) or a bracketed IPv6 address, and a port from 1 to 65535. Nothing else
+/// passes (no user info, path, spaces or quotes), so a passing value is safe in a URL, an
+/// HTML attribute and a shell word.
+pub fn is_host_and_port(text: &str) -> bool {
+    if text.is_empty() || text.len() > 300 {
+        return false;
+    }
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let Some((address, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if address.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => ("[ipv6]", Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match text.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (text, None),
+        }
+    };
+    let host_ok = host == "[ipv6]"
+        || (!host.is_empty()
+            && host.len() <= 253
+            && !host.starts_with(['.', '-'])
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
+    let port_ok = port.is_none_or(|port| {
+        !port.is_empty()
+            && port.len() <= 5
+            && port.chars().all(|c| c.is_ascii_digit())
+            && port.parse::<u16>().is_ok_and(|port| port > 0)
+    });
+    host_ok && port_ok
 }
 
 impl FileConfig {
@@ -137,5 +218,54 @@ impl FileConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
         toml::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_port_accepts_names_and_addresses_only() {
+        for good in [
+            "kanri.example",
+            "kanri.example:31443",
+            "192.168.1.10:31443",
+            "localhost",
+            "[::1]:31443",
+            "[fe80::1]",
+        ] {
+            assert!(is_host_and_port(good), "{good}");
+        }
+        for bad in [
+            "",
+            "kanri.example:",
+            "kanri.example:0",
+            "kanri.example:65536",
+            "user@kanri.example",
+            "kanri.example/path",
+            "kanri example",
+            "kanri.example:31443'; rm -rf /",
+            "$(id)",
+            "[::1",
+            "[not-v6]:1",
+            "[::1]x",
+            "-n",
+            "kanri.example:31443:1",
+        ] {
+            assert!(!is_host_and_port(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_public_url_must_use_the_served_scheme() {
+        assert_eq!(
+            check_public_url("https://kanri.example:31443/", false).as_deref(),
+            Ok("https://kanri.example:31443")
+        );
+        assert!(check_public_url("http://kanri.example", false).is_err());
+        assert!(check_public_url("http://kanri.example", true).is_ok());
+        assert!(check_public_url("https://kanri.example/kanri", false).is_err());
+        assert!(check_public_url("kanri.example", false).is_err());
     }
 }

@@ -48,7 +48,14 @@ async fn pages_follow_the_browser_then_the_account() {
     );
     assert_eq!(
         browser.texts("header nav a").await,
-        ["ホーム", "機器", "ソフトウェア", "イベント", "監査ログ"]
+        [
+            "ホーム",
+            "機器",
+            "ソフトウェア",
+            "イベント",
+            "監査ログ",
+            "設定"
+        ]
     );
     assert_eq!(browser.text("header form.user button").await, "ログアウト");
     browser.goto("/devices").await;

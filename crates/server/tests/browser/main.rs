@@ -14,6 +14,7 @@ mod support;
 
 mod harness;
 
+mod agents;
 mod devices;
 mod language;
 mod sign_in;

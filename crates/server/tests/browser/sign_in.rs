@@ -55,7 +55,14 @@ async fn first_login_changes_the_password_first() {
     browser.wait_for_path("/").await;
     assert_eq!(
         browser.texts("header nav a").await,
-        [JA.home, JA.devices, JA.software, JA.events, JA.audit_log],
+        [
+            JA.home,
+            JA.devices,
+            JA.software,
+            JA.events,
+            JA.audit_log,
+            JA.settings
+        ],
         "signed in with the new password, no change asked"
     );
     browser.close().await;

@@ -10,14 +10,14 @@ use crate::both_backends;
 use crate::support::{Backend, ProtoAgent, TestServer};
 
 /// A browser without JavaScript: keeps cookies, does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     client: reqwest::Client,
     base: String,
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn new(server: &TestServer) -> Browser {
+    pub(crate) fn new(server: &TestServer) -> Browser {
         Browser {
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -67,17 +67,21 @@ impl Browser {
         (status, location, response.text().await.unwrap_or_default())
     }
 
-    async fn get(&mut self, path: &str) -> (StatusCode, String, String) {
+    pub(crate) async fn get(&mut self, path: &str) -> (StatusCode, String, String) {
         self.send(Method::GET, path, None).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> (StatusCode, String, String) {
+    pub(crate) async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String, String) {
         self.send(Method::POST, path, Some(form)).await
     }
 }
 
 /// The value of `<input … name="csrf" value="…">` in a page.
-fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     let at = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
     html[at..].split('"').next().unwrap_or("").to_string()
 }
@@ -491,15 +495,20 @@ async fn cookies_are_secure_under_https() {
 }
 
 /// A browser signed in as `admin` with its first password changed.
-async fn signed_in_admin(server: &TestServer) -> Browser {
+pub(crate) async fn signed_in_admin(server: &TestServer) -> Browser {
+    signed_in(server, "admin", &server.admin_password, "Kanri-2026!x").await
+}
+
+/// A browser signed in as `login` through the console's forms, its first password `first`
+/// changed to `new`.
+pub(crate) async fn signed_in(server: &TestServer, login: &str, first: &str, new: &str) -> Browser {
     let mut browser = Browser::new(server);
     let (_, _, page) = browser.get("/login").await;
     let csrf = csrf_in(&page);
-    let password = server.admin_password.clone();
     browser
         .post(
             "/login",
-            &[("login", "admin"), ("password", &password), ("csrf", &csrf)],
+            &[("login", login), ("password", first), ("csrf", &csrf)],
         )
         .await;
     let (_, _, page) = browser.get("/password").await;
@@ -509,9 +518,9 @@ async fn signed_in_admin(server: &TestServer) -> Browser {
             "/password",
             &[
                 ("csrf", &csrf),
-                ("current", &password),
-                ("new", "Kanri-2026!x"),
-                ("confirm", "Kanri-2026!x"),
+                ("current", first),
+                ("new", new),
+                ("confirm", new),
             ],
         )
         .await;

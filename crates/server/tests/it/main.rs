@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod agent_e2e;
 mod agent_settings;
+mod agents_console;
 mod bad_input;
 mod console;
 mod device_list;

@@ -1,6 +1,7 @@
 //! One module per console page.
 
 pub mod accounts;
+pub mod agents;
 pub mod audit;
 pub mod device;
 pub mod devices;
