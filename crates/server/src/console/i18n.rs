@@ -302,6 +302,10 @@ pub struct Msgs {
     pub policy_lockout_threshold: &'static str,
     pub policy_lockout_minutes: &'static str,
     pub policy_idle_minutes: &'static str,
+    pub profile: &'static str,
+    pub api_tokens: &'static str,
+    pub create_token: &'static str,
+    pub revoke: &'static str,
 }
 
 /// 日本語.
@@ -557,6 +561,10 @@ pub static JA: Msgs = Msgs {
     policy_lockout_threshold: "ロックするまでのログイン失敗回数（0はロックしない）",
     policy_lockout_minutes: "ロックを自動解除するまでの時間（分、0は管理者が解除）",
     policy_idle_minutes: "無操作でログアウトするまでの時間（分）",
+    profile: "個人設定",
+    api_tokens: "APIトークン",
+    create_token: "APIトークンを発行",
+    revoke: "失効させる",
 };
 
 /// English.
@@ -812,6 +820,10 @@ pub static EN: Msgs = Msgs {
     policy_lockout_threshold: "Failed logins before locking (0 = never lock)",
     policy_lockout_minutes: "Minutes until a lock ends (0 = an administrator unlocks)",
     policy_idle_minutes: "Minutes of inactivity before signing out",
+    profile: "My account",
+    api_tokens: "API tokens",
+    create_token: "Create token",
+    revoke: "Revoke",
 };
 
 impl Msgs {

@@ -36,6 +36,15 @@ pub fn router() -> Router<AppState> {
         .route("/events/confirm", post(pages::events::confirm))
         .route("/events/{id}", get(pages::events::show))
         .route("/software", get(pages::software::list))
+        .route(
+            "/profile",
+            get(pages::profile::show).post(pages::profile::save),
+        )
+        .route("/profile/tokens", post(pages::profile::create_token))
+        .route(
+            "/profile/tokens/{id}/revoke",
+            post(pages::profile::revoke_token),
+        )
         .route("/settings", get(pages::settings::hub))
         .route(
             "/settings/policy",

@@ -9,6 +9,7 @@ mod agent_settings;
 mod agents_console;
 mod bad_input;
 mod console;
+mod console_settings;
 mod device_list;
 mod devices_api;
 mod enrollment;

@@ -10,6 +10,7 @@ pub mod home;
 pub mod lists;
 pub mod login;
 pub mod password;
+pub mod profile;
 pub mod settings;
 pub mod software;
 
