@@ -984,6 +984,18 @@ async fn home_panels_and_software_screen(backend: Backend) {
     );
     let (_, _, page) = browser.get("/software?name=zzz").await;
     assert!(page.contains("該当するソフトウェアはありません"));
+    // Inventory fields under the seeds' Japanese names.
+    let (_, _, page) = browser
+        .get(&format!("/devices/{}?tab=hardware", agent.device_id()))
+        .await;
+    assert!(
+        page.contains("<th>メーカー</th>") && page.contains("<th>CPUコア数</th>"),
+        "{page}"
+    );
+    let (_, _, page) = browser
+        .get(&format!("/devices/{}?tab=network", agent.device_id()))
+        .await;
+    assert!(page.contains("<h2>ネットワークアダプター</h2>"), "{page}");
     server.shutdown().await;
 }
 both_backends!(

@@ -211,7 +211,10 @@ pub async fn show(
                 Err(error) => return app_error_page(user.lang, &error),
             }
         }
-        section => Body::Section(detail.sections.get(section).map(layout).unwrap_or_default()),
+        section => Body::Section(crate::console::sections::localize(
+            detail.sections.get(section).map(layout).unwrap_or_default(),
+            user.lang,
+        )),
     };
     let tabs = TABS
         .iter()
