@@ -3,7 +3,8 @@
 # kanri-loadgen (enrollment + first inventory, PACKAGES packages each), then times the first
 # page, a page 300 deep and a software-filtered page with bench/api_latency.py, then the
 # console's device list pages and the CSV export of every device (bench/console_latency.py).
-# Usage: bench/api_100k.sh [sqlite|postgres]   (env: DEVICES, PACKAGES, SOFTWARE, DATA)
+# Usage: bench/api_100k.sh [sqlite|postgres]   (env: DEVICES, PACKAGES, SOFTWARE, DATA;
+# REUSE=1 with DATA of an earlier SQLite run skips seeding and times that server's data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -20,9 +21,11 @@ pid=$!
 cleanup() { kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; [ "$backend" = postgres ] && $PGSTOP >/dev/null; true; }
 trap cleanup EXIT
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-token=$(target/release/kanri-server token create --data-dir "$data" "${db_args[@]}")
-target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$DEVICES" \
-    --duration 1 --software-per-agent "$PACKAGES" --checkin-interval 600 | grep -E "^(phases|enroll|inventory-full)"
+if [ "${REUSE:-0}" != 1 ]; then
+    token=$(target/release/kanri-server token create --data-dir "$data" "${db_args[@]}")
+    target/release/kanri-loadgen --server http://127.0.0.1:$port --token "$token" --agents "$DEVICES" \
+        --duration 1 --software-per-agent "$PACKAGES" --checkin-interval 600 | grep -E "^(phases|enroll|inventory-full)"
+fi
 api=$(target/release/kanri-server api-token create --user admin --data-dir "$data" "${db_args[@]}")
 # The software → devices index trails uploads by at most 10 s (inventory::index::merge_due).
 sleep 12

@@ -111,7 +111,7 @@ pub fn stream(
                     Ok::<_, AppError>(list.into_iter().map(|d| (d.id, d.name)).collect())
                 })
                 .await?;
-            let page = service::list(
+            let page = service::export_page(
                 &state,
                 &request.actor,
                 &request.filter,

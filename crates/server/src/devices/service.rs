@@ -80,6 +80,53 @@ pub async fn list(
     cursor: Option<&str>,
     limit: u32,
 ) -> Result<Page<Device>, AppError> {
+    list_with(
+        state,
+        actor,
+        filter,
+        (sort, descending),
+        cursor,
+        limit,
+        false,
+    )
+    .await
+}
+
+/// [`list`] for the CSV export: each page read from the database as one packed row (see
+/// [`store::list_devices_packed`]).
+///
+/// # Errors
+/// As [`list`].
+pub async fn export_page(
+    state: &AppState,
+    actor: &Actor,
+    filter: &DeviceFilter,
+    sort: SortKey,
+    descending: bool,
+    cursor: Option<&str>,
+    limit: u32,
+) -> Result<Page<Device>, AppError> {
+    list_with(
+        state,
+        actor,
+        filter,
+        (sort, descending),
+        cursor,
+        limit,
+        true,
+    )
+    .await
+}
+
+async fn list_with(
+    state: &AppState,
+    actor: &Actor,
+    filter: &DeviceFilter,
+    (sort, descending): (SortKey, bool),
+    cursor: Option<&str>,
+    limit: u32,
+    packed: bool,
+) -> Result<Page<Device>, AppError> {
     actor.require_division(Division::Devices)?;
     let after = cursor.map(Cursor::decode).transpose()?;
     if let Some(cursor) = &after {
@@ -124,16 +171,12 @@ pub async fn list(
             }
         });
     }
-    let items = store::list_devices(
-        &state.db,
-        &filter,
-        sort,
-        descending,
-        after.as_ref(),
-        limit,
-        software,
-    )
-    .await?;
+    let (db, after) = (&state.db, after.as_ref());
+    let items = if packed {
+        store::list_devices_packed(db, &filter, sort, descending, after, limit, software).await?
+    } else {
+        store::list_devices(db, &filter, sort, descending, after, limit, software).await?
+    };
     let next_cursor = if items.len() == limit as usize {
         items.last().map(|last| {
             Cursor {

@@ -332,6 +332,41 @@ async fn conditions_combine(backend: Backend) {
             "{sort}"
         );
     }
+    // The export's packed page reader returns the very rows of the row-by-row reader.
+    let db = server.state().db.clone();
+    let sql = kanri_server::inventory::index_store::devices_with_software_sql(db.backend());
+    let software = kanri_server::devices::store::SoftwareSql {
+        installed: sql,
+        absent: sql,
+    };
+    for (sort, descending) in [
+        (kanri_server::devices::model::SortKey::Hostname, false),
+        (kanri_server::devices::model::SortKey::Memory, true),
+        (kanri_server::devices::model::SortKey::Id, false),
+    ] {
+        let filter = kanri_server::devices::model::DeviceFilter {
+            software_absent: Some("no-such-package".into()),
+            ..Default::default()
+        };
+        let rows = kanri_server::devices::store::list_devices(
+            &db, &filter, sort, descending, None, 4, software,
+        )
+        .await
+        .expect("rows");
+        let packed = kanri_server::devices::store::list_devices_packed(
+            &db, &filter, sort, descending, None, 4, software,
+        )
+        .await
+        .expect("packed");
+        let ids = |devices: &[kanri_server::devices::model::Device]| {
+            devices
+                .iter()
+                .map(|d| (d.id, d.hostname.clone(), d.department_id, d.memory_bytes))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&packed), ids(&rows), "{sort:?}");
+        assert_eq!(rows.len(), 4);
+    }
     let (status, body) = server.get("/api/v1/devices?sort=department").await;
     assert_eq!(
         (status, body["field"].as_str()),
