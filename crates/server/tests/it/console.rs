@@ -855,7 +855,25 @@ async fn audit_screen(backend: Backend) {
         )
         .await;
 
+    // A sign-in attempt with markup for a user id.
+    let (_, _, page) = stranger.get("/login").await;
+    let csrf = csrf_in(&page);
+    stranger
+        .post(
+            "/login",
+            &[
+                ("login", "<script>alert(3)</script>"),
+                ("password", "x"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
     let (status, _, page) = browser.get("/audit?category=Authentication").await;
+    assert!(
+        page.contains("&#60;script&#62;alert(3)&#60;/script&#62;")
+            && !page.contains("<script>alert(3)"),
+        "typed user ids are text: {page}"
+    );
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains(">監査ログ</a>"),
