@@ -12,10 +12,10 @@ use crate::support::inventory::sample;
 use crate::support::{Backend, ProtoAgent, TestServer};
 
 /// Host names of the device list's rows, in page order.
-const ROW_HOSTNAMES: &str = "table.list tbody td.col-hostname a";
+pub(crate) const ROW_HOSTNAMES: &str = "table.list tbody td.col-hostname a";
 
 /// Enrolls a device per host name, each with an uploaded inventory; returns their ids.
-async fn enroll(server: &TestServer, hostnames: &[&str]) -> BTreeMap<String, i64> {
+pub(crate) async fn enroll(server: &TestServer, hostnames: &[&str]) -> BTreeMap<String, i64> {
     let token = server.enrollment_token(None, None).await;
     let mut ids = BTreeMap::new();
     for hostname in hostnames {
@@ -53,7 +53,32 @@ fn csv_hostnames(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn sorted(mut names: Vec<String>) -> Vec<String> {
+/// Creates a department over REST, under `parent` if given; returns its id.
+pub(crate) async fn department(server: &TestServer, name: &str, parent: Option<i64>) -> i64 {
+    let (status, created) = server
+        .api(
+            Method::POST,
+            "/api/v1/departments",
+            Some(json!({ "name": name, "parent_id": parent })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["id"].as_i64().expect("department id")
+}
+
+/// Puts a device in a department over REST.
+pub(crate) async fn place(server: &TestServer, device: i64, department: i64) {
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{device}"),
+            Some(json!({ "department_id": department })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+pub(crate) fn sorted(mut names: Vec<String>) -> Vec<String> {
     names.sort();
     names
 }

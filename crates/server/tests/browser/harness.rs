@@ -161,6 +161,63 @@ impl Browser {
         self.find(css).await.attr(name).await.expect("attribute")
     }
 
+    /// An attribute of every element matching `css`, in page order ("" where it is missing).
+    pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
+        let elements = self
+            .client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find elements");
+        let mut values = Vec::with_capacity(elements.len());
+        for element in elements {
+            let value = element.attr(name).await.expect("attribute");
+            values.push(value.unwrap_or_default());
+        }
+        values
+    }
+
+    /// How many elements match `css`.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .expect("find elements")
+            .len()
+    }
+
+    /// The current value of the form control matching `css` (what the user sees in it).
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    /// Picks the option whose value is `value` in the `<select>` matching `css` (in a
+    /// `multiple` one, clicking toggles the option).
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|error| panic!("no option `{value}` in `{css}`: {error}"));
+    }
+
+    /// Ticks (`true`) or unticks the checkbox matching `css`, clicking it only if needed.
+    pub async fn set_checked(&self, css: &str, checked: bool) {
+        let checkbox = self.find(css).await;
+        if checkbox.is_selected().await.expect("checkbox state") != checked {
+            checkbox.click().await.expect("click the checkbox");
+        }
+        assert_eq!(
+            checkbox.is_selected().await.expect("checkbox state"),
+            checked,
+            "`{css}` did not change"
+        );
+    }
+
     /// Replaces what the input matching `css` holds with `value`, typed as a user would.
     pub async fn fill(&self, css: &str, value: &str) {
         let input = self.find(css).await;
@@ -267,6 +324,20 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Scrolls the element matching `css` into the middle of the window (for a screenshot
+    /// of what lies below the fold).
+    pub async fn scroll_to(&self, css: &str) {
+        let element = self.find(css).await;
+        let argument = serde_json::to_value(&element).expect("element as an argument");
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![argument],
+            )
+            .await
+            .expect("scroll");
     }
 
     /// Saves the page as `<workspace>/target/screenshots/<name>.png`.

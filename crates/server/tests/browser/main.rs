@@ -14,7 +14,10 @@ mod support;
 
 mod harness;
 
+mod accounts;
 mod agents;
+mod device_list;
 mod devices;
+mod events;
 mod language;
 mod sign_in;

@@ -1,5 +1,5 @@
 //! Signing in through the login form: the first login's forced password change, and an
-//! account locked by wrong passwords until it is unlocked.
+//! account locked by wrong passwords until an administrator unlocks it in the console.
 
 use kanri_server::console::i18n::JA;
 use reqwest::{Method, StatusCode};
@@ -70,7 +70,8 @@ async fn first_login_changes_the_password_first() {
 }
 
 /// Five wrong passwords lock an account: the fifth answer and every sign-in after it say so,
-/// the right password included, until an administrator unlocks it.
+/// the right password included, until an administrator unlocks it from the account's page
+/// (Settings → User accounts, where the list marks it locked).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_account_signs_in_after_unlock() {
     let server = TestServer::start(Backend::Sqlite).await;
@@ -110,16 +111,56 @@ async fn a_locked_account_signs_in_after_unlock() {
     );
     browser.screenshot("login-locked").await;
 
-    // The console's accounts screen comes later: a browser step replaces this call then.
-    let (status, unlocked) = server
-        .api(
-            Method::POST,
-            &format!("/api/v1/users/{}/unlock", account["id"]),
-            None,
-        )
+    // An administrator, in a browser of their own, unlocks the account from Settings →
+    // User accounts.
+    let id = account["id"].as_i64().expect("account id");
+    let admin = Browser::open(&server, "ja").await;
+    admin
+        .first_sign_in("admin", &server.admin_password, "Kanri-2026!x")
         .await;
-    assert_eq!(status, StatusCode::OK, "{unlocked}");
-    assert_eq!(unlocked["was_locked"], true);
+    admin.click_and_load("header nav a[href='/settings']").await;
+    admin.wait_for_path("/settings").await;
+    assert_eq!(
+        admin.text("ul.settings-menu a[href='/accounts']").await,
+        JA.user_accounts
+    );
+    admin
+        .click_and_load("ul.settings-menu a[href='/accounts']")
+        .await;
+    admin.wait_for_path("/accounts").await;
+    let row = format!("table.accounts tr[data-id='{id}']");
+    assert_eq!(
+        admin.texts(&format!("{row} span.badge")).await,
+        [JA.locked],
+        "the locked account is marked"
+    );
+    assert_eq!(
+        admin.texts("table.accounts span.badge").await.len(),
+        1,
+        "admin is not locked"
+    );
+    admin
+        .click_and_load(&format!("{row} a[href='/accounts/{id}']"))
+        .await;
+    admin.wait_for_path(&format!("/accounts/{id}")).await;
+    assert_eq!(admin.text("h1").await, "tanaka");
+    let unlock = format!("form[action='/accounts/{id}/unlock']");
+    assert_eq!(admin.text(&format!("{unlock} span.badge")).await, JA.locked);
+    assert_eq!(admin.text(&format!("{unlock} button")).await, JA.unlock);
+    admin.screenshot("account-locked").await;
+    admin.scroll_to(&unlock).await;
+    admin.screenshot("account-locked-actions").await;
+    admin
+        .click_and_load(&format!("{unlock} button[type=submit]"))
+        .await;
+    admin.wait_for_path("/accounts").await;
+    assert!(
+        admin.texts("table.accounts span.badge").await.is_empty(),
+        "no account is marked locked any more"
+    );
+    let (_, unlocked) = server.get(&format!("/api/v1/users/{id}")).await;
+    assert_eq!(unlocked["locked"], false, "{unlocked}");
+    admin.close().await;
 
     browser.submit_login("tanaka", "First-pass-1").await;
     browser.wait_for_path("/password").await;
