@@ -101,13 +101,13 @@ pub async fn export_response(
                     e.id.to_string(),
                     crate::console::web::format_time(e.at, &tz),
                     m.audit_category_label(&e.category).to_string(),
-                    e.op.clone(),
-                    e.object.clone(),
+                    m.audit_op_label(&e.op).to_string(),
+                    m.audit_object_label(&e.object).to_string(),
                     e.object_id.clone(),
                     m.audit_result_label(&e.result).to_string(),
                     e.login.clone(),
                     e.ip.clone(),
-                    e.component.clone(),
+                    m.audit_component_label(&e.component).to_string(),
                     e.detail.to_string(),
                 ]
             }));

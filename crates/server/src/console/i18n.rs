@@ -306,6 +306,34 @@ pub struct Msgs {
     pub api_tokens: &'static str,
     pub create_token: &'static str,
     pub revoke: &'static str,
+    pub choose_department: &'static str,
+    pub conflict_reloaded: &'static str,
+    pub op_start: &'static str,
+    pub op_stop: &'static str,
+    pub op_login: &'static str,
+    pub op_logout: &'static str,
+    pub op_add: &'static str,
+    pub op_update: &'static str,
+    pub op_delete: &'static str,
+    pub op_lock: &'static str,
+    pub op_unlock: &'static str,
+    pub op_import: &'static str,
+    pub op_export: &'static str,
+    pub obj_user: &'static str,
+    pub obj_session: &'static str,
+    pub obj_token: &'static str,
+    pub obj_config: &'static str,
+    pub obj_department: &'static str,
+    pub obj_device: &'static str,
+    pub obj_agent: &'static str,
+    pub obj_asset: &'static str,
+    pub obj_event: &'static str,
+    pub obj_server: &'static str,
+    pub obj_audit: &'static str,
+    pub comp_gui: &'static str,
+    pub comp_api: &'static str,
+    pub comp_service: &'static str,
+    pub comp_utility: &'static str,
 }
 
 /// 日本語.
@@ -565,6 +593,34 @@ pub static JA: Msgs = Msgs {
     api_tokens: "APIトークン",
     create_token: "APIトークンを発行",
     revoke: "失効させる",
+    choose_department: "設定する部署を選択してください（部署を外す場合は「部署なし」）。",
+    conflict_reloaded: "ほかの管理者が同時に変更しました。最新の内容を表示しています。必要なら、もう一度変更して保存してください。",
+    op_start: "起動",
+    op_stop: "停止",
+    op_login: "ログイン",
+    op_logout: "ログアウト",
+    op_add: "追加",
+    op_update: "変更",
+    op_delete: "削除",
+    op_lock: "ロック",
+    op_unlock: "ロック解除",
+    op_import: "インポート",
+    op_export: "エクスポート",
+    obj_user: "ユーザーアカウント",
+    obj_session: "セッション",
+    obj_token: "APIトークン",
+    obj_config: "設定",
+    obj_department: "部署",
+    obj_device: "機器情報",
+    obj_agent: "エージェント",
+    obj_asset: "資産情報",
+    obj_event: "イベント",
+    obj_server: "管理サーバ",
+    obj_audit: "監査ログ",
+    comp_gui: "画面",
+    comp_api: "REST API",
+    comp_service: "管理サーバ",
+    comp_utility: "コマンド",
 };
 
 /// English.
@@ -824,6 +880,34 @@ pub static EN: Msgs = Msgs {
     api_tokens: "API tokens",
     create_token: "Create token",
     revoke: "Revoke",
+    choose_department: "Choose the department to set (or \"No department\" to clear it).",
+    conflict_reloaded: "Someone else changed this at the same time. The latest values are shown; make your change again if still needed.",
+    op_start: "Start",
+    op_stop: "Stop",
+    op_login: "Sign in",
+    op_logout: "Sign out",
+    op_add: "Add",
+    op_update: "Change",
+    op_delete: "Delete",
+    op_lock: "Lock",
+    op_unlock: "Unlock",
+    op_import: "Import",
+    op_export: "Export",
+    obj_user: "Account",
+    obj_session: "Session",
+    obj_token: "API token",
+    obj_config: "Setting",
+    obj_department: "Department",
+    obj_device: "Device",
+    obj_agent: "Agent",
+    obj_asset: "Asset",
+    obj_event: "Event",
+    obj_server: "Server",
+    obj_audit: "Audit log",
+    comp_gui: "Console",
+    comp_api: "REST API",
+    comp_service: "Server",
+    comp_utility: "Command",
 };
 
 impl Msgs {
@@ -855,6 +939,53 @@ impl Msgs {
             "Maintenance" => self.audit_cat_maintenance,
             "ManagementAction" => self.audit_cat_management,
             _ => self.unknown,
+        }
+    }
+
+    /// An audit operation's label (the stored name when unknown).
+    pub fn audit_op_label<'a>(&self, op: &'a str) -> &'a str {
+        match op {
+            "Start" => self.op_start,
+            "Stop" => self.op_stop,
+            "Login" => self.op_login,
+            "Logout" => self.op_logout,
+            "Add" => self.op_add,
+            "Update" => self.op_update,
+            "Delete" => self.op_delete,
+            "Lock" => self.op_lock,
+            "Unlock" => self.op_unlock,
+            "Import" => self.op_import,
+            "Export" => self.op_export,
+            other => other,
+        }
+    }
+
+    /// An audit object type's label (the stored name when unknown).
+    pub fn audit_object_label<'a>(&self, object: &'a str) -> &'a str {
+        match object {
+            "User" => self.obj_user,
+            "Session" => self.obj_session,
+            "Token" => self.obj_token,
+            "Config" => self.obj_config,
+            "Department" => self.obj_department,
+            "DeviceInfo" => self.obj_device,
+            "Agent" => self.obj_agent,
+            "AssetInfo" => self.obj_asset,
+            "Event" => self.obj_event,
+            "Server" => self.obj_server,
+            "AuditLog" => self.obj_audit,
+            other => other,
+        }
+    }
+
+    /// An audit component's label (the stored name when unknown).
+    pub fn audit_component_label<'a>(&self, component: &'a str) -> &'a str {
+        match component {
+            "Gui" => self.comp_gui,
+            "Api" => self.comp_api,
+            "ManagerService" => self.comp_service,
+            "Utility" => self.comp_utility,
+            other => other,
         }
     }
 

@@ -26,7 +26,8 @@ async fn account(server: &TestServer, login: &str) -> Value {
 
 /// An administrator adds `sato` through the form (two divisions, one department), sees it
 /// listed with its scope; a second administrator changes it meanwhile, so the first one's
-/// save of the stale form is refused with the conflict message and changes nothing; the
+/// save of the stale form is refused with the conflict message, changes nothing and shows
+/// the stored values, which then save; the
 /// password reset from the account's page is the one `sato` signs in with, must change,
 /// and `sato` then lists only the devices of its department and the one below it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,22 +247,29 @@ async fn an_administrator_adds_an_account_that_sees_its_department() {
         .click_and_load(&format!("{edit} button[type=submit]"))
         .await;
     admin.wait_for_path(&format!("/accounts/{id}")).await;
-    assert_eq!(admin.text("p.error[role=alert]").await, JA.conflict);
+    assert_eq!(
+        admin.text("p.error[role=alert]").await,
+        JA.conflict_reloaded
+    );
     admin.screenshot("account-conflict").await;
     assert_eq!(
         account(&server, "sato").await,
         changed,
         "the stale save changed nothing"
     );
+    // The form now holds what the other administrator saved, at its version: saving it is
+    // a decision made on the stored values.
+    assert_eq!(
+        admin.value(&format!("{edit} input[name=email]")).await,
+        "hanako.sato@example.jp"
+    );
     admin
         .click_and_load(&format!("{edit} button[type=submit]"))
         .await;
-    assert_eq!(
-        admin.text("p.error[role=alert]").await,
-        JA.conflict,
-        "saving the refused form again is refused again"
-    );
-    assert_eq!(account(&server, "sato").await, changed);
+    admin.wait_for_path("/accounts").await;
+    let saved = account(&server, "sato").await;
+    assert_eq!(saved["email"], "hanako.sato@example.jp");
+    assert!(saved["version"].as_i64() > changed["version"].as_i64());
 
     // The password reset from the account's page.
     admin.goto(&format!("/accounts/{id}")).await;

@@ -668,6 +668,35 @@ async fn device_list_framework_in_the_console(backend: Backend) {
         let (_, device) = server.get(&format!("/api/v1/devices/{id}")).await;
         assert_eq!(device["state"], "excluded");
     }
+    // "Set department" without choosing one is refused, not read as "no department".
+    let (status, _, page) = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "set_department"),
+                ("department_id", ""),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("設定する部署を選択してください"), "{page}");
+    let (_, _, result) = browser
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "set_department"),
+                ("department_id", "none"),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert!(
+        result.contains("<strong class=\"done-count\">1</strong>"),
+        "{result}"
+    );
     let (status, _, page) = browser
         .post("/devices/bulk", &[("csrf", &csrf), ("action", "exclude")])
         .await;
@@ -883,7 +912,7 @@ async fn audit_screen(backend: Backend) {
         page.contains("class=\"result-Failure\"") && page.contains(">kango<"),
         "{page}"
     );
-    assert!(page.contains(">Login<") && page.contains(">認証<"));
+    assert!(page.contains("<td>ログイン</td>") && page.contains(">認証<"));
     assert!(!page.contains(">ConfigurationAccess<") && !page.contains(">設定変更</td>"));
     assert!(!page.contains("wrong-"), "passwords are never in the log");
     let (status, _, page) = browser.get("/audit?op=Explode").await;
@@ -921,7 +950,7 @@ async fn audit_screen(backend: Backend) {
         "{text}"
     );
     assert!(
-        text.contains(",認証,Login,") && text.contains(",失敗,kango,"),
+        text.contains(",認証,ログイン,") && text.contains(",失敗,kango,"),
         "{text}"
     );
     let (_, audit) = server.get("/api/v1/audit?object=AuditLog&op=Export").await;

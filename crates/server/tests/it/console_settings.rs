@@ -284,10 +284,15 @@ async fn departments_policy_and_profile_screens(backend: Backend) {
     let (status, _, page) = admin.post("/settings/policy", &borrowed).await;
     assert_eq!(
         status,
-        StatusCode::BAD_REQUEST,
+        StatusCode::CONFLICT,
         "the same version again is stale"
     );
     assert!(page.contains("ほかの管理者が同時に変更しました"));
+    assert!(
+        page.contains("name=\"version\" value=\"2\"")
+            && page.contains("name=\"min_length\" value=\"12\""),
+        "the stored policy at its version: {page}"
+    );
 
     // Profile: language switch takes effect at once; a token is shown once and works.
     let (_, _, page) = admin.get("/profile").await;

@@ -348,9 +348,16 @@ pub async fn update(
     let input = input_of(&form, false);
     match service::update_user(&state.db, &user.actor, id, &input, &origin).await {
         Ok(_) => Redirect::to("/accounts").into_response(),
-        Err(
-            error @ (AppError::Invalid { .. } | AppError::Conflict(_) | AppError::Forbidden { .. }),
-        ) => {
+        // Someone saved first: their values and version, so a save now is a decision made
+        // on what is stored, never a blind overwrite.
+        Err(AppError::Conflict(_)) => match service::get_user(&state.db, id).await {
+            Ok(account) => {
+                let message = user.m().conflict_reloaded.to_string();
+                form_page(&state, &user, Some(&account), None, Some(message)).await
+            }
+            Err(error) => app_error_page(user.lang, &error),
+        },
+        Err(error @ (AppError::Invalid { .. } | AppError::Forbidden { .. })) => {
             let message = refusal(user.m(), &error);
             match service::get_user(&state.db, id).await {
                 Ok(account) => {

@@ -44,8 +44,8 @@ pub struct AuditPage {
     query: AuditQuery,
     rows: Vec<Row>,
     categories: Vec<(&'static str, &'static str)>,
-    ops: Vec<&'static str>,
-    objects: Vec<&'static str>,
+    ops: Vec<(&'static str, &'static str)>,
+    objects: Vec<(&'static str, &'static str)>,
     results: Vec<(&'static str, &'static str)>,
     limit: u32,
     page_sizes: [u32; 4],
@@ -107,8 +107,14 @@ pub async fn list(
             .iter()
             .map(|c| (c.as_str(), m.audit_category_label(c.as_str())))
             .collect(),
-        ops: Op::ALL.iter().map(|o| o.as_str()).collect(),
-        objects: Object::ALL.iter().map(|o| o.as_str()).collect(),
+        ops: Op::ALL
+            .iter()
+            .map(|o| (o.as_str(), m.audit_op_label(o.as_str())))
+            .collect(),
+        objects: Object::ALL
+            .iter()
+            .map(|o| (o.as_str(), m.audit_object_label(o.as_str())))
+            .collect(),
         results: Outcome::ALL
             .iter()
             .map(|r| (r.as_str(), m.audit_result_label(r.as_str())))
@@ -143,13 +149,13 @@ pub async fn list(
             time: user.time(e.at),
             category: m.audit_category_label(&e.category),
             result_label: m.audit_result_label(&e.result),
-            op: e.op,
-            object: e.object,
+            op: m.audit_op_label(&e.op).to_string(),
+            object: m.audit_object_label(&e.object).to_string(),
             object_id: e.object_id,
             result: e.result,
             login: e.login,
             ip: e.ip,
-            component: e.component,
+            component: m.audit_component_label(&e.component).to_string(),
             detail: if e.detail.as_object().is_some_and(|d| d.is_empty()) {
                 String::new()
             } else {

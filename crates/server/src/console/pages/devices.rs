@@ -88,8 +88,10 @@ pub struct DevicesPage {
     here: String,
     filter_string: String,
     error: Option<String>,
-    /// Managed devices (licences in use) and the cap, if any.
+    /// Managed devices (licences in use) and the cap, if any; shown only to accounts that
+    /// see every department (the count is estate-wide).
     licences: (i64, Option<u64>),
+    show_licences: bool,
 }
 
 impl DevicesPage {
@@ -233,6 +235,7 @@ pub async fn list(
     };
     let mut page_view = DevicesPage {
         licences: (in_use, state.config.licence_devices),
+        show_licences: matches!(user.actor.scope, crate::core::auth::Scope::All),
         lang: user.lang,
         m,
         nav: Some(Nav::new(&user, "devices")),
@@ -412,8 +415,20 @@ pub async fn bulk_submit(
         "manage" => BulkAction::Manage,
         "exclude" => BulkAction::Exclude,
         "delete" => BulkAction::Delete,
-        "set_department" => BulkAction::SetDepartment {
-            department_id: form.get("department_id").parse().ok(),
+        "set_department" => match form.get("department_id") {
+            "none" => BulkAction::SetDepartment {
+                department_id: None,
+            },
+            id => match id.parse() {
+                Ok(id) => BulkAction::SetDepartment {
+                    department_id: Some(id),
+                },
+                Err(_) => {
+                    let error =
+                        crate::core::error::AppError::invalid("department_id", m.choose_department);
+                    return app_error_page(user.lang, &error);
+                }
+            },
         },
         "add_note" => BulkAction::AddNote {
             body: form.get("note").to_string(),

@@ -234,8 +234,6 @@ pub struct EventPage {
     csrf: String,
     event: Row,
     code: i64,
-    category: String,
-    params: Vec<(String, String)>,
     confirmed: bool,
 }
 
@@ -249,30 +247,13 @@ pub async fn show(
         Ok(event) => event,
         Err(error) => return app_error_page(user.lang, &error),
     };
-    let params = event
-        .params
-        .as_object()
-        .map(|map| {
-            map.iter()
-                .map(|(key, value)| {
-                    let text = match value {
-                        serde_json::Value::String(text) => text.clone(),
-                        other => other.to_string(),
-                    };
-                    (key.clone(), text)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     render(&EventPage {
         lang: user.lang,
         m: user.m(),
         nav: Some(Nav::new(&user, "events")),
         csrf: user.session.csrf_token.clone(),
         code: event.code,
-        category: event.category.clone(),
         confirmed: event.confirmed_at.is_some(),
-        params,
         event: row(&user, event),
     })
 }

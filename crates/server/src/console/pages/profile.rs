@@ -132,7 +132,11 @@ pub async fn save(
     };
     match service::update_own_profile(&state.db, &user.actor, &input, &origin).await {
         Ok(_) => page(&state, &user, None, None, None, true).await,
-        Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+        Err(AppError::Conflict(_)) => {
+            let text = user.m().conflict_reloaded.to_string();
+            page(&state, &user, None, None, Some(text), false).await
+        }
+        Err(error @ AppError::Invalid { .. }) => {
             let text = message(user.m(), &error);
             page(&state, &user, Some(&input), None, Some(text), false).await
         }

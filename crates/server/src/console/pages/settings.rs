@@ -274,7 +274,15 @@ pub async fn save_policy(
     };
     let (status, policy, error, saved) = match result {
         Ok(policy) => (StatusCode::OK, policy, None, true),
-        Err((error @ (AppError::Invalid { .. } | AppError::Conflict(_)), policy)) => {
+        Err((AppError::Conflict(_), _)) => {
+            let current = match crate::accounts::service::policy(&state.db).await {
+                Ok(current) => current,
+                Err(error) => return app_error_page(user.lang, &error),
+            };
+            let message = m.conflict_reloaded.to_string();
+            (StatusCode::CONFLICT, current, Some(message), false)
+        }
+        Err((error @ AppError::Invalid { .. }, policy)) => {
             let message = refusal(&error, m.conflict);
             (StatusCode::BAD_REQUEST, policy, Some(message), false)
         }
