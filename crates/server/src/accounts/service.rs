@@ -310,8 +310,9 @@ pub struct AccountInput {
     pub version: Option<i64>,
 }
 
+/// No language of its own: the console follows the browser's (`Accept-Language`).
 fn default_language() -> String {
-    "ja".into()
+    String::new()
 }
 
 fn default_time_zone() -> String {
@@ -368,8 +369,11 @@ pub fn check_profile(
     if !email_ok {
         return Err(AppError::invalid("email", "not an e-mail address"));
     }
-    if !matches!(language, "ja" | "en") {
-        return Err(AppError::invalid("language", "the language is ja or en"));
+    if !matches!(language, "" | "ja" | "en") {
+        return Err(AppError::invalid(
+            "language",
+            "the language is ja, en or empty (the browser's)",
+        ));
     }
     if jiff::tz::TimeZone::get(time_zone).is_err() {
         return Err(AppError::invalid("time_zone", "unknown time zone"));

@@ -34,8 +34,8 @@ pub async fn insert_user(
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "INSERT INTO users (login, name, password_hash, must_change_password, created_at, \
-         updated_at, password_changed_at, system_admin, account_admin, builtin) \
-         VALUES ($1, $2, $3, $4, $5, $5, $5, 1, 1, 1) ON CONFLICT (login) DO NOTHING",
+         updated_at, password_changed_at, system_admin, account_admin, builtin, language) \
+         VALUES ($1, $2, $3, $4, $5, $5, $5, 1, 1, 1, '') ON CONFLICT (login) DO NOTHING",
     )
     .bind(login)
     .bind(name)

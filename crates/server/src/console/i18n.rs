@@ -334,6 +334,7 @@ pub struct Msgs {
     pub comp_api: &'static str,
     pub comp_service: &'static str,
     pub comp_utility: &'static str,
+    pub language_browser: &'static str,
 }
 
 /// 日本語.
@@ -621,6 +622,7 @@ pub static JA: Msgs = Msgs {
     comp_api: "REST API",
     comp_service: "管理サーバ",
     comp_utility: "コマンド",
+    language_browser: "ブラウザーの設定に従う",
 };
 
 /// English.
@@ -908,6 +910,7 @@ pub static EN: Msgs = Msgs {
     comp_api: "REST API",
     comp_service: "Server",
     comp_utility: "Command",
+    language_browser: "As the browser",
 };
 
 impl Msgs {

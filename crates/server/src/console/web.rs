@@ -24,6 +24,8 @@ pub struct ConsoleUser {
     pub session: LiveSession,
     /// Page language.
     pub lang: Lang,
+    /// The browser's language (`Accept-Language`), for accounts that follow it.
+    pub browser_lang: Lang,
     /// The user's time zone.
     pub tz: jiff::tz::TimeZone,
 }
@@ -92,13 +94,19 @@ impl FromRequestParts<AppState> for ConsoleUser {
         let actor = actor_for(&state.db, &session.user)
             .await
             .map_err(|error| app_error_page(lang, &error))?;
-        let lang = Lang::pick(Some(&session.user.fields.language), None);
+        // An account without a language of its own reads the browser's.
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok());
+        let lang = Lang::pick(Some(&session.user.fields.language), accept);
         let tz = jiff::tz::TimeZone::get(&session.user.fields.time_zone)
             .unwrap_or(jiff::tz::TimeZone::UTC);
         Ok(ConsoleUser {
             actor,
             session,
             lang,
+            browser_lang: Lang::pick(None, accept),
             tz,
         })
     }

@@ -71,7 +71,10 @@ async fn pages_follow_the_browser_then_the_account() {
     assert_eq!(browser.text("form.filters button").await, "適用");
 
     let (_, me) = server.get("/api/v1/me").await;
-    assert_eq!(me["language"], "ja", "the account's default");
+    assert_eq!(
+        me["language"], "",
+        "the account follows the browser until it chooses"
+    );
     let (status, body) = server
         .api(
             Method::PATCH,

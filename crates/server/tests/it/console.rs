@@ -13,7 +13,7 @@ use crate::support::{Backend, ProtoAgent, TestServer};
 pub(crate) struct Browser {
     client: reqwest::Client,
     base: String,
-    cookies: Vec<(String, String)>,
+    pub(crate) cookies: Vec<(String, String)>,
 }
 
 impl Browser {

@@ -380,3 +380,64 @@ both_backends!(
     departments_policy_and_profile_screens,
     departments_policy_and_profile_screens
 );
+
+/// An account without a language of its own reads the browser's, and the built-in admin
+/// starts that way.
+async fn language_follows_the_browser_until_chosen(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, me) = server.get("/api/v1/me").await;
+    assert_eq!(me["language"], "", "the built-in admin follows the browser");
+    let mut admin = signed_in_admin(&server).await;
+    let (_, _, home) = admin.get("/").await;
+    assert!(home.contains("<html lang=\"ja\">"));
+    // The same session from an English browser.
+    let cookies: Vec<String> = admin
+        .cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let english = server
+        .client
+        .get(format!("{}/", server.base_url))
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .header(reqwest::header::COOKIE, cookies.join("; "))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("text");
+    assert!(english.contains("<html lang=\"en\">"), "{english}");
+    let (_, me) = server.get("/api/v1/me").await;
+    let (status, _) = server
+        .api(Method::PATCH, "/api/v1/me", Some(json!({"name": "", "email": "", "language": "ja", "time_zone": "Asia/Tokyo", "version": me["version"]})))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let chosen = server
+        .client
+        .get(format!("{}/", server.base_url))
+        .header(reqwest::header::ACCEPT_LANGUAGE, "en-US,en;q=0.9")
+        .header(reqwest::header::COOKIE, cookies.join("; "))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        chosen.contains("<html lang=\"ja\">"),
+        "a chosen language wins"
+    );
+    let (status, body) = server
+        .api(Method::PATCH, "/api/v1/me", Some(json!({"name": "", "email": "", "language": "fr", "time_zone": "Asia/Tokyo", "version": me["version"].as_i64().unwrap_or(0) + 1})))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("language"))
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    language_follows_the_browser_until_chosen,
+    language_follows_the_browser_until_chosen
+);

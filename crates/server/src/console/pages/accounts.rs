@@ -201,7 +201,7 @@ async fn form_page(
                 String::new(),
                 String::new(),
                 String::new(),
-                "ja".into(),
+                String::new(),
                 "Asia/Tokyo".into(),
                 false,
                 false,

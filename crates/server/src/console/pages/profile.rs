@@ -68,7 +68,7 @@ async fn page(
     };
     // After a language change the page already speaks the new language.
     let lang = if saved {
-        Lang::pick(Some(&f.language), None)
+        Lang::pick(Some(&f.language), Some(user.browser_lang.code()))
     } else {
         user.lang
     };
