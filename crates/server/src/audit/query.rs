@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::audit::model::{Category, Object, Op, Outcome};
 use crate::audit::store::AuditFilter;
 use crate::core::error::AppError;
+use crate::core::query::{given, instant};
 
 /// The audit log's query parameters (text as it arrives; empty means no condition).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -32,10 +33,6 @@ pub struct AuditQuery {
     pub encoding: Option<String>,
 }
 
-fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
 fn named<T>(
     field: &str,
     value: &Option<String>,
@@ -47,27 +44,6 @@ fn named<T>(
             .map(|_| Some(name.to_string()))
             .ok_or_else(|| AppError::invalid(field, format!("unknown {field} {name:?}"))),
     }
-}
-
-/// Unix ms of a day's start in `tz`, an RFC 3339 instant, or Unix ms as digits.
-pub fn instant(field: &str, value: &str, tz: &jiff::tz::TimeZone) -> Result<i64, AppError> {
-    if let Ok(ms) = value.parse::<i64>() {
-        return Ok(ms);
-    }
-    if let Ok(date) = value.parse::<jiff::civil::Date>() {
-        if let Ok(zoned) = date.to_zoned(tz.clone()) {
-            return Ok(zoned.timestamp().as_millisecond());
-        }
-    }
-    value
-        .parse::<jiff::Timestamp>()
-        .map(|at| at.as_millisecond())
-        .map_err(|_| {
-            AppError::invalid(
-                field,
-                format!("{field} must be a date (YYYY-MM-DD) or an RFC 3339 time"),
-            )
-        })
 }
 
 impl AuditQuery {
@@ -126,7 +102,7 @@ impl AuditQuery {
 
     /// The given conditions as `(name, value)` pairs.
     pub fn filter_pairs(&self) -> Vec<(&'static str, &str)> {
-        [
+        crate::core::query::pairs(&[
             ("category", &self.category),
             ("op", &self.op),
             ("object", &self.object),
@@ -134,9 +110,6 @@ impl AuditQuery {
             ("login", &self.login),
             ("since", &self.since),
             ("until", &self.until),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| given(value).map(|value| (key, value)))
-        .collect()
+        ])
     }
 }

@@ -14,6 +14,7 @@ pub mod extract;
 pub mod jobs;
 pub mod metrics;
 pub mod paging;
+pub mod query;
 pub mod secrets;
 pub mod time;
 pub mod tls;

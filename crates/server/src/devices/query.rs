@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::error::AppError;
+use crate::core::query::{given, instant};
 use crate::devices::addresses;
 use crate::devices::model::{DeviceFilter, DeviceState, SortKey};
 
@@ -56,26 +57,6 @@ pub struct DeviceQuery {
     pub lang: Option<String>,
 }
 
-/// The filter conditions' names, in the order links write them.
-pub const FILTER_KEYS: [&str; 12] = [
-    "state",
-    "hostname",
-    "os",
-    "ip",
-    "mac",
-    "serial",
-    "software",
-    "no_software",
-    "seen_after",
-    "seen_before",
-    "unseen_days",
-    "department",
-];
-
-fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
 fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError> {
     match given(value) {
         None => Ok(None),
@@ -84,24 +65,6 @@ fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError>
             Ok(Some(value.to_string()))
         }
     }
-}
-
-/// Unix ms of a day's start in `tz` or of an RFC 3339 instant.
-fn instant(field: &str, value: &str, tz: &jiff::tz::TimeZone) -> Result<i64, AppError> {
-    if let Ok(date) = value.parse::<jiff::civil::Date>() {
-        if let Ok(zoned) = date.to_zoned(tz.clone()) {
-            return Ok(zoned.timestamp().as_millisecond());
-        }
-    }
-    value
-        .parse::<jiff::Timestamp>()
-        .map(|at| at.as_millisecond())
-        .map_err(|_| {
-            AppError::invalid(
-                field,
-                format!("{field} must be a date (YYYY-MM-DD) or an RFC 3339 time"),
-            )
-        })
 }
 
 impl DeviceQuery {
@@ -199,36 +162,27 @@ impl DeviceQuery {
             .transpose()
     }
 
-    /// The given filter conditions as `(name, value)` pairs in [`FILTER_KEYS`] order.
+    /// The given filter conditions as `(name, value)` pairs in the order links write them.
     pub fn filter_pairs(&self) -> Vec<(&'static str, &str)> {
-        let values = [
-            &self.state,
-            &self.hostname,
-            &self.os,
-            &self.ip,
-            &self.mac,
-            &self.serial,
-            &self.software,
-            &self.no_software,
-            &self.seen_after,
-            &self.seen_before,
-            &self.unseen_days,
-            &self.department,
-        ];
-        FILTER_KEYS
-            .iter()
-            .zip(values)
-            .filter_map(|(key, value)| given(value).map(|value| (*key, value)))
-            .collect()
+        crate::core::query::pairs(&[
+            ("state", &self.state),
+            ("hostname", &self.hostname),
+            ("os", &self.os),
+            ("ip", &self.ip),
+            ("mac", &self.mac),
+            ("serial", &self.serial),
+            ("software", &self.software),
+            ("no_software", &self.no_software),
+            ("seen_after", &self.seen_after),
+            ("seen_before", &self.seen_before),
+            ("unseen_days", &self.unseen_days),
+            ("department", &self.department),
+        ])
     }
 
     /// The filter conditions alone as a query string (what a saved filter keeps).
     pub fn filter_string(&self) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in self.filter_pairs() {
-            query.append_pair(key, value);
-        }
-        query.finish()
+        crate::core::query::encode(&self.filter_pairs())
     }
 }
 

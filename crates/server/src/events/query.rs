@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::error::AppError;
+use crate::core::query::{given, instant};
 use crate::events::store::EventFilter;
 
 /// The event list's query parameters (text as it arrives; empty means no condition).
@@ -33,21 +34,6 @@ pub struct EventQuery {
     pub encoding: Option<String>,
 }
 
-/// The filter conditions' names, in the order links write them.
-pub const FILTER_KEYS: [&str; 7] = [
-    "severity",
-    "code",
-    "device_id",
-    "hostname",
-    "confirmed",
-    "since",
-    "until",
-];
-
-fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
 fn number(field: &str, value: &Option<String>) -> Result<Option<i64>, AppError> {
     given(value)
         .map(|text| {
@@ -55,27 +41,6 @@ fn number(field: &str, value: &Option<String>) -> Result<Option<i64>, AppError> 
                 .map_err(|_| AppError::invalid(field, format!("{field} must be a number")))
         })
         .transpose()
-}
-
-/// Unix ms of a day's start in `tz`, an RFC 3339 instant, or Unix ms as digits.
-fn instant(field: &str, value: &str, tz: &jiff::tz::TimeZone) -> Result<i64, AppError> {
-    if let Ok(ms) = value.parse::<i64>() {
-        return Ok(ms);
-    }
-    if let Ok(date) = value.parse::<jiff::civil::Date>() {
-        if let Ok(zoned) = date.to_zoned(tz.clone()) {
-            return Ok(zoned.timestamp().as_millisecond());
-        }
-    }
-    value
-        .parse::<jiff::Timestamp>()
-        .map(|at| at.as_millisecond())
-        .map_err(|_| {
-            AppError::invalid(
-                field,
-                format!("{field} must be a date (YYYY-MM-DD) or an RFC 3339 time"),
-            )
-        })
 }
 
 impl EventQuery {
@@ -137,31 +102,22 @@ impl EventQuery {
         Ok(number("limit", &self.limit)?.map(|n| n.clamp(0, i64::from(u32::MAX)) as u32))
     }
 
-    /// The given filter conditions as `(name, value)` pairs in [`FILTER_KEYS`] order.
+    /// The given filter conditions as `(name, value)` pairs in the order links write them.
     pub fn filter_pairs(&self) -> Vec<(&'static str, &str)> {
-        let values = [
-            &self.severity,
-            &self.code,
-            &self.device_id,
-            &self.hostname,
-            &self.confirmed,
-            &self.since,
-            &self.until,
-        ];
-        FILTER_KEYS
-            .iter()
-            .zip(values)
-            .filter_map(|(key, value)| given(value).map(|value| (*key, value)))
-            .collect()
+        crate::core::query::pairs(&[
+            ("severity", &self.severity),
+            ("code", &self.code),
+            ("device_id", &self.device_id),
+            ("hostname", &self.hostname),
+            ("confirmed", &self.confirmed),
+            ("since", &self.since),
+            ("until", &self.until),
+        ])
     }
 
     /// The filter conditions alone as a query string (what a saved filter keeps).
     pub fn filter_string(&self) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in self.filter_pairs() {
-            query.append_pair(key, value);
-        }
-        query.finish()
+        crate::core::query::encode(&self.filter_pairs())
     }
 }
 

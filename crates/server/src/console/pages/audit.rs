@@ -55,15 +55,7 @@ pub struct AuditPage {
 
 impl AuditPage {
     fn url(&self, path: &str, cursor: Option<&str>) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        for (key, value) in self.query.filter_pairs() {
-            query.append_pair(key, value);
-        }
-        query.append_pair("limit", &self.limit.to_string());
-        if let Some(cursor) = cursor {
-            query.append_pair("cursor", cursor);
-        }
-        format!("{path}?{}", query.finish())
+        crate::core::query::list_url(path, &self.query.filter_pairs(), self.limit, cursor)
     }
 
     /// This list as a CSV file in `encoding`.
