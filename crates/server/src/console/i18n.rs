@@ -335,6 +335,7 @@ pub struct Msgs {
     pub comp_service: &'static str,
     pub comp_utility: &'static str,
     pub language_browser: &'static str,
+    pub more_conditions: &'static str,
 }
 
 /// 日本語.
@@ -623,6 +624,7 @@ pub static JA: Msgs = Msgs {
     comp_service: "管理サーバ",
     comp_utility: "コマンド",
     language_browser: "ブラウザーの設定に従う",
+    more_conditions: "詳細な条件",
 };
 
 /// English.
@@ -911,6 +913,7 @@ pub static EN: Msgs = Msgs {
     comp_service: "Server",
     comp_utility: "Command",
     language_browser: "As the browser",
+    more_conditions: "More conditions",
 };
 
 impl Msgs {

@@ -450,6 +450,11 @@ async fn device_list_exports_in_every_encoding(backend: Backend) {
     assert_eq!(exports, Some(3), "each export is audited: {audit}");
     assert_eq!(audit["items"][0]["detail"]["encoding"], "shift_jis");
     assert_eq!(audit["items"][0]["detail"]["filter"]["hostname"], "薬剤");
+    let (_, _, page) = browser.get(&format!("/devices/{}", ids[0])).await;
+    assert!(
+        page.contains("<th>部署</th><td>看護部</td>"),
+        "the summary names the department: {page}"
+    );
     server.shutdown().await;
 }
 both_backends!(

@@ -102,6 +102,17 @@ pub async fn show(
     let body = match current {
         "summary" => {
             let d = &detail.device;
+            let department = match d.department_id {
+                None => String::new(),
+                Some(id) => match crate::departments::store::list(&state.db).await {
+                    Ok(list) => crate::console::web::department_paths(&list)
+                        .into_iter()
+                        .find(|(department, _)| *department == id)
+                        .map(|(_, path)| path)
+                        .unwrap_or_default(),
+                    Err(error) => return app_error_page(user.lang, &error.into()),
+                },
+            };
             Body::Summary(vec![
                 (m.hostname, d.hostname.clone()),
                 (m.state, m.state_label(d.state.as_str()).to_string()),
@@ -112,6 +123,7 @@ pub async fn show(
                 (m.manufacturer, d.manufacturer.clone()),
                 (m.model, d.model.clone()),
                 (m.serial, d.serial.clone()),
+                (m.department, department),
                 (m.ip_address, d.primary_ip.clone()),
                 (m.mac_address, d.primary_mac.clone()),
                 (m.memory, human_bytes(d.memory_bytes)),

@@ -378,6 +378,22 @@ impl DevicesPage {
         self.link(None)
     }
 
+    /// Whether a condition behind "more conditions" is set, so the section opens.
+    fn more_conditions(&self) -> bool {
+        let q = &self.query;
+        [
+            &q.os,
+            &q.mac,
+            &q.serial,
+            &q.no_software,
+            &q.seen_after,
+            &q.seen_before,
+            &q.unseen_days,
+        ]
+        .iter()
+        .any(|field| crate::core::query::given(field).is_some())
+    }
+
     /// The text of a filter field as typed.
     fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
         field.as_deref().unwrap_or("")
