@@ -394,7 +394,13 @@ async fn account_fields(
             ));
         }
         for department in &input.departments {
-            if !crate::departments::store::exists(conn, *department).await? {
+            if !crate::departments::store::exists(
+                conn,
+                crate::departments::store::Tree::Departments,
+                *department,
+            )
+            .await?
+            {
                 return Err(AppError::invalid("departments", "no such department"));
             }
         }

@@ -400,7 +400,7 @@ async fn place_device(
                     *device_id,
                     Some(DeviceState::Managed),
                     None,
-                    None,
+                    device_store::Places::default(),
                     None,
                     now,
                 )
@@ -822,8 +822,16 @@ pub async fn uninstall(
         other => other,
     };
     if new_state != device.state {
-        device_store::update_device(&mut tx, device.id, Some(new_state), None, None, None, now)
-            .await?;
+        device_store::update_device(
+            &mut tx,
+            device.id,
+            Some(new_state),
+            None,
+            device_store::Places::default(),
+            None,
+            now,
+        )
+        .await?;
     }
     let event = NewEvent::new(EventCode::AgentUninstalled, Some(device.id))
         .with("hostname", device.hostname.as_str());

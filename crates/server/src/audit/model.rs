@@ -71,6 +71,8 @@ named!(
         Config,
         /// A department.
         Department,
+        /// A location.
+        Location,
         /// A device.
         DeviceInfo,
         /// An agent or enrollment token.

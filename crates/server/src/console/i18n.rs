@@ -336,6 +336,13 @@ pub struct Msgs {
     pub comp_utility: &'static str,
     pub language_browser: &'static str,
     pub more_conditions: &'static str,
+    pub locations: &'static str,
+    pub location: &'static str,
+    pub add_location: &'static str,
+    pub parent_entry: &'static str,
+    pub location_none: &'static str,
+    pub bulk_set_location: &'static str,
+    pub choose_location: &'static str,
 }
 
 /// 日本語.
@@ -580,7 +587,7 @@ pub static JA: Msgs = Msgs {
     top_level: "（最上位）",
     add_department: "部署を追加",
     rename_or_move: "名称・上位部署の変更",
-    department_has_children: "配下に部署があるため削除できません。先に配下の部署を削除または移動してください。",
+    department_has_children: "配下に項目があるため削除できません。先に配下の項目を削除または移動してください。",
     saved: "保存しました。",
     whole_number: "0以上の整数を入力してください。",
     policy_min_length: "パスワードの最小文字数",
@@ -625,6 +632,13 @@ pub static JA: Msgs = Msgs {
     comp_utility: "コマンド",
     language_browser: "ブラウザーの設定に従う",
     more_conditions: "詳細な条件",
+    locations: "設置場所",
+    location: "設置場所",
+    add_location: "設置場所を追加",
+    parent_entry: "上位",
+    location_none: "設置場所なし",
+    bulk_set_location: "設置場所を設定する",
+    choose_location: "設定する設置場所を選択してください（外す場合は「設置場所なし」）。",
 };
 
 /// English.
@@ -869,7 +883,7 @@ pub static EN: Msgs = Msgs {
     top_level: "(top level)",
     add_department: "Add department",
     rename_or_move: "Rename or move",
-    department_has_children: "The department has sub-departments; delete or move them first.",
+    department_has_children: "There are entries below it; delete or move them first.",
     saved: "Saved.",
     whole_number: "enter a whole number of 0 or more.",
     policy_min_length: "Minimum password length",
@@ -914,6 +928,13 @@ pub static EN: Msgs = Msgs {
     comp_utility: "Command",
     language_browser: "As the browser",
     more_conditions: "More conditions",
+    locations: "Locations",
+    location: "Location",
+    add_location: "Add location",
+    parent_entry: "Parent",
+    location_none: "No location",
+    bulk_set_location: "Set location",
+    choose_location: "Choose the location to set (or \"No location\" to clear it).",
 };
 
 impl Msgs {

@@ -17,6 +17,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::app::AppState;
+use crate::departments::api::{Departments, Locations};
 
 /// The console's routes.
 pub fn router() -> Router<AppState> {
@@ -52,11 +53,21 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/departments",
-            get(pages::settings::departments).post(pages::settings::add_department),
+            get(pages::settings::departments::<Departments>)
+                .post(pages::settings::add_department::<Departments>),
         )
         .route(
             "/departments/{*path}",
-            post(pages::settings::change_department),
+            post(pages::settings::change_department::<Departments>),
+        )
+        .route(
+            "/locations",
+            get(pages::settings::departments::<Locations>)
+                .post(pages::settings::add_department::<Locations>),
+        )
+        .route(
+            "/locations/{*path}",
+            post(pages::settings::change_department::<Locations>),
         )
         .route("/accounts", get(pages::accounts::list))
         .route(

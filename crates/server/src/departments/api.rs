@@ -1,4 +1,5 @@
-//! `/api/v1/departments`.
+//! `/api/v1/departments` and `/api/v1/locations`: one set of handlers, the hierarchy chosen
+//! by a type parameter.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +12,25 @@ use crate::core::auth::Actor;
 use crate::core::error::AppError;
 use crate::core::extract::ApiJson;
 use crate::departments::service;
-use crate::departments::store::Department;
+use crate::departments::store::{Department, Tree};
+
+/// Which hierarchy a handler serves.
+pub trait TreeRoute: Send + Sync + 'static {
+    /// The hierarchy.
+    const TREE: Tree;
+}
+
+/// `/api/v1/departments`.
+pub struct Departments;
+impl TreeRoute for Departments {
+    const TREE: Tree = Tree::Departments;
+}
+
+/// `/api/v1/locations`.
+pub struct Locations;
+impl TreeRoute for Locations {
+    const TREE: Tree = Tree::Locations;
+}
 
 /// Body of a create or update.
 #[derive(Debug, Deserialize)]
@@ -26,26 +45,34 @@ pub struct DepartmentBody {
 }
 
 /// The departments the caller sees.
-pub async fn list(
+pub async fn list<T: TreeRoute>(
     State(state): State<AppState>,
     actor: Actor,
 ) -> Result<Json<Vec<Department>>, AppError> {
-    Ok(Json(service::list(&state.db, &actor).await?))
+    Ok(Json(service::list(&state.db, &actor, T::TREE).await?))
 }
 
 /// Creates a department.
-pub async fn create(
+pub async fn create<T: TreeRoute>(
     State(state): State<AppState>,
     actor: Actor,
     origin: Origin,
     ApiJson(body): ApiJson<DepartmentBody>,
 ) -> Result<(StatusCode, Json<Department>), AppError> {
-    let created = service::create(&state.db, &actor, body.parent_id, &body.name, &origin).await?;
+    let created = service::create(
+        &state.db,
+        &actor,
+        T::TREE,
+        body.parent_id,
+        &body.name,
+        &origin,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Renames or moves a department.
-pub async fn update(
+pub async fn update<T: TreeRoute>(
     State(state): State<AppState>,
     actor: Actor,
     origin: Origin,
@@ -59,10 +86,13 @@ pub async fn update(
         service::update(
             &state.db,
             &actor,
+            T::TREE,
             id,
-            body.parent_id,
-            &body.name,
-            version,
+            service::Edit {
+                parent_id: body.parent_id,
+                name: &body.name,
+                version,
+            },
             &origin,
         )
         .await?,
@@ -70,12 +100,12 @@ pub async fn update(
 }
 
 /// Deletes a department.
-pub async fn delete(
+pub async fn delete<T: TreeRoute>(
     State(state): State<AppState>,
     actor: Actor,
     origin: Origin,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    service::delete(&state.db, &actor, id, &origin).await?;
+    service::delete(&state.db, &actor, T::TREE, id, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,14 +4,25 @@ use axum::routing::{get, put};
 use axum::Router;
 
 use crate::app::AppState;
-use crate::departments::api;
+use crate::departments::api::{self, Departments, Locations};
 
-/// `/api/v1/departments`.
+/// `/api/v1/departments` and `/api/v1/locations`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/departments", get(api::list).post(api::create))
+        .route(
+            "/api/v1/departments",
+            get(api::list::<Departments>).post(api::create::<Departments>),
+        )
         .route(
             "/api/v1/departments/{id}",
-            put(api::update).delete(api::delete),
+            put(api::update::<Departments>).delete(api::delete::<Departments>),
+        )
+        .route(
+            "/api/v1/locations",
+            get(api::list::<Locations>).post(api::create::<Locations>),
+        )
+        .route(
+            "/api/v1/locations/{id}",
+            put(api::update::<Locations>).delete(api::delete::<Locations>),
         )
 }

@@ -1,4 +1,4 @@
-//! SQL for `departments`.
+//! SQL for the hierarchies: `departments` and `locations`, the same shape in two tables.
 
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -6,7 +6,34 @@ use sqlx::{AnyConnection, Row};
 
 use crate::core::db::{Db, DbError};
 
-/// A department as stored.
+/// Which hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    /// Departments (部署): they also scope what accounts see.
+    Departments,
+    /// Locations (設置場所).
+    Locations,
+}
+
+impl Tree {
+    /// Its table.
+    pub fn table(self) -> &'static str {
+        match self {
+            Tree::Departments => "departments",
+            Tree::Locations => "locations",
+        }
+    }
+
+    /// What one entry is called in messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Tree::Departments => "department",
+            Tree::Locations => "location",
+        }
+    }
+}
+
+/// A department or location as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Department {
     /// Id.
@@ -40,21 +67,24 @@ fn department(row: &AnyRow) -> Result<Department, DbError> {
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn exists(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
-    Ok(sqlx::query("SELECT 1 FROM departments WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .is_some())
+pub async fn exists(conn: &mut AnyConnection, tree: Tree, id: i64) -> Result<bool, DbError> {
+    Ok(
+        sqlx::query(&format!("SELECT 1 FROM {} WHERE id = $1", tree.table()))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+            .is_some(),
+    )
 }
 
 /// Every department, by name.
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn list(db: &Db) -> Result<Vec<Department>, DbError> {
+pub async fn list(db: &Db, tree: Tree) -> Result<Vec<Department>, DbError> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM departments ORDER BY name, id"
+        "SELECT {COLUMNS} FROM {} ORDER BY name, id",
+        tree.table()
     ))
     .fetch_all(db.read())
     .await?;
@@ -65,12 +95,15 @@ pub async fn list(db: &Db) -> Result<Vec<Department>, DbError> {
 ///
 /// # Errors
 /// [`DbError::NotFound`] or other database errors.
-pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Department, DbError> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM departments WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(DbError::NotFound)?;
+pub async fn get(conn: &mut AnyConnection, tree: Tree, id: i64) -> Result<Department, DbError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM {} WHERE id = $1",
+        tree.table()
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(DbError::NotFound)?;
     department(&row)
 }
 
@@ -80,14 +113,16 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Department, DbErro
 /// [`DbError`] from the database.
 pub async fn name_taken(
     conn: &mut AnyConnection,
+    tree: Tree,
     parent_id: Option<i64>,
     name: &str,
     except: Option<i64>,
 ) -> Result<bool, DbError> {
-    Ok(sqlx::query(
-        "SELECT 1 FROM departments WHERE COALESCE(parent_id, 0) = COALESCE($1, 0) \
+    Ok(sqlx::query(&format!(
+        "SELECT 1 FROM {} WHERE COALESCE(parent_id, 0) = COALESCE($1, 0) \
          AND name = $2 AND id <> COALESCE($3, 0)",
-    )
+        tree.table()
+    ))
     .bind(parent_id)
     .bind(name)
     .bind(except)
@@ -102,14 +137,16 @@ pub async fn name_taken(
 /// [`DbError`] from the database.
 pub async fn insert(
     conn: &mut AnyConnection,
+    tree: Tree,
     parent_id: Option<i64>,
     name: &str,
     now: i64,
 ) -> Result<i64, DbError> {
-    let row = sqlx::query(
-        "INSERT INTO departments (parent_id, name, created_at, updated_at) \
+    let row = sqlx::query(&format!(
+        "INSERT INTO {} (parent_id, name, created_at, updated_at) \
          VALUES ($1, $2, $3, $3) RETURNING id",
-    )
+        tree.table()
+    ))
     .bind(parent_id)
     .bind(name)
     .bind(now)
@@ -124,16 +161,18 @@ pub async fn insert(
 /// [`DbError`] from the database.
 pub async fn update(
     conn: &mut AnyConnection,
+    tree: Tree,
     id: i64,
     parent_id: Option<i64>,
     name: &str,
     version: i64,
     now: i64,
 ) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "UPDATE departments SET parent_id = $2, name = $3, updated_at = $4, version = version + 1 \
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET parent_id = $2, name = $3, updated_at = $4, version = version + 1 \
          WHERE id = $1 AND version = $5",
-    )
+        tree.table()
+    ))
     .bind(id)
     .bind(parent_id)
     .bind(name)
@@ -166,11 +205,12 @@ pub async fn scope_of_user(db: &Db, user_id: i64) -> Result<Vec<i64>, DbError> {
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn subtree(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, DbError> {
-    let rows = sqlx::query(
+pub async fn subtree(conn: &mut AnyConnection, tree: Tree, id: i64) -> Result<Vec<i64>, DbError> {
+    let rows = sqlx::query(&format!(
         "WITH RECURSIVE tree(id) AS (SELECT CAST($1 AS BIGINT) UNION \
-         SELECT d.id FROM departments d JOIN tree t ON d.parent_id = t.id) SELECT id FROM tree",
-    )
+         SELECT d.id FROM {} d JOIN tree t ON d.parent_id = t.id) SELECT id FROM tree",
+        tree.table()
+    ))
     .bind(id)
     .fetch_all(conn)
     .await?;
@@ -182,11 +222,12 @@ pub async fn subtree(conn: &mut AnyConnection, id: i64) -> Result<Vec<i64>, DbEr
 ///
 /// # Errors
 /// [`DbError`] from the database.
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
-    let done = sqlx::query(
-        "DELETE FROM departments WHERE id = $1 \
-         AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = $1)",
-    )
+pub async fn delete(conn: &mut AnyConnection, tree: Tree, id: i64) -> Result<bool, DbError> {
+    let table = tree.table();
+    let done = sqlx::query(&format!(
+        "DELETE FROM {table} WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM {table} c WHERE c.parent_id = $1)"
+    ))
     .bind(id)
     .execute(conn)
     .await?;

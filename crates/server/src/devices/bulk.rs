@@ -30,6 +30,11 @@ pub enum BulkAction {
         /// The department.
         department_id: Option<i64>,
     },
+    /// Put at a location, or at none with `null`.
+    SetLocation {
+        /// The location.
+        location_id: Option<i64>,
+    },
     /// Append the same note to each.
     AddNote {
         /// The note.
@@ -99,8 +104,23 @@ pub async fn apply(
                 ));
             }
             let mut conn = state.db.read().acquire().await?;
-            if !crate::departments::store::exists(&mut conn, *department_id).await? {
+            if !crate::departments::store::exists(
+                &mut conn,
+                crate::departments::store::Tree::Departments,
+                *department_id,
+            )
+            .await?
+            {
                 return Err(AppError::invalid("department_id", "no such department"));
+            }
+        }
+        BulkAction::SetLocation {
+            location_id: Some(location_id),
+        } => {
+            let mut conn = state.db.read().acquire().await?;
+            let tree = crate::departments::store::Tree::Locations;
+            if !crate::departments::store::exists(&mut conn, tree, *location_id).await? {
+                return Err(AppError::invalid("location_id", "no such location"));
             }
         }
         _ => {}
@@ -131,6 +151,19 @@ pub async fn apply(
                     state: None,
                     notes: None,
                     department_id: Some(*department_id),
+                    location_id: None,
+                    version: None,
+                };
+                service::update(state, actor, origin, id, patch)
+                    .await
+                    .map(|_| ())
+            }
+            BulkAction::SetLocation { location_id } => {
+                let patch = DevicePatch {
+                    state: None,
+                    notes: None,
+                    department_id: None,
+                    location_id: Some(*location_id),
                     version: None,
                 };
                 service::update(state, actor, origin, id, patch)
@@ -177,6 +210,7 @@ async fn change_state(
         state: Some(new_state),
         notes: None,
         department_id: None,
+        location_id: None,
         version: None,
     };
     service::update(state, actor, origin, id, patch)

@@ -22,7 +22,7 @@ use crate::devices::service;
 pub const PAGE_ROWS: u32 = 2000;
 
 /// Column headers in the reader's language.
-pub fn headers(m: &'static crate::console::i18n::Msgs) -> [&'static str; 12] {
+pub fn headers(m: &'static crate::console::i18n::Msgs) -> [&'static str; 13] {
     [
         "ID",
         m.hostname,
@@ -36,17 +36,18 @@ pub fn headers(m: &'static crate::console::i18n::Msgs) -> [&'static str; 12] {
         m.agent_version,
         m.last_seen,
         m.department,
+        m.location,
     ]
 }
 
 /// One device's cells (times as `YYYY-MM-DD HH:MM` in `tz`, states in the reader's words,
-/// the department by name), borrowing what the row and `departments` hold already.
+/// the department and location by name), borrowing what the row and `names` hold already.
 pub fn cells<'a>(
     device: &'a Device,
     m: &'static crate::console::i18n::Msgs,
     tz: &jiff::tz::TimeZone,
-    departments: &'a HashMap<i64, String>,
-) -> [Cow<'a, str>; 12] {
+    names: &'a Names,
+) -> [Cow<'a, str>; 13] {
     let os = if device.os_version.is_empty() {
         Cow::Borrowed(device.os_name.as_str())
     } else {
@@ -66,9 +67,32 @@ pub fn cells<'a>(
         Cow::Owned(crate::console::web::format_time(device.last_seen, tz)),
         device
             .department_id
-            .and_then(|id| departments.get(&id))
+            .and_then(|id| names.departments.get(&id))
+            .map_or(Cow::Borrowed(""), |name| Cow::Borrowed(name.as_str())),
+        device
+            .location_id
+            .and_then(|id| names.locations.get(&id))
             .map_or(Cow::Borrowed(""), |name| Cow::Borrowed(name.as_str())),
     ]
+}
+
+/// Department and location names by id, loaded once per export.
+pub struct Names {
+    departments: HashMap<i64, String>,
+    locations: HashMap<i64, String>,
+}
+
+impl Names {
+    async fn load(db: &crate::core::db::Db) -> Result<Names, AppError> {
+        use crate::departments::store::{list, Tree};
+        let by_id = |list: Vec<crate::departments::store::Department>| {
+            list.into_iter().map(|d| (d.id, d.name)).collect()
+        };
+        Ok(Names {
+            departments: by_id(list(db, Tree::Departments).await?),
+            locations: by_id(list(db, Tree::Locations).await?),
+        })
+    }
 }
 
 /// What an export needs besides the state.
@@ -98,19 +122,13 @@ pub fn stream(
     let m = request.lang.msgs();
     let encoding = request.encoding;
     let request = std::sync::Arc::new(request);
-    let departments: std::sync::Arc<tokio::sync::OnceCell<HashMap<i64, String>>> =
-        std::sync::Arc::default();
+    let names: std::sync::Arc<tokio::sync::OnceCell<Names>> = std::sync::Arc::default();
     csv::stream_pages(encoding, headers(m), move |cursor| {
         let state = state.clone();
         let request = request.clone();
-        let departments = departments.clone();
+        let names = names.clone();
         async move {
-            let departments = departments
-                .get_or_try_init(|| async {
-                    let list = crate::departments::store::list(&state.db).await?;
-                    Ok::<_, AppError>(list.into_iter().map(|d| (d.id, d.name)).collect())
-                })
-                .await?;
+            let names = names.get_or_try_init(|| Names::load(&state.db)).await?;
             let page = service::export_page(
                 &state,
                 &request.actor,
@@ -122,7 +140,7 @@ pub fn stream(
             )
             .await?;
             let text = csv::rows(page.items.iter().map(|device| {
-                cells(device, m, &request.tz, departments)
+                cells(device, m, &request.tz, names)
                     .into_iter()
                     .map(|cell| match cell {
                         Cow::Borrowed(text) => Cow::Borrowed(text.as_bytes()),

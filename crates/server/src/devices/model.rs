@@ -80,6 +80,8 @@ pub struct Device {
     pub version: i64,
     /// Department (部署); none: only accounts that see every department see the device.
     pub department_id: Option<i64>,
+    /// Location (設置場所), if known.
+    pub location_id: Option<i64>,
 }
 
 /// Summary columns an inventory updates.
@@ -120,6 +122,7 @@ pub const LIST_COLUMNS: &[&str] = &[
     "memory",
     "agent_version",
     "department",
+    "location",
     "last_seen",
     "inventory_at",
     "created_at",
@@ -262,6 +265,11 @@ pub struct DeviceFilter {
     /// Only devices in these departments (the chosen subtree); an empty list: only devices
     /// without a department.
     pub in_departments: Option<Vec<i64>>,
+    /// A chosen location's subtree (`Some(Some(id))`) or no location (`Some(None)`); the
+    /// service turns it into `in_locations`.
+    pub location: Option<Option<i64>>,
+    /// Only devices at these locations; an empty list: only devices without one.
+    pub in_locations: Option<Vec<i64>>,
     /// Only devices in these departments (the caller's scope); `None`: any department or
     /// none.
     pub departments: Option<Vec<i64>>,

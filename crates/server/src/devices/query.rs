@@ -43,6 +43,8 @@ pub struct DeviceQuery {
     pub unseen_days: Option<String>,
     /// A department id (its whole subtree), or `none` for devices without a department.
     pub department: Option<String>,
+    /// A location id (its whole subtree), or `none` for devices without a location.
+    pub location: Option<String>,
     /// Sort column (see [`SortKey`]).
     pub sort: Option<String>,
     /// `asc` or `desc`.
@@ -113,7 +115,16 @@ impl DeviceQuery {
                 AppError::invalid("department", "department must be an id or none")
             })?)),
         };
+        let location = match given(&self.location) {
+            None => None,
+            Some("none") => Some(None),
+            Some(id) => Some(Some(id.parse::<i64>().map_err(|_| {
+                AppError::invalid("location", "location must be an id or none")
+            })?)),
+        };
         Ok(DeviceFilter {
+            location,
+            in_locations: None,
             state,
             hostname: text("hostname", &self.hostname)?,
             os: text("os", &self.os)?,
@@ -177,6 +188,7 @@ impl DeviceQuery {
             ("seen_before", &self.seen_before),
             ("unseen_days", &self.unseen_days),
             ("department", &self.department),
+            ("location", &self.location),
         ])
     }
 

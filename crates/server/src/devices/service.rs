@@ -162,12 +162,27 @@ async fn list_with(
     if let crate::core::auth::Scope::Departments(ids) = &actor.scope {
         filter.departments = Some(ids.clone());
     }
+    if let Some(choice) = filter.location {
+        filter.in_locations = Some(match choice {
+            None => Vec::new(),
+            Some(id) => {
+                let mut conn = state.db.read().acquire().await?;
+                let tree = crate::departments::store::Tree::Locations;
+                crate::departments::store::subtree(&mut conn, tree, id).await?
+            }
+        });
+    }
     if let Some(choice) = filter.department {
         filter.in_departments = Some(match choice {
             None => Vec::new(),
             Some(id) => {
                 let mut conn = state.db.read().acquire().await?;
-                crate::departments::store::subtree(&mut conn, id).await?
+                crate::departments::store::subtree(
+                    &mut conn,
+                    crate::departments::store::Tree::Departments,
+                    id,
+                )
+                .await?
             }
         });
     }
@@ -252,6 +267,9 @@ pub struct DevicePatch {
     /// New department; `null` takes the device out of every department.
     #[serde(default, deserialize_with = "crate::core::extract::present")]
     pub department_id: Option<Option<i64>>,
+    /// New location; `null` for none.
+    #[serde(default, deserialize_with = "crate::core::extract::present")]
+    pub location_id: Option<Option<i64>>,
     /// The version the caller last read; a mismatch is a conflict, not an overwrite.
     pub version: Option<i64>,
 }
@@ -282,8 +300,20 @@ pub async fn update(
                 "the department is outside your departments",
             ));
         }
-        if !crate::departments::store::exists(&mut tx, department_id).await? {
+        if !crate::departments::store::exists(
+            &mut tx,
+            crate::departments::store::Tree::Departments,
+            department_id,
+        )
+        .await?
+        {
             return Err(AppError::invalid("department_id", "no such department"));
+        }
+    }
+    if let Some(Some(location_id)) = patch.location_id {
+        let tree = crate::departments::store::Tree::Locations;
+        if !crate::departments::store::exists(&mut tx, tree, location_id).await? {
+            return Err(AppError::invalid("location_id", "no such location"));
         }
     }
     if let Some(expected) = patch.version {
@@ -307,7 +337,10 @@ pub async fn update(
         id,
         new_state,
         patch.notes.as_deref(),
-        patch.department_id,
+        store::Places {
+            department: patch.department_id,
+            location: patch.location_id,
+        },
         Some(version),
         now_ms(),
     )
@@ -334,6 +367,9 @@ pub async fn update(
     }
     if let Some(department) = patch.department_id {
         changed.insert("department_id".into(), department.into());
+    }
+    if let Some(location) = patch.location_id {
+        changed.insert("location_id".into(), location.into());
     }
     let entry = device_audit(actor, origin, Op::Update, &current, changed.into());
     crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;

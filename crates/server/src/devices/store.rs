@@ -16,7 +16,7 @@ pub const HOSTNAME_CONTAINS_SQL: &str = "LOWER(d.hostname) LIKE ? ESCAPE '\\'";
 
 const COLUMNS: &str = "d.id, d.state, d.hostname, d.serial, d.hw_uuid, d.manufacturer, d.model, d.os_name, \
      d.os_version, d.primary_ip, d.primary_mac, d.memory_bytes, d.agent_version, d.agent_active, d.notes, \
-     d.created_at, d.updated_at, d.last_seen, d.inventory_at, d.version, d.department_id";
+     d.created_at, d.updated_at, d.last_seen, d.inventory_at, d.version, d.department_id, d.location_id";
 
 fn device_from_row(row: &AnyRow) -> Result<Device, DbError> {
     let state: String = row.try_get(1)?;
@@ -43,6 +43,7 @@ fn device_from_row(row: &AnyRow) -> Result<Device, DbError> {
         inventory_at: row.try_get(18)?,
         version: row.try_get(19)?,
         department_id: row.try_get(20)?,
+        location_id: row.try_get(21)?,
     })
 }
 
@@ -132,13 +133,14 @@ pub async fn update_device(
     id: i64,
     state: Option<DeviceState>,
     notes: Option<&str>,
-    department: Option<Option<i64>>,
+    places: Places,
     expected_version: Option<i64>,
     now: i64,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(
         "UPDATE devices SET state = COALESCE($1, state), notes = COALESCE($2, notes), updated_at = $3, \
          department_id = CASE WHEN $6 = 1 THEN $7 ELSE department_id END, \
+         location_id = CASE WHEN $8 = 1 THEN $9 ELSE location_id END, \
          version = version + 1 WHERE id = $4 AND ($5 IS NULL OR version = $5)",
     )
     .bind(state.map(DeviceState::as_str))
@@ -146,11 +148,22 @@ pub async fn update_device(
     .bind(now)
     .bind(id)
     .bind(expected_version)
-    .bind(i64::from(department.is_some()))
-    .bind(department.flatten())
+    .bind(i64::from(places.department.is_some()))
+    .bind(places.department.flatten())
+    .bind(i64::from(places.location.is_some()))
+    .bind(places.location.flatten())
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A device's department and location to set: `None` keeps, `Some(None)` clears.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Places {
+    /// Department.
+    pub department: Option<Option<i64>>,
+    /// Location.
+    pub location: Option<Option<i64>>,
 }
 
 /// Records the agent that reports for a device (or that none does).
@@ -489,6 +502,7 @@ struct PackedDevice(
     i64,
     i64,
     Option<i64>,
+    Option<i64>,
 );
 
 impl PackedDevice {
@@ -515,6 +529,7 @@ impl PackedDevice {
             inventory_at,
             version,
             department_id,
+            location_id,
         ) = self;
         Ok(Device {
             id,
@@ -539,6 +554,7 @@ impl PackedDevice {
             inventory_at,
             version,
             department_id,
+            location_id,
         })
     }
 }
@@ -637,6 +653,15 @@ fn filter_conditions(filter: &DeviceFilter, software: SoftwareSql<'_>) -> (Vec<S
     match filter.in_departments.as_deref() {
         Some([]) => conditions.push("d.department_id IS NULL".into()),
         Some(ids) => conditions.push(department_condition(ids)),
+        None => {}
+    }
+    match filter.in_locations.as_deref() {
+        Some([]) => conditions.push("d.location_id IS NULL".into()),
+        Some(ids) => {
+            // The database's own integers, written into the SQL.
+            let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+            conditions.push(format!("d.location_id IN ({})", list.join(", ")));
+        }
         None => {}
     }
     // Each `?` of a template becomes the next bind's number.

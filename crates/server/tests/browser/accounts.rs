@@ -70,6 +70,7 @@ async fn an_administrator_adds_an_account_that_sees_its_department() {
             JA.user_accounts,
             JA.agents_title,
             JA.departments,
+            JA.locations,
             JA.account_policy,
             JA.audit_log
         ]

@@ -46,7 +46,7 @@ fn csv_hostnames(text: &str) -> Vec<String> {
         ["ID", "ホスト名", "管理状態"],
         "the Japanese header: {header:?}"
     );
-    assert_eq!(header.len(), 12, "{header:?}");
+    assert_eq!(header.len(), 13, "{header:?}");
     reader
         .records()
         .map(|record| record.expect("a CSV row")[1].to_string())

@@ -219,7 +219,7 @@ async fn departments_policy_and_profile_screens(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        page.contains("配下に部署があるため削除できません"),
+        page.contains("配下に項目があるため削除できません"),
         "{page}"
     );
     let (status, _, page) = admin
@@ -441,3 +441,75 @@ both_backends!(
     language_follows_the_browser_until_chosen,
     language_follows_the_browser_until_chosen
 );
+
+/// Locations in the console: the settings page adds them, the device list filters by one and
+/// sets one in bulk, the device's summary names it.
+async fn locations_in_the_console(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut ids = Vec::new();
+    for name in ["pc-01", "pc-02"] {
+        let mut agent = crate::support::ProtoAgent::new(&server, name);
+        agent.enroll(&token).await;
+        ids.push(agent.device_id());
+    }
+    let mut admin = signed_in_admin(&server).await;
+    let (status, _, page) = admin.get("/locations").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<h1>設置場所</h1>"), "{page}");
+    let csrf = csrf_in(&page);
+    let (status, location, _) = admin
+        .post("/locations", &[("csrf", &csrf), ("name", "本館 <2F>")])
+        .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/locations")
+    );
+    let (_, list) = server.get("/api/v1/locations").await;
+    let id = list[0]["id"].to_string();
+    let (_, _, page) = admin.get("/devices").await;
+    assert!(
+        page.contains("本館 &#60;2F&#62;"),
+        "the filter offers it, as text"
+    );
+    let (status, _, page) = admin
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "set_location"),
+                ("location_id", ""),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("設定する設置場所を選択してください"));
+    let (_, _, result) = admin
+        .post(
+            "/devices/bulk",
+            &[
+                ("csrf", &csrf),
+                ("action", "set_location"),
+                ("location_id", &id),
+                ("ids", &ids[0].to_string()),
+            ],
+        )
+        .await;
+    assert!(
+        result.contains("<strong class=\"done-count\">1</strong>"),
+        "{result}"
+    );
+    let (_, _, page) = admin.get(&format!("/devices?location={id}")).await;
+    assert!(
+        page.contains(&format!("data-id=\"{}\"", ids[0]))
+            && !page.contains(&format!("data-id=\"{}\"", ids[1]))
+    );
+    let (_, _, page) = admin.get(&format!("/devices/{}", ids[0])).await;
+    assert!(
+        page.contains("<th>設置場所</th><td>本館 &#60;2F&#62;</td>"),
+        "{page}"
+    );
+    server.shutdown().await;
+}
+both_backends!(locations_in_the_console, locations_in_the_console);

@@ -263,6 +263,133 @@ async fn conditions_combine(backend: Backend) {
         "no-department devices are outside its scope"
     );
 
+    // Locations: a subtree like departments, "none", set one by one or in bulk; no scope.
+    let create_location = |name: &'static str, parent: Option<Value>| {
+        let server = &server;
+        async move {
+            let (status, created) = server
+                .api(
+                    Method::POST,
+                    "/api/v1/locations",
+                    Some(json!({"name": name, "parent_id": parent.map(|p| p["id"].clone())})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{created}");
+            created
+        }
+    };
+    let building = create_location("本館", None).await;
+    let floor = create_location("3F", Some(building.clone())).await;
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/locations",
+            Some(json!({"name": "3F", "parent_id": building["id"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("name_taken"))
+    );
+    let (status, device) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", agents[0].device_id()),
+            Some(json!({"location_id": floor["id"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, &device["location_id"]),
+        (StatusCode::OK, &floor["id"]),
+        "{device}"
+    );
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", agents[0].device_id()),
+            Some(json!({"location_id": 999_999})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("location_id"))
+    );
+    let (status, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/devices/bulk",
+            Some(json!({"ids": [agents[1].device_id(), agents[2].device_id()], "action": "set_location", "location_id": building["id"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, outcome["done"].as_array().map(Vec::len)),
+        (StatusCode::OK, Some(2)),
+        "{outcome}"
+    );
+    assert_eq!(
+        list(&format!("location={}", building["id"])).await,
+        names(&["jimu-01", "kango-01", "kango-02"]),
+        "the building and the floor in it"
+    );
+    assert_eq!(
+        list(&format!("location={}", floor["id"])).await,
+        names(&["kango-01"])
+    );
+    assert_eq!(
+        list("location=none").await,
+        names(&["kensa-01", "yakuzai-01"])
+    );
+    let (status, body) = server.get("/api/v1/devices?location=roof").await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("location"))
+    );
+    let (_, seen) = api_as(&server, &token, Method::GET, "/api/v1/locations", None).await;
+    assert_eq!(
+        seen.as_array().map(Vec::len),
+        Some(2),
+        "locations do not scope: {seen}"
+    );
+    let (status, _) = api_as(
+        &server,
+        &token,
+        Method::POST,
+        "/api/v1/locations",
+        Some(json!({"name": "別館"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "system administrators edit them"
+    );
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/locations/{}", building["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "it has a floor");
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/locations/{}", floor["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, device) = server
+        .get(&format!("/api/v1/devices/{}", agents[0].device_id()))
+        .await;
+    assert_eq!(
+        device["location_id"],
+        Value::Null,
+        "a deleted location leaves its devices"
+    );
+    let (_, audit) = server.get("/api/v1/audit?object=Location").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(3), "{audit}");
+
     // Any column sorts, numbers as numbers, and keyset paging walks each device once.
     for (sort, order, expected) in [
         (

@@ -105,7 +105,15 @@ pub async fn list(State(state): State<AppState>, user: ConsoleUser) -> Response 
     let (users, policy, departments) = match tokio::try_join!(
         async { Ok::<_, AppError>(store::list_users(&state.db).await?) },
         async { Ok::<_, AppError>(store::get_policy(&state.db).await?) },
-        async { Ok::<_, AppError>(crate::departments::store::list(&state.db).await?) },
+        async {
+            Ok::<_, AppError>(
+                crate::departments::store::list(
+                    &state.db,
+                    crate::departments::store::Tree::Departments,
+                )
+                .await?,
+            )
+        },
     ) {
         Ok(loaded) => loaded,
         Err(error) => return app_error_page(user.lang, &error),
@@ -168,7 +176,12 @@ async fn form_page(
     error: Option<String>,
 ) -> Response {
     let m = user.m();
-    let departments = match crate::departments::store::list(&state.db).await {
+    let departments = match crate::departments::store::list(
+        &state.db,
+        crate::departments::store::Tree::Departments,
+    )
+    .await
+    {
         Ok(list) => department_paths(&list),
         Err(error) => return app_error_page(user.lang, &error.into()),
     };

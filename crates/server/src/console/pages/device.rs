@@ -102,16 +102,31 @@ pub async fn show(
     let body = match current {
         "summary" => {
             let d = &detail.device;
-            let department = match d.department_id {
-                None => String::new(),
-                Some(id) => match crate::departments::store::list(&state.db).await {
-                    Ok(list) => crate::console::web::department_paths(&list)
-                        .into_iter()
-                        .find(|(department, _)| *department == id)
-                        .map(|(_, path)| path)
-                        .unwrap_or_default(),
-                    Err(error) => return app_error_page(user.lang, &error.into()),
-                },
+            let place = |tree, id: Option<i64>| {
+                let db = state.db.clone();
+                async move {
+                    let Some(id) = id else {
+                        return Ok(String::new());
+                    };
+                    let list = crate::departments::store::list(&db, tree).await?;
+                    Ok::<_, crate::core::db::DbError>(
+                        crate::console::web::department_paths(&list)
+                            .into_iter()
+                            .find(|(entry, _)| *entry == id)
+                            .map(|(_, path)| path)
+                            .unwrap_or_default(),
+                    )
+                }
+            };
+            let tree = crate::departments::store::Tree::Departments;
+            let department = match place(tree, d.department_id).await {
+                Ok(path) => path,
+                Err(error) => return app_error_page(user.lang, &error.into()),
+            };
+            let tree = crate::departments::store::Tree::Locations;
+            let location = match place(tree, d.location_id).await {
+                Ok(path) => path,
+                Err(error) => return app_error_page(user.lang, &error.into()),
             };
             Body::Summary(vec![
                 (m.hostname, d.hostname.clone()),
@@ -124,6 +139,7 @@ pub async fn show(
                 (m.model, d.model.clone()),
                 (m.serial, d.serial.clone()),
                 (m.department, department),
+                (m.location, location),
                 (m.ip_address, d.primary_ip.clone()),
                 (m.mac_address, d.primary_mac.clone()),
                 (m.memory, human_bytes(d.memory_bytes)),

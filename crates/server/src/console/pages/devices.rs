@@ -80,6 +80,7 @@ pub struct DevicesPage {
     columns: Vec<ColumnChoice>,
     saved: Vec<SavedChoice>,
     departments: Vec<(i64, String)>,
+    locations: Vec<(i64, String)>,
     sort: String,
     order: String,
     limit: u32,
@@ -116,6 +117,7 @@ fn column_label(m: &'static Msgs, key: &str) -> &'static str {
         "memory" => m.memory,
         "agent_version" => m.agent_version,
         "department" => m.department,
+        "location" => m.location,
         "last_seen" => m.last_seen,
         "inventory_at" => m.inventory_at,
         "created_at" => m.registered_at,
@@ -123,7 +125,13 @@ fn column_label(m: &'static Msgs, key: &str) -> &'static str {
     }
 }
 
-fn cell(user: &ConsoleUser, device: &Device, key: &str, departments: &[(i64, String)]) -> String {
+fn cell(
+    user: &ConsoleUser,
+    device: &Device,
+    key: &str,
+    departments: &[(i64, String)],
+    locations: &[(i64, String)],
+) -> String {
     let m = user.m();
     match key {
         "hostname" => device.hostname.clone(),
@@ -141,6 +149,11 @@ fn cell(user: &ConsoleUser, device: &Device, key: &str, departments: &[(i64, Str
         "department" => device
             .department_id
             .and_then(|id| departments.iter().find(|(d, _)| *d == id))
+            .map(|(_, path)| path.clone())
+            .unwrap_or_default(),
+        "location" => device
+            .location_id
+            .and_then(|id| locations.iter().find(|(l, _)| *l == id))
             .map(|(_, path)| path.clone())
             .unwrap_or_default(),
         "last_seen" if device.last_seen <= 0 => m.never.to_string(),
@@ -205,7 +218,23 @@ pub async fn list(
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| "hostname".into());
-    let departments = match crate::departments::service::list(&state.db, &user.actor).await {
+    let departments = match crate::departments::service::list(
+        &state.db,
+        &user.actor,
+        crate::departments::store::Tree::Departments,
+    )
+    .await
+    {
+        Ok(list) => department_paths(&list),
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    let locations = match crate::departments::service::list(
+        &state.db,
+        &user.actor,
+        crate::departments::store::Tree::Locations,
+    )
+    .await
+    {
         Ok(list) => department_paths(&list),
         Err(error) => return app_error_page(user.lang, &error),
     };
@@ -257,6 +286,7 @@ pub async fn list(
             .map(|filter| saved_choice(&user, filter))
             .collect(),
         departments,
+        locations,
         sort: sort_name,
         order: if descending { "desc" } else { "asc" }.into(),
         limit,
@@ -312,7 +342,13 @@ pub async fn list(
                 .iter()
                 .map(|key| Cell {
                     key,
-                    text: cell(&user, device, key, &page_view.departments),
+                    text: cell(
+                        &user,
+                        device,
+                        key,
+                        &page_view.departments,
+                        &page_view.locations,
+                    ),
                     link: *key == "hostname",
                 })
                 .collect(),
@@ -442,6 +478,19 @@ pub async fn bulk_submit(
                 Err(_) => {
                     let error =
                         crate::core::error::AppError::invalid("department_id", m.choose_department);
+                    return app_error_page(user.lang, &error);
+                }
+            },
+        },
+        "set_location" => match form.get("location_id") {
+            "none" => BulkAction::SetLocation { location_id: None },
+            id => match id.parse() {
+                Ok(id) => BulkAction::SetLocation {
+                    location_id: Some(id),
+                },
+                Err(_) => {
+                    let error =
+                        crate::core::error::AppError::invalid("location_id", m.choose_location);
                     return app_error_page(user.lang, &error);
                 }
             },

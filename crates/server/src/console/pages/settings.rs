@@ -14,6 +14,8 @@ use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
 use crate::console::web::{app_error_page, department_paths, render, ConsoleUser, FormPairs};
 use crate::core::error::AppError;
+use crate::departments::api::TreeRoute;
+use crate::departments::store::Tree;
 
 /// The settings hub.
 #[derive(Template)]
@@ -55,7 +57,7 @@ pub struct DepartmentRow {
     version: i64,
 }
 
-/// The departments page.
+/// The departments or locations page.
 #[derive(Template)]
 #[template(path = "departments.html")]
 pub struct DepartmentsPage {
@@ -65,13 +67,40 @@ pub struct DepartmentsPage {
     csrf: String,
     rows: Vec<DepartmentRow>,
     error: Option<String>,
+    /// `/departments` or `/locations`.
+    base: &'static str,
+    /// The page's title, the column's and the add button's words.
+    title: &'static str,
+    one: &'static str,
+    add: &'static str,
 }
 
-async fn departments_page(state: &AppState, user: &ConsoleUser, error: Option<String>) -> Response {
+/// Where a hierarchy's console page lives and what it is called.
+fn tree_page(
+    tree: Tree,
+    m: &'static Msgs,
+) -> (&'static str, &'static str, &'static str, &'static str) {
+    match tree {
+        Tree::Departments => (
+            "/departments",
+            m.departments,
+            m.department,
+            m.add_department,
+        ),
+        Tree::Locations => ("/locations", m.locations, m.location, m.add_location),
+    }
+}
+
+async fn departments_page(
+    state: &AppState,
+    user: &ConsoleUser,
+    tree: Tree,
+    error: Option<String>,
+) -> Response {
     if let Err(error) = user.actor.require_system_admin() {
         return app_error_page(user.lang, &error);
     }
-    let list = match crate::departments::store::list(&state.db).await {
+    let list = match crate::departments::store::list(&state.db, tree).await {
         Ok(list) => list,
         Err(error) => return app_error_page(user.lang, &error.into()),
     };
@@ -93,6 +122,7 @@ async fn departments_page(state: &AppState, user: &ConsoleUser, error: Option<St
     } else {
         StatusCode::OK
     };
+    let (base, title, one, add) = tree_page(tree, user.m());
     let page = DepartmentsPage {
         lang: user.lang,
         m: user.m(),
@@ -100,13 +130,20 @@ async fn departments_page(state: &AppState, user: &ConsoleUser, error: Option<St
         csrf: user.session.csrf_token.clone(),
         rows,
         error,
+        base,
+        title,
+        one,
+        add,
     };
     (status, render(&page)).into_response()
 }
 
-/// `GET /departments`.
-pub async fn departments(State(state): State<AppState>, user: ConsoleUser) -> Response {
-    departments_page(&state, &user, None).await
+/// `GET /departments`, `GET /locations`.
+pub async fn departments<T: TreeRoute>(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+) -> Response {
+    departments_page(&state, &user, T::TREE, None).await
 }
 
 fn parent_of(form: &FormPairs) -> Option<i64> {
@@ -121,8 +158,8 @@ fn refusal(error: &AppError, conflict: &'static str) -> String {
     }
 }
 
-/// `POST /departments`: adds a department.
-pub async fn add_department(
+/// `POST /departments`, `POST /locations`: adds an entry.
+pub async fn add_department<T: TreeRoute>(
     State(state): State<AppState>,
     user: ConsoleUser,
     origin: Origin,
@@ -135,16 +172,25 @@ pub async fn add_department(
     let result = crate::departments::service::create(
         &state.db,
         &user.actor,
+        T::TREE,
         parent_of(&form),
         form.get("name"),
         &origin,
     )
     .await;
-    department_result(&state, &user, result.map(|_| ()), user.m().conflict).await
+    department_result(
+        &state,
+        &user,
+        T::TREE,
+        result.map(|_| ()),
+        user.m().conflict,
+    )
+    .await
 }
 
-/// `POST /departments/{id}` (rename or move) and `/departments/{id}/delete`.
-pub async fn change_department(
+/// `POST /departments/{id}` (rename or move) and `/departments/{id}/delete`; the same under
+/// `/locations`.
+pub async fn change_department<T: TreeRoute>(
     State(state): State<AppState>,
     user: ConsoleUser,
     origin: Origin,
@@ -164,34 +210,34 @@ pub async fn change_department(
     };
     let m = user.m();
     if delete {
-        let result = crate::departments::service::delete(&state.db, &user.actor, id, &origin).await;
-        return department_result(&state, &user, result, m.department_has_children).await;
+        let result =
+            crate::departments::service::delete(&state.db, &user.actor, T::TREE, id, &origin).await;
+        return department_result(&state, &user, T::TREE, result, m.department_has_children).await;
     }
     let version = form.get("version").parse().unwrap_or(0);
-    let result = crate::departments::service::update(
-        &state.db,
-        &user.actor,
-        id,
-        parent_of(&form),
-        form.get("name"),
+    let edit = crate::departments::service::Edit {
+        parent_id: parent_of(&form),
+        name: form.get("name"),
         version,
-        &origin,
-    )
-    .await;
-    department_result(&state, &user, result.map(|_| ()), m.conflict).await
+    };
+    let result =
+        crate::departments::service::update(&state.db, &user.actor, T::TREE, id, edit, &origin)
+            .await;
+    department_result(&state, &user, T::TREE, result.map(|_| ()), m.conflict).await
 }
 
 async fn department_result(
     state: &AppState,
     user: &ConsoleUser,
+    tree: Tree,
     result: Result<(), AppError>,
     conflict: &'static str,
 ) -> Response {
     match result {
-        Ok(()) => Redirect::to("/departments").into_response(),
+        Ok(()) => Redirect::to(tree_page(tree, user.m()).0).into_response(),
         Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let message = refusal(&error, conflict);
-            departments_page(state, user, Some(message)).await
+            departments_page(state, user, tree, Some(message)).await
         }
         Err(error) => app_error_page(user.lang, &error),
     }
