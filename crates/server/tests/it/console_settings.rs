@@ -158,6 +158,28 @@ async fn accounts_screens(backend: Backend) {
     let (_, _, home) = kango.get("/").await;
     assert!(!home.contains("href=\"/settings\""), "no settings menu");
 
+    // An account without the devices division: the device screens are 403 pages.
+    let (status, _) = server
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"login": "shisan", "password": "First-pass-1", "divisions": ["assets"], "all_departments": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mut assets_only = signed_in(&server, "shisan", "First-pass-1", "Byouin-2026!ok").await;
+    for path in ["/devices", "/devices.csv", "/software"] {
+        let (status, _, page) = assets_only.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            page.contains("この画面を表示する権限がありません"),
+            "{path}: {page}"
+        );
+    }
+    let (status, _, home) = assets_only.get("/").await;
+    assert_eq!(status, StatusCode::OK, "home without device panels");
+    assert!(!home.contains("管理状態別の機器数"));
+
     // The built-in admin cannot be deleted; others can, audited.
     let admin_id = user_by_login(&server, "admin").await["id"]
         .as_i64()
