@@ -67,6 +67,21 @@ impl Browser {
         (status, location, response.text().await.unwrap_or_default())
     }
 
+    /// Submits the login form with a fresh form token.
+    pub(crate) async fn sign_in(
+        &mut self,
+        login: &str,
+        password: &str,
+    ) -> (StatusCode, String, String) {
+        let (_, _, page) = self.get("/login").await;
+        let csrf = csrf_in(&page);
+        self.post(
+            "/login",
+            &[("login", login), ("password", password), ("csrf", &csrf)],
+        )
+        .await
+    }
+
     pub(crate) async fn get(&mut self, path: &str) -> (StatusCode, String, String) {
         self.send(Method::GET, path, None).await
     }
@@ -508,14 +523,7 @@ pub(crate) async fn signed_in_admin(server: &TestServer) -> Browser {
 /// changed to `new`.
 pub(crate) async fn signed_in(server: &TestServer, login: &str, first: &str, new: &str) -> Browser {
     let mut browser = Browser::new(server);
-    let (_, _, page) = browser.get("/login").await;
-    let csrf = csrf_in(&page);
-    browser
-        .post(
-            "/login",
-            &[("login", login), ("password", first), ("csrf", &csrf)],
-        )
-        .await;
+    browser.sign_in(login, first).await;
     let (_, _, page) = browser.get("/password").await;
     let csrf = csrf_in(&page);
     let (status, _, _) = browser
@@ -876,32 +884,10 @@ async fn audit_screen(backend: Backend) {
     let mut browser = signed_in_admin(&server).await;
     // A failed sign-in of someone else, from another browser.
     let mut stranger = Browser::new(&server);
-    let (_, _, page) = stranger.get("/login").await;
-    let csrf = csrf_in(&page);
-    stranger
-        .post(
-            "/login",
-            &[
-                ("login", "kango"),
-                ("password", "wrong-<b>"),
-                ("csrf", &csrf),
-            ],
-        )
-        .await;
+    stranger.sign_in("kango", "wrong-<b>").await;
 
     // A sign-in attempt with markup for a user id.
-    let (_, _, page) = stranger.get("/login").await;
-    let csrf = csrf_in(&page);
-    stranger
-        .post(
-            "/login",
-            &[
-                ("login", "<script>alert(3)</script>"),
-                ("password", "x"),
-                ("csrf", &csrf),
-            ],
-        )
-        .await;
+    stranger.sign_in("<script>alert(3)</script>", "x").await;
     let (status, _, page) = browser.get("/audit?category=Authentication").await;
     assert!(
         page.contains("&#60;script&#62;alert(3)&#60;/script&#62;")
@@ -967,31 +953,7 @@ async fn audit_screen(backend: Backend) {
     );
 
     // Someone without the system administration privilege: no menu entry, 403 pages.
-    let (_, _, page) = stranger.get("/login").await;
-    let csrf = csrf_in(&page);
-    stranger
-        .post(
-            "/login",
-            &[
-                ("login", "kango"),
-                ("password", "First-pass-1"),
-                ("csrf", &csrf),
-            ],
-        )
-        .await;
-    let (_, _, page) = stranger.get("/password").await;
-    let csrf = csrf_in(&page);
-    stranger
-        .post(
-            "/password",
-            &[
-                ("csrf", &csrf),
-                ("current", "First-pass-1"),
-                ("new", "Byouin-2026!x"),
-                ("confirm", "Byouin-2026!x"),
-            ],
-        )
-        .await;
+    let mut stranger = signed_in(&server, "kango", "First-pass-1", "Byouin-2026!x").await;
     let (status, _, home) = stranger.get("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!home.contains("/audit"), "{home}");
