@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
+use crate::console::pages::lists::SavedChoice;
 use crate::console::pages::Nav;
 use crate::console::web::{
     app_error_page, department_paths, local_return, render, ConsoleUser, FormPairs,
@@ -20,7 +21,6 @@ use crate::devices::model::{Device, SortKey};
 use crate::devices::query::DeviceQuery;
 use crate::devices::service;
 use crate::lists::service::ListKind;
-use crate::lists::store::SavedFilter;
 
 /// Page sizes offered (spec: 100 / 250 / 500 / 1,000, default 250).
 pub const PAGE_SIZES: [u32; 4] = [100, 250, 500, 1000];
@@ -56,16 +56,6 @@ pub struct ColumnChoice {
     shown: bool,
 }
 
-/// A saved filter as offered.
-pub struct SavedChoice {
-    id: i64,
-    name: String,
-    link: String,
-    shared: bool,
-    owner: String,
-    deletable: bool,
-}
-
 /// The device list page.
 #[derive(Template)]
 #[template(path = "devices.html")]
@@ -79,6 +69,8 @@ pub struct DevicesPage {
     rows: Vec<Row>,
     columns: Vec<ColumnChoice>,
     saved: Vec<SavedChoice>,
+    /// The list's name for the saved-filter form.
+    list_name: &'static str,
     departments: Vec<(i64, String)>,
     locations: Vec<(i64, String)>,
     sort: String,
@@ -243,7 +235,7 @@ pub async fn list(
             Ok(columns) => columns,
             Err(error) => return app_error_page(user.lang, &error),
         };
-    let saved = match crate::lists::service::usable(&state.db, &user.actor, ListKind::Devices).await
+    let saved = match crate::console::pages::lists::offered(&state, &user, ListKind::Devices).await
     {
         Ok(saved) => saved,
         Err(error) => return app_error_page(user.lang, &error),
@@ -281,10 +273,8 @@ pub async fn list(
                 shown: columns.contains(key),
             })
             .collect(),
-        saved: saved
-            .into_iter()
-            .map(|filter| saved_choice(&user, filter))
-            .collect(),
+        saved,
+        list_name: ListKind::Devices.as_str(),
         departments,
         locations,
         sort: sort_name,
@@ -356,18 +346,6 @@ pub async fn list(
         .collect();
     page_view.next = page.next_cursor.map(|cursor| page_view.link(Some(&cursor)));
     render(&page_view)
-}
-
-fn saved_choice(user: &ConsoleUser, filter: SavedFilter) -> SavedChoice {
-    let mine = filter.owner_id == user.actor.user_id;
-    SavedChoice {
-        link: format!("/devices?{}", filter.query),
-        deletable: mine || (filter.shared && user.actor.system_admin),
-        id: filter.id,
-        name: filter.name,
-        shared: filter.shared,
-        owner: filter.owner,
-    }
 }
 
 impl DevicesPage {

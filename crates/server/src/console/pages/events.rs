@@ -44,7 +44,9 @@ pub struct EventsPage {
     query: EventQuery,
     rows: Vec<Row>,
     types: Vec<(i64, &'static str)>,
-    saved: Vec<(i64, String, String, bool)>,
+    saved: Vec<crate::console::pages::lists::SavedChoice>,
+    /// The list's name for the saved-filter form.
+    list_name: &'static str,
     filter_string: String,
     limit: u32,
     page_sizes: [u32; 4],
@@ -114,8 +116,7 @@ pub async fn list(
         .flatten()
         .filter(|size| PAGE_SIZES.contains(size))
         .unwrap_or(250);
-    let saved = match crate::lists::service::usable(&state.db, &user.actor, ListKind::Events).await
-    {
+    let saved = match crate::console::pages::lists::offered(&state, &user, ListKind::Events).await {
         Ok(saved) => saved,
         Err(error) => return app_error_page(user.lang, &error),
     };
@@ -131,14 +132,8 @@ pub async fn list(
             .iter()
             .map(|d| (d.code as i64, d.title(user.lang == Lang::Ja)))
             .collect(),
-        saved: saved
-            .into_iter()
-            .map(|f| {
-                let deletable =
-                    f.owner_id == user.actor.user_id || (f.shared && user.actor.system_admin);
-                (f.id, f.name, format!("/events?{}", f.query), deletable)
-            })
-            .collect(),
+        saved,
+        list_name: ListKind::Events.as_str(),
         limit,
         page_sizes: PAGE_SIZES,
         here: String::new(),

@@ -92,3 +92,43 @@ pub async fn columns(
         Err(error) => app_error_page(user.lang, &error),
     }
 }
+
+/// A saved filter as a list offers it.
+pub struct SavedChoice {
+    /// Id, for the delete form.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// The list opened with the filter.
+    pub link: String,
+    /// Offered to every account.
+    pub shared: bool,
+    /// Owner's login.
+    pub owner: String,
+    /// Whether this user may delete it.
+    pub deletable: bool,
+}
+
+/// The saved filters `user` may open on `list`, with who may delete each.
+///
+/// # Errors
+/// Storage errors.
+pub async fn offered(
+    state: &AppState,
+    user: &ConsoleUser,
+    list: ListKind,
+) -> Result<Vec<SavedChoice>, AppError> {
+    let saved = service::usable(&state.db, &user.actor, list).await?;
+    Ok(saved
+        .into_iter()
+        .map(|filter| SavedChoice {
+            link: format!("/{}?{}", list.as_str(), filter.query),
+            deletable: filter.owner_id == user.actor.user_id
+                || (filter.shared && user.actor.system_admin),
+            id: filter.id,
+            name: filter.name,
+            shared: filter.shared,
+            owner: filter.owner,
+        })
+        .collect())
+}
