@@ -38,33 +38,28 @@ impl ListKind {
         }
     }
 
-    /// Every column the list can show, in its default order.
-    pub fn columns(self) -> &'static [&'static str] {
+    /// The columns a user may choose from and those shown until one chooses, for lists with
+    /// a column chooser (the event list's columns are fixed).
+    pub fn chooser(self) -> Option<(&'static [&'static str], &'static [&'static str])> {
         match self {
-            ListKind::Devices => crate::devices::model::LIST_COLUMNS,
-            ListKind::Events => EVENT_COLUMNS,
-        }
-    }
-
-    /// The columns shown until an account chooses.
-    pub fn default_columns(self) -> &'static [&'static str] {
-        match self {
-            ListKind::Devices => crate::devices::model::DEFAULT_COLUMNS,
-            ListKind::Events => EVENT_COLUMNS,
+            ListKind::Devices => Some((
+                crate::devices::model::LIST_COLUMNS,
+                crate::devices::model::DEFAULT_COLUMNS,
+            )),
+            ListKind::Events => None,
         }
     }
 }
 
-/// The event list's columns.
-const EVENT_COLUMNS: &[&str] = &[
-    "created_at",
-    "severity",
-    "type",
-    "hostname",
-    "message",
-    "confirmed_at",
-    "confirmed_by",
-];
+fn chooser_of(
+    list: ListKind,
+) -> Result<(&'static [&'static str], &'static [&'static str]), AppError> {
+    list.chooser().ok_or_else(|| AppError::Invalid {
+        code: "fixed_columns",
+        message: format!("the {} list has fixed columns", list.as_str()),
+        field: Some("list".into()),
+    })
+}
 
 /// Longest saved-filter name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
@@ -186,14 +181,14 @@ pub async fn delete(db: &Db, actor: &Actor, origin: &Origin, id: i64) -> Result<
 /// The columns the actor sees on a list, in order.
 ///
 /// # Errors
-/// Storage errors.
+/// 400 for a list without a column chooser; storage errors.
 pub async fn columns(
     db: &Db,
     actor: &Actor,
     list: ListKind,
 ) -> Result<Vec<&'static str>, AppError> {
+    let (known, defaults) = chooser_of(list)?;
     let chosen = store::columns(db, actor.user_id, list.as_str()).await?;
-    let known = list.columns();
     let picked: Vec<&'static str> = chosen
         .as_deref()
         .unwrap_or_default()
@@ -201,7 +196,7 @@ pub async fn columns(
         .filter_map(|name| known.iter().copied().find(|known| *known == name))
         .collect();
     Ok(if picked.is_empty() {
-        list.default_columns().to_vec()
+        defaults.to_vec()
     } else {
         picked
     })
@@ -210,14 +205,14 @@ pub async fn columns(
 /// Records the actor's columns for a list.
 ///
 /// # Errors
-/// 400 for an unknown column or none at all.
+/// 400 for an unknown column, none at all, or a list without a column chooser.
 pub async fn set_columns(
     db: &Db,
     actor: &Actor,
     list: ListKind,
     columns: &[String],
 ) -> Result<Vec<&'static str>, AppError> {
-    let known = list.columns();
+    let (known, _) = chooser_of(list)?;
     let mut picked: Vec<&'static str> = Vec::new();
     for name in columns {
         let column = known

@@ -877,6 +877,18 @@ async fn saved_filters_and_columns(backend: Backend) {
         theirs["columns"][0], "hostname",
         "another account keeps the default"
     );
+    let (status, error) = server
+        .api(
+            Method::PUT,
+            "/api/v1/list-columns/events",
+            Some(json!({"columns": ["message"]})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("fixed_columns")),
+        "the event list has no column chooser"
+    );
     server.shutdown().await;
 }
 both_backends!(saved_filters_and_columns, saved_filters_and_columns);
