@@ -233,3 +233,16 @@ pub fn department_paths(
     paths.sort_by(|a, b| a.1.cmp(&b.1));
     paths
 }
+
+/// Why a form was refused, in the page language where the code has words (`conflict` for a
+/// concurrent change), else the service's message.
+pub fn refusal(m: &'static Msgs, error: &AppError, conflict: &'static str) -> String {
+    match error {
+        AppError::Conflict(_) => conflict.to_string(),
+        AppError::Invalid { code, message, .. } => m
+            .for_code(code)
+            .map_or_else(|| message.clone(), str::to_string),
+        AppError::Forbidden { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}

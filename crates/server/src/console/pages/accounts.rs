@@ -13,7 +13,9 @@ use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, department_paths, render, ConsoleUser, FormPairs};
+use crate::console::web::{
+    app_error_page, department_paths, refusal, render, ConsoleUser, FormPairs,
+};
 use crate::core::auth::Division;
 use crate::core::error::AppError;
 
@@ -81,18 +83,6 @@ fn division_label(m: &'static Msgs, division: Division) -> &'static str {
         Division::Assets => m.division_assets,
         Division::Devices => m.division_devices,
         Division::Distribution => m.division_distribution,
-    }
-}
-
-/// The message for a refused change, in the page language where there is one.
-fn refusal(m: &'static Msgs, error: &AppError) -> String {
-    match error {
-        AppError::Conflict(_) => m.conflict.to_string(),
-        AppError::Invalid { code, message, .. } => m
-            .for_code(code)
-            .map_or_else(|| message.clone(), str::to_string),
-        AppError::Forbidden { message, .. } => message.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -339,7 +329,7 @@ pub async fn create(
     match service::create_user(&state.db, &user.actor, &input, &origin).await {
         Ok(_) => Redirect::to("/accounts").into_response(),
         Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let message = refusal(user.m(), &error);
+            let message = refusal(user.m(), &error, user.m().conflict);
             form_page(&state, &user, None, Some(&input), Some(message)).await
         }
         Err(error) => app_error_page(user.lang, &error),
@@ -371,7 +361,7 @@ pub async fn update(
             Err(error) => app_error_page(user.lang, &error),
         },
         Err(error @ (AppError::Invalid { .. } | AppError::Forbidden { .. })) => {
-            let message = refusal(user.m(), &error);
+            let message = refusal(user.m(), &error, user.m().conflict);
             match service::get_user(&state.db, id).await {
                 Ok(account) => {
                     form_page(&state, &user, Some(&account), Some(&input), Some(message)).await
@@ -408,7 +398,7 @@ pub async fn action(
     match result {
         Ok(()) => Redirect::to("/accounts").into_response(),
         Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let message = refusal(user.m(), &error);
+            let message = refusal(user.m(), &error, user.m().conflict);
             match service::get_user(&state.db, id).await {
                 Ok(account) => form_page(&state, &user, Some(&account), None, Some(message)).await,
                 Err(error) => app_error_page(user.lang, &error),

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, refusal, render, ConsoleUser, FormPairs};
 use crate::core::error::AppError;
 
 /// A token as listed: id, name, created, expires, revoked.
@@ -105,13 +105,6 @@ pub async fn show(State(state): State<AppState>, user: ConsoleUser) -> Response 
     page(&state, &user, None, None, None, false).await
 }
 
-fn message(m: &'static Msgs, error: &AppError) -> String {
-    match error {
-        AppError::Conflict(_) => m.conflict.to_string(),
-        other => other.to_string(),
-    }
-}
-
 /// `POST /profile`.
 pub async fn save(
     State(state): State<AppState>,
@@ -137,7 +130,7 @@ pub async fn save(
             page(&state, &user, None, None, Some(text), false).await
         }
         Err(error @ AppError::Invalid { .. }) => {
-            let text = message(user.m(), &error);
+            let text = refusal(user.m(), &error, user.m().conflict);
             page(&state, &user, Some(&input), None, Some(text), false).await
         }
         Err(error) => app_error_page(user.lang, &error),
@@ -173,7 +166,7 @@ pub async fn create_token(
     match result {
         Ok((_, secret)) => page(&state, &user, None, Some((name, secret)), None, false).await,
         Err(error @ AppError::Invalid { .. }) => {
-            let text = message(user.m(), &error);
+            let text = refusal(user.m(), &error, user.m().conflict);
             page(&state, &user, None, None, Some(text), false).await
         }
         Err(error) => app_error_page(user.lang, &error),

@@ -12,7 +12,9 @@ use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, department_paths, render, ConsoleUser, FormPairs};
+use crate::console::web::{
+    app_error_page, department_paths, refusal, render, ConsoleUser, FormPairs,
+};
 use crate::core::error::AppError;
 use crate::departments::api::TreeRoute;
 use crate::departments::store::Tree;
@@ -150,14 +152,6 @@ fn parent_of(form: &FormPairs) -> Option<i64> {
     form.get("parent_id").parse().ok()
 }
 
-fn refusal(error: &AppError, conflict: &'static str) -> String {
-    match error {
-        AppError::Conflict(_) => conflict.to_string(),
-        AppError::Invalid { message, .. } => message.clone(),
-        other => other.to_string(),
-    }
-}
-
 /// `POST /departments`, `POST /locations`: adds an entry.
 pub async fn add_department<T: TreeRoute>(
     State(state): State<AppState>,
@@ -236,7 +230,7 @@ async fn department_result(
     match result {
         Ok(()) => Redirect::to(tree_page(tree, user.m()).0).into_response(),
         Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
-            let message = refusal(&error, conflict);
+            let message = refusal(user.m(), &error, conflict);
             departments_page(state, user, tree, Some(message)).await
         }
         Err(error) => app_error_page(user.lang, &error),
@@ -329,7 +323,7 @@ pub async fn save_policy(
             (StatusCode::CONFLICT, current, Some(message), false)
         }
         Err((error @ AppError::Invalid { .. }, policy)) => {
-            let message = refusal(&error, m.conflict);
+            let message = refusal(m, &error, m.conflict);
             (StatusCode::BAD_REQUEST, policy, Some(message), false)
         }
         Err((error, _)) => return app_error_page(user.lang, &error),
