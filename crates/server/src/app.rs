@@ -54,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::audit::routes::router())
         .merge(crate::departments::routes::router())
         .merge(crate::lists::routes::router())
+        .merge(crate::assets::routes::router())
         .merge(crate::console::router())
         .layer(axum::middleware::from_fn(crate::core::metrics::track_http))
         .with_state(state)

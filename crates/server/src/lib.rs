@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod agent_settings;
 pub mod agents;
 pub mod app;
+pub mod assets;
 pub mod audit;
 pub mod cli;
 pub mod console;

@@ -408,6 +408,7 @@ async fn place_device(
                 let event = NewEvent::new(EventCode::DeviceManaged, Some(*device_id))
                     .with("hostname", hostname);
                 events::record(conn, event).await?;
+                crate::assets::hardware::link::device_managed(conn, *device_id, now).await?;
             }
             Ok((*device_id, request.host_id.to_string()))
         }
@@ -428,6 +429,7 @@ async fn place_device(
             let event =
                 NewEvent::new(EventCode::DeviceManaged, Some(device_id)).with("hostname", hostname);
             events::record(conn, event).await?;
+            crate::assets::hardware::link::device_managed(conn, device_id, now).await?;
             if let Resolution::Clone { original } = resolution {
                 let event = NewEvent::new(EventCode::DuplicateHostId, Some(device_id))
                     .with("host_id", request.host_id.as_str())
@@ -690,6 +692,7 @@ async fn split_clone(
     let device_id = device_store::insert_device(&mut tx, &new, now).await?;
     let managed = NewEvent::new(EventCode::DeviceManaged, Some(device_id)).with("hostname", "");
     events::record(&mut tx, managed).await?;
+    crate::assets::hardware::link::device_managed(&mut tx, device_id, now).await?;
     let duplicate = NewEvent::new(EventCode::DuplicateHostId, Some(device_id))
         .with("host_id", auth.host_id.as_str())
         .with("original_device", auth.device_id)

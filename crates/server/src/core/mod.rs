@@ -16,5 +16,6 @@ pub mod metrics;
 pub mod paging;
 pub mod query;
 pub mod secrets;
+pub mod sql;
 pub mod time;
 pub mod tls;

@@ -348,6 +348,20 @@ pub async fn update(
     {
         return Err(conflict(current.version));
     }
+    if new_state == Some(DeviceState::Managed) {
+        crate::assets::hardware::link::device_managed(&mut tx, id, now_ms()).await?;
+    }
+    if patch.department_id.is_some() || patch.location_id.is_some() {
+        let placed = store::get_device(&mut tx, id).await?;
+        crate::assets::hardware::link::device_placed(
+            &mut tx,
+            id,
+            placed.department_id,
+            placed.location_id,
+            now_ms(),
+        )
+        .await?;
+    }
     if let Some(new_state) = new_state {
         let code = match new_state {
             DeviceState::Managed => EventCode::DeviceManaged,
@@ -393,17 +407,34 @@ pub async fn delete(
 ) -> Result<(), AppError> {
     let mut tx = state.db.write().begin().await?;
     let device = visible_device(&mut tx, actor, id).await?;
-    crate::inventory::service::forget_device(&mut tx, id).await?;
-    store::delete_device(&mut tx, id).await?;
+    delete_in(&mut tx, actor, origin, &device).await?;
+    tx.commit().await?;
+    state.agents.forget_device(id);
+    Ok(())
+}
+
+/// Deletes a device the caller already checked, in the caller's transaction: inventory,
+/// asset link, row, event and audit entry. The caller tells `state.agents` once committed.
+///
+/// # Errors
+/// Storage errors.
+pub async fn delete_in(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    origin: &Origin,
+    device: &Device,
+) -> Result<(), AppError> {
+    let id = device.id;
+    crate::inventory::service::forget_device(conn, id).await?;
+    crate::assets::hardware::link::device_deleting(conn, id).await?;
+    store::delete_device(conn, id).await?;
     let event = NewEvent::new(EventCode::DeviceDeleted, None)
         .with("hostname", device.hostname.as_str())
         .with("device_id", id)
         .with("by", actor.login.as_str());
-    events::record(&mut tx, event).await?;
-    let entry = device_audit(actor, origin, Op::Delete, &device, serde_json::json!({}));
-    crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
-    tx.commit().await?;
-    state.agents.forget_device(id);
+    events::record(conn, event).await?;
+    let entry = device_audit(actor, origin, Op::Delete, device, serde_json::json!({}));
+    crate::audit::store::insert(conn, &entry, now_ms()).await?;
     Ok(())
 }
 

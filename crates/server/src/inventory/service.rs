@@ -192,6 +192,13 @@ async fn write_upload(db: Db, write: Write) -> Result<(), AppError> {
     store::upsert_sections(&mut tx, device_id, &rows, now).await?;
     if facts != DeviceFacts::default() {
         device_store::update_facts(&mut tx, device_id, &facts, now).await?;
+        let asset_facts = crate::assets::hardware::store::DeviceFacts {
+            hostname: facts.hostname.clone(),
+            serial: facts.serial.clone(),
+            ip_address: facts.primary_ip.clone(),
+            mac_address: facts.primary_mac.as_deref().map(str::to_lowercase),
+        };
+        crate::assets::hardware::link::device_facts(&mut tx, device_id, &asset_facts).await?;
     } else {
         device_store::touch_inventory(&mut tx, device_id, now).await?;
     }

@@ -18,6 +18,8 @@ pub enum ListKind {
     Devices,
     /// The event list.
     Events,
+    /// The hardware asset list.
+    Assets,
 }
 
 impl ListKind {
@@ -26,6 +28,7 @@ impl ListKind {
         match self {
             ListKind::Devices => "devices",
             ListKind::Events => "events",
+            ListKind::Assets => "assets",
         }
     }
 
@@ -34,6 +37,7 @@ impl ListKind {
         match name {
             "devices" => Some(ListKind::Devices),
             "events" => Some(ListKind::Events),
+            "assets" => Some(ListKind::Assets),
             _ => None,
         }
     }
@@ -45,6 +49,10 @@ impl ListKind {
             ListKind::Devices => Some((
                 crate::devices::model::LIST_COLUMNS,
                 crate::devices::model::DEFAULT_COLUMNS,
+            )),
+            ListKind::Assets => Some((
+                crate::assets::hardware::model::LIST_COLUMNS,
+                crate::assets::hardware::model::DEFAULT_COLUMNS,
             )),
             ListKind::Events => None,
         }
@@ -141,6 +149,12 @@ fn check_query(list: ListKind, query: &str) -> Result<(), AppError> {
         ListKind::Events => {
             let parsed: crate::events::query::EventQuery = serde_urlencoded::from_str(query)
                 .map_err(|error| AppError::invalid("query", error.to_string()))?;
+            parsed.filter(&jiff::tz::TimeZone::UTC)?;
+        }
+        ListKind::Assets => {
+            let parsed: crate::assets::hardware::query::AssetQuery =
+                serde_urlencoded::from_str(query)
+                    .map_err(|error| AppError::invalid("query", error.to_string()))?;
             parsed.filter(&jiff::tz::TimeZone::UTC)?;
         }
     }

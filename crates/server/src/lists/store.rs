@@ -177,3 +177,21 @@ pub async fn set_columns(db: &Db, user_id: i64, list: &str, columns: &str) -> Re
     .await?;
     Ok(())
 }
+
+/// The name and query string of every saved filter of `list` (whoever owns it), so a
+/// feature can refuse to delete a value a filter names.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn queries_of(
+    conn: &mut AnyConnection,
+    list: &str,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query("SELECT name, query FROM saved_filters WHERE list = $1 ORDER BY id")
+        .bind(list)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect()
+}

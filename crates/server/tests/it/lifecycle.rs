@@ -89,6 +89,15 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/locations/{id}",
         "/api/v1/enrollment-tokens",
         "/api/v1/enrollment-tokens/{id}",
+        "/api/v1/assets",
+        "/api/v1/assets/count",
+        "/api/v1/assets/bulk",
+        "/api/v1/assets/{id}",
+        "/api/v1/assets/{id}/notes",
+        "/api/v1/assets/{id}/devices/{device_id}",
+        "/api/v1/assets/{id}/related/{other_id}",
+        "/api/v1/assets/choices/{kind}",
+        "/api/v1/assets/choices/{kind}/{id}",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

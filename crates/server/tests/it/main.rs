@@ -7,6 +7,7 @@ mod accounts;
 mod agent_e2e;
 mod agent_settings;
 mod agents_console;
+mod assets;
 mod bad_input;
 mod console;
 mod console_settings;

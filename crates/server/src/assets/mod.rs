@@ -1,0 +1,7 @@
+//! The asset ledger (資産管理): hardware assets fed by the devices feature, their choice
+//! lists (statuses and types) and notes. Licences, contracts, vendors and imports join here.
+
+pub mod choices;
+pub mod hardware;
+pub mod notes;
+pub mod routes;

@@ -1,0 +1,42 @@
+//! Routes of the asset ledger.
+
+use axum::routing::{get, patch, post, put};
+use axum::Router;
+
+use crate::app::AppState;
+use crate::assets::choices::api as choices;
+use crate::assets::hardware::api as hardware;
+
+/// `/api/v1/assets…`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/assets", get(hardware::list).post(hardware::create))
+        .route("/api/v1/assets/count", get(hardware::count))
+        .route("/api/v1/assets/bulk", post(hardware::bulk))
+        .route(
+            "/api/v1/assets/choices/{kind}",
+            get(choices::list).post(choices::create),
+        )
+        .route(
+            "/api/v1/assets/choices/{kind}/{id}",
+            patch(choices::update).delete(choices::delete),
+        )
+        .route(
+            "/api/v1/assets/{id}",
+            get(hardware::show)
+                .patch(hardware::update)
+                .delete(hardware::delete),
+        )
+        .route(
+            "/api/v1/assets/{id}/notes",
+            get(hardware::notes).post(hardware::add_note),
+        )
+        .route(
+            "/api/v1/assets/{id}/devices/{device_id}",
+            put(hardware::link_device).delete(hardware::unlink_device),
+        )
+        .route(
+            "/api/v1/assets/{id}/related/{other_id}",
+            put(hardware::relate).delete(hardware::unrelate),
+        )
+}

@@ -1,0 +1,678 @@
+//! The hardware asset ledger through the REST API: assets created and linked as devices
+//! become managed, pre-registration by serial, device records and the representative, the
+//! status rules (delete, dispose), bulk changes with notes, the schedule, the choice lists,
+//! and department scope.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::support::inventory::sample;
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+const UNCONFIRMED: i64 = 1;
+const IN_OPERATION: i64 = 2;
+const IN_STOCK: i64 = 3;
+const DISPOSED: i64 = 4;
+
+async fn api_as(
+    server: &TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = server
+        .client
+        .request(method, format!("{}{path}", server.base_url))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn account(
+    server: &TestServer,
+    login: &str,
+    divisions: &[&str],
+    departments: &[i64],
+) -> String {
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({
+                "login": login, "password": "First-pass-1", "divisions": divisions,
+                "all_departments": departments.is_empty(), "departments": departments
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    kanri_server::accounts::service::create_api_token(&server.state().db, login, "tests", None)
+        .await
+        .expect("token")
+}
+
+async fn create(server: &TestServer, path: &str, body: Value) -> Value {
+    let (status, created) = server.api(Method::POST, path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {created}");
+    created
+}
+
+async fn enrolled(server: &TestServer, hostname: &str) -> ProtoAgent {
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(server, hostname);
+    let (status, body) = agent.enroll(&token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    agent
+}
+
+async fn asset_of_device(server: &TestServer, device: i64) -> Value {
+    let (status, page) = server.get("/api/v1/assets?limit=1000").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|a| a["device_id"] == json!(device))
+        .cloned()
+        .unwrap_or_else(|| panic!("no asset represents device {device}: {page}"))
+}
+
+async fn patch(server: &TestServer, id: &Value, body: Value) -> (StatusCode, Value) {
+    server
+        .api(Method::PATCH, &format!("/api/v1/assets/{id}"), Some(body))
+        .await
+}
+
+/// A device that becomes managed gets an Unconfirmed asset that copies its facts and keeps
+/// them current; a pre-registered asset with its serial takes the device instead.
+async fn assets_follow_devices(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let agent = enrolled(&server, "pc-ledger-1").await;
+    let asset = asset_of_device(&server, agent.device_id()).await;
+    assert_eq!(asset["status_id"], UNCONFIRMED);
+    assert_eq!(asset["type_id"], 11, "agent devices are PCs: {asset}");
+    assert_eq!(asset["name"], "pc-ledger-1");
+    assert_eq!(asset["hostname"], "pc-ledger-1");
+    assert_eq!(asset["created_by"], "agent");
+    let serial = agent.facts.serial.as_ref().expect("serial").to_string();
+    assert_eq!(asset["serial"], serial.as_str());
+
+    // Each inventory of the representative overwrites the device columns, not the name.
+    let (status, _) = agent.upload(&sample("pc-renamed", &[], 8)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, detail) = server.get(&format!("/api/v1/assets/{}", asset["id"])).await;
+    assert_eq!(detail["hostname"], "pc-renamed", "{detail}");
+    assert_eq!(detail["ip_address"], "192.0.2.10");
+    assert_eq!(detail["mac_address"], "52:54:00:12:34:56");
+    assert_eq!(detail["name"], "pc-ledger-1");
+    assert_eq!(detail["devices"][0]["id"], agent.device_id());
+    assert_eq!(detail["devices"][0]["representative"], true);
+
+    // Pre-registered by hand with a serial and a department: the device that reports the
+    // serial joins it (no second asset) and takes its department.
+    let ward = create(&server, "/api/v1/departments", json!({"name": "病棟"})).await;
+    let pre = create(
+        &server,
+        "/api/v1/assets",
+        json!({"asset_number": "HW-0001", "serial": "PRE-REG-42", "status_id": IN_STOCK,
+               "type_id": 11, "department_id": ward["id"], "user_name": "山田 花子"}),
+    )
+    .await;
+    assert_eq!(pre["device_id"], Value::Null);
+    let token = server.enrollment_token(None, None).await;
+    let mut second = ProtoAgent::new(&server, "pc-preregistered");
+    second.facts.serial = Some("PRE-REG-42".into());
+    let (status, _) = second.enroll(&token).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, linked) = server.get(&format!("/api/v1/assets/{}", pre["id"])).await;
+    assert_eq!(linked["device_id"], second.device_id(), "{linked}");
+    assert_eq!(linked["status_id"], IN_STOCK);
+    assert_eq!(linked["hostname"], "pc-preregistered");
+    let (_, device) = server
+        .get(&format!("/api/v1/devices/{}", second.device_id()))
+        .await;
+    assert_eq!(device["department_id"], ward["id"], "{device}");
+    let (_, count) = server.get("/api/v1/assets/count").await;
+    assert_eq!(
+        count["count"], 2,
+        "no duplicate asset for the pre-registered one"
+    );
+
+    // Moving the device moves its asset (one shared value); moving the asset moves the device.
+    let lab = create(&server, "/api/v1/departments", json!({"name": "検査科"})).await;
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", second.device_id()),
+            Some(json!({"department_id": lab["id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, moved) = server.get(&format!("/api/v1/assets/{}", pre["id"])).await;
+    assert_eq!(moved["department_id"], lab["id"]);
+    let (status, body) = patch(
+        &server,
+        &pre["id"],
+        json!({"department_id": ward["id"], "version": moved["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, device) = server
+        .get(&format!("/api/v1/devices/{}", second.device_id()))
+        .await;
+    assert_eq!(device["department_id"], ward["id"]);
+
+    // A stale version is a conflict, not an overwrite.
+    let (status, body) = patch(
+        &server,
+        &pre["id"],
+        json!({"name": "x", "version": moved["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    server.shutdown().await;
+}
+both_backends!(assets_follow_devices, assets_follow_devices);
+
+/// Several device records per asset, one representative; relations that do not cascade.
+async fn device_records_and_relations(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let host = enrolled(&server, "vm-host").await;
+    let guest = enrolled(&server, "vm-guest").await;
+    let host_asset = asset_of_device(&server, host.device_id()).await;
+    let guest_asset = asset_of_device(&server, guest.device_id()).await;
+
+    // Map the guest onto the host's asset; the guest's own asset loses its record.
+    let (status, detail) = server
+        .api(
+            Method::PUT,
+            &format!(
+                "/api/v1/assets/{}/devices/{}",
+                host_asset["id"],
+                guest.device_id()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    let ids: Vec<i64> = detail["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| d["id"].as_i64().expect("id"))
+        .collect();
+    assert_eq!(ids, vec![host.device_id(), guest.device_id()]);
+    assert_eq!(detail["device_id"], host.device_id());
+    let (_, orphan) = server
+        .get(&format!("/api/v1/assets/{}", guest_asset["id"]))
+        .await;
+    assert_eq!(orphan["device_id"], Value::Null, "{orphan}");
+    assert_eq!(orphan["devices"], json!([]));
+    // The now empty asset is Unconfirmed: it can go.
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/{}", guest_asset["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Change the representative: the asset copies the guest's facts.
+    let (status, detail) = server
+        .api(
+            Method::PUT,
+            &format!(
+                "/api/v1/assets/{}/devices/{}",
+                host_asset["id"],
+                guest.device_id()
+            ),
+            Some(json!({"representative": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["device_id"], guest.device_id());
+    assert_eq!(detail["hostname"], "vm-guest");
+    // Deleting the representative device hands the role to the remaining record.
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/devices/{}", guest.device_id()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, detail) = server
+        .get(&format!("/api/v1/assets/{}", host_asset["id"]))
+        .await;
+    assert_eq!(detail["device_id"], host.device_id(), "{detail}");
+
+    // A display related to the PC: changing the PC's status leaves the display alone.
+    let display = create(
+        &server,
+        "/api/v1/assets",
+        json!({"name": "モニタ", "type_id": 17, "status_id": IN_OPERATION}),
+    )
+    .await;
+    let (status, _) = server
+        .api(
+            Method::PUT,
+            &format!(
+                "/api/v1/assets/{}/related/{}",
+                host_asset["id"], display["id"]
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, detail) = server
+        .get(&format!("/api/v1/assets/{}", display["id"]))
+        .await;
+    assert_eq!(
+        detail["related"][0]["id"], host_asset["id"],
+        "relations read both ways: {detail}"
+    );
+    let (status, body) = patch(
+        &server,
+        &host_asset["id"],
+        json!({"status_id": IN_STOCK, "version": detail_version(&server, &host_asset["id"]).await}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, detail) = server
+        .get(&format!("/api/v1/assets/{}", display["id"]))
+        .await;
+    assert_eq!(detail["status_id"], IN_OPERATION);
+    let (status, body) = server
+        .api(
+            Method::PUT,
+            &format!("/api/v1/assets/{}/related/{}", display["id"], display["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    server.shutdown().await;
+}
+both_backends!(device_records_and_relations, device_records_and_relations);
+
+async fn detail_version(server: &TestServer, id: &Value) -> Value {
+    let (_, detail) = server.get(&format!("/api/v1/assets/{id}")).await;
+    detail["version"].clone()
+}
+
+/// Deletion only when Unconfirmed or Disposed; disposal deletes the device records and the
+/// agent must enroll again; status changes write notes; bulk changes and the schedule.
+async fn status_rules_and_bulk(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let agent = enrolled(&server, "pc-to-dispose").await;
+    let asset = asset_of_device(&server, agent.device_id()).await;
+    let (status, body) = patch(&server, &asset["id"], json!({"status_id": IN_OPERATION, "asset_number": "HW-9", "note": "配備", "version": asset["version"]})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/{}", asset["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "status_forbids_delete");
+
+    let (status, body) = patch(&server, &asset["id"], json!({"status_id": DISPOSED, "note": "故障のため", "version": body_version(&server, &asset["id"]).await})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["device_id"], Value::Null);
+    let (status, _) = server
+        .get(&format!("/api/v1/devices/{}", agent.device_id()))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "disposal deletes the device record"
+    );
+    let (status, _) = agent.checkin(&sample("pc-to-dispose", &[], 8)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the agent must enroll again"
+    );
+    let (_, detail) = server.get(&format!("/api/v1/assets/{}", asset["id"])).await;
+    let notes: Vec<&str> = detail["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .map(|n| n["body"].as_str().expect("body"))
+        .collect();
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].contains("未確認 → 運用中") && notes[0].contains("配備"),
+        "{notes:?}"
+    );
+    assert!(
+        notes[1].contains("運用中 → 滅却") && notes[1].contains("故障のため"),
+        "{notes:?}"
+    );
+    assert_eq!(detail["notes"][0]["author"], "admin");
+    // The record stays, and a disposed asset may be deleted.
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/{}", asset["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    // Bulk: plan a move to stock on a day with a reason; the schedule lists it.
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let a = create(
+            &server,
+            "/api/v1/assets",
+            json!({"asset_number": format!("B-{n}"), "status_id": IN_OPERATION}),
+        )
+        .await;
+        ids.push(a["id"].clone());
+    }
+    let (status, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets/bulk",
+            Some(
+                json!({"ids": [ids[0], ids[1], 999999], "action": "set_planned",
+                        "planned_status_id": IN_STOCK, "planned_on": "2027-04-01", "note": "更新"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["done"], json!([ids[0], ids[1]]));
+    assert_eq!(outcome["failed"][0]["id"], 999999);
+    assert_eq!(outcome["failed"][0]["code"], "not_found");
+    let (_, schedule) = server
+        .get("/api/v1/assets?planned_status=any&sort=planned_on")
+        .await;
+    let planned: Vec<&Value> = schedule["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| &a["id"])
+        .collect();
+    assert_eq!(planned, vec![&ids[0], &ids[1]], "{schedule}");
+    assert_eq!(schedule["items"][0]["planned_on"], "2027-04-01");
+    let (_, due) = server.get("/api/v1/assets?planned_before=2027-03-31").await;
+    assert_eq!(due["items"], json!([]));
+    // Reaching the planned status ends the plan; the note says what happened.
+    let (status, outcome) = server
+        .api(Method::POST, "/api/v1/assets/bulk", Some(json!({"ids": ids, "action": "set_status", "status_id": IN_STOCK, "note": "回収済み"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["done"].as_array().map(Vec::len), Some(3));
+    let (_, detail) = server.get(&format!("/api/v1/assets/{}", ids[0])).await;
+    assert_eq!(detail["planned_status_id"], Value::Null, "{detail}");
+    let last = detail["notes"]
+        .as_array()
+        .and_then(|n| n.last())
+        .expect("note");
+    assert!(
+        last["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("運用中 → 在庫") && b.contains("回収済み")),
+        "{last}"
+    );
+    // Bulk delete leaves the in-stock assets alone and says why; a bad day refuses all.
+    let (_, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets/bulk",
+            Some(json!({"ids": ids, "action": "delete"})),
+        )
+        .await;
+    assert_eq!(outcome["done"], json!([]));
+    assert_eq!(outcome["failed"][0]["code"], "status_forbids_delete");
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets/bulk",
+            Some(json!({"ids": ids, "action": "stocktake", "on": "2027-02-30"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "stocktaken_on");
+    let (status, _) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets/bulk",
+            Some(json!({"ids": [ids[2]], "action": "stocktake", "on": "2027-03-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, missing) = server
+        .get("/api/v1/assets?stocktaken_before=2027-03-01")
+        .await;
+    let missing: Vec<&Value> = missing["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| &a["id"])
+        .collect();
+    assert_eq!(missing, vec![&ids[0], &ids[1]]);
+    server.shutdown().await;
+}
+both_backends!(status_rules_and_bulk, status_rules_and_bulk);
+
+async fn body_version(server: &TestServer, id: &Value) -> Value {
+    detail_version(server, id).await
+}
+
+/// Custom statuses: built-ins never change, at most 100 own entries, none deleted while an
+/// asset holds it or a saved filter names it.
+async fn choice_lists(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (status, builtins) = server.get("/api/v1/assets/choices/hardware_status").await;
+    assert_eq!(status, StatusCode::OK);
+    let codes: Vec<&str> = builtins
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["code"].as_str().expect("code"))
+        .collect();
+    assert_eq!(
+        codes,
+        vec!["unconfirmed", "in_operation", "in_stock", "disposed"]
+    );
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            "/api/v1/assets/choices/hardware_status/2",
+            Some(json!({"name": "稼働中", "version": 1})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let repair = create(
+        &server,
+        "/api/v1/assets/choices/hardware_status",
+        json!({"name": "修理中", "name_en": "Under repair"}),
+    )
+    .await;
+    assert!(repair["id"].as_i64().expect("id") > 1000);
+    assert_eq!(repair["position"], 5);
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets/choices/hardware_status",
+            Some(json!({"name": "Under repair"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "name_taken");
+    // Another list's entry is not reachable through this list.
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/choices/device_type/{}", repair["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let asset = create(
+        &server,
+        "/api/v1/assets",
+        json!({"status_id": repair["id"]}),
+    )
+    .await;
+    let (status, body) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/choices/hardware_status/{}", repair["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) = patch(
+        &server,
+        &asset["id"],
+        json!({"status_id": UNCONFIRMED, "version": asset["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, filter) = server
+        .api(Method::POST, "/api/v1/saved-filters", Some(json!({"list": "assets", "name": "修理", "query": format!("status={}", repair["id"])})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filter}");
+    let (status, body) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/choices/hardware_status/{}", repair["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| m.contains("修理")),
+        "{body}"
+    );
+    server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/saved-filters/{}", filter["id"]),
+            None,
+        )
+        .await;
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/choices/hardware_status/{}", repair["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    for n in 0..100 {
+        create(
+            &server,
+            "/api/v1/assets/choices/device_type",
+            json!({"name": format!("種別{n}")}),
+        )
+        .await;
+    }
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets/choices/device_type",
+            Some(json!({"name": "one too many"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "too_many");
+    // An asset cannot hold an entry of another list.
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets",
+            Some(json!({"status_id": 11})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "status_id");
+    server.shutdown().await;
+}
+both_backends!(choice_lists, choice_lists);
+
+/// The assets division and department scope apply to assets.
+async fn scope_and_division(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ward = create(&server, "/api/v1/departments", json!({"name": "外科"})).await;
+    let office = create(&server, "/api/v1/departments", json!({"name": "事務"})).await;
+    let mine = create(
+        &server,
+        "/api/v1/assets",
+        json!({"name": "ward pc", "department_id": ward["id"]}),
+    )
+    .await;
+    let theirs = create(
+        &server,
+        "/api/v1/assets",
+        json!({"name": "office pc", "department_id": office["id"]}),
+    )
+    .await;
+    create(&server, "/api/v1/assets", json!({"name": "nowhere"})).await;
+    let token = account(
+        &server,
+        "ward-assets",
+        &["assets"],
+        &[ward["id"].as_i64().expect("id")],
+    )
+    .await;
+    let (status, page) = api_as(&server, &token, Method::GET, "/api/v1/assets", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, vec!["ward pc"]);
+    let (status, _) = api_as(
+        &server,
+        &token,
+        Method::GET,
+        &format!("/api/v1/assets/{}", theirs["id"]),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = api_as(
+        &server,
+        &token,
+        Method::PATCH,
+        &format!("/api/v1/assets/{}", mine["id"]),
+        Some(json!({"department_id": office["id"], "version": mine["version"]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = api_as(
+        &server,
+        &token,
+        Method::POST,
+        "/api/v1/assets",
+        Some(json!({"name": "unknown dept"})),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a scoped account cannot file an asset under Unknown: {body}"
+    );
+    let devices_only = account(&server, "devices-only", &["devices"], &[]).await;
+    let (status, body) = api_as(&server, &devices_only, Method::GET, "/api/v1/assets", None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "division_required");
+    server.shutdown().await;
+}
+both_backends!(scope_and_division, scope_and_division);
