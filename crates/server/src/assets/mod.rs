@@ -3,5 +3,7 @@
 
 pub mod choices;
 pub mod hardware;
+pub mod licences;
 pub mod notes;
 pub mod routes;
+pub mod values;

@@ -6,6 +6,7 @@ use axum::Router;
 use crate::app::AppState;
 use crate::assets::choices::api as choices;
 use crate::assets::hardware::api as hardware;
+use crate::assets::licences::api as licences;
 
 /// `/api/v1/assets…`.
 pub fn router() -> Router<AppState> {
@@ -38,5 +39,35 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/assets/{id}/related/{other_id}",
             put(hardware::relate).delete(hardware::unrelate),
+        )
+        .route(
+            "/api/v1/managed-software",
+            get(licences::list_managed).post(licences::create_managed),
+        )
+        .route(
+            "/api/v1/managed-software/{id}",
+            get(licences::show_managed)
+                .patch(licences::update_managed)
+                .delete(licences::delete_managed),
+        )
+        .route(
+            "/api/v1/managed-software/{id}/devices",
+            get(licences::managed_devices),
+        )
+        .route(
+            "/api/v1/licences",
+            get(licences::list).post(licences::create),
+        )
+        .route("/api/v1/licences/transfer", post(licences::transfer))
+        .route(
+            "/api/v1/licences/{id}",
+            get(licences::show)
+                .patch(licences::update)
+                .delete(licences::delete),
+        )
+        .route("/api/v1/licences/{id}/assignments", post(licences::assign))
+        .route(
+            "/api/v1/licences/{id}/assignments/{device_id}",
+            axum::routing::delete(licences::unassign),
         )
 }

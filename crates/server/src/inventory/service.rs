@@ -375,6 +375,9 @@ async fn apply_software(
         store::put_installs(conn, device_id, installs.len(), installs_packed).await?;
     }
     store::log_install_changes(conn, device_id, &added, &removed).await?;
+    if !added.is_empty() || !removed.is_empty() {
+        crate::assets::licences::reconcile::mark_pending(conn, device_id).await?;
+    }
     let changes = if first_inventory || (added.is_empty() && removed.is_empty()) {
         Vec::new()
     } else {

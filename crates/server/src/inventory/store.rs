@@ -636,3 +636,51 @@ pub async fn list_names_known_before(
     }
     Ok(out)
 }
+
+/// The catalogue ids each of `device_ids` has installed (devices without a software section
+/// are left out), for features that count installs per device (licence reconciliation).
+///
+/// # Errors
+/// [`DbError`] from the database; [`DbError::Corrupt`] for a list that cannot be read.
+pub async fn installed_ids(
+    conn: &mut AnyConnection,
+    device_ids: &[i64],
+) -> Result<Vec<(i64, Vec<i64>)>, DbError> {
+    if device_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT device_id, packages FROM device_installs WHERE {}",
+        crate::core::sql::ids_in("device_id", device_ids)
+    );
+    let rows = sqlx::query(&sql).fetch_all(conn).await?;
+    rows.iter()
+        .map(|row| {
+            let installs = packed::decode_installs(&row.try_get::<Vec<u8>, _>(1)?)?;
+            Ok((
+                row.try_get(0)?,
+                installs.into_iter().map(|(id, _, _)| id).collect(),
+            ))
+        })
+        .collect()
+}
+
+/// Catalogue entries after id `after`, in id order: `(id, name, version)`.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn software_names_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>, DbError> {
+    let rows =
+        sqlx::query("SELECT id, name, version FROM software WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(conn)
+            .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)))
+        .collect()
+}

@@ -98,6 +98,14 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/assets/{id}/related/{other_id}",
         "/api/v1/assets/choices/{kind}",
         "/api/v1/assets/choices/{kind}/{id}",
+        "/api/v1/managed-software",
+        "/api/v1/managed-software/{id}",
+        "/api/v1/managed-software/{id}/devices",
+        "/api/v1/licences",
+        "/api/v1/licences/{id}",
+        "/api/v1/licences/{id}/assignments",
+        "/api/v1/licences/{id}/assignments/{device_id}",
+        "/api/v1/licences/transfer",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

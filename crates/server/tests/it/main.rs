@@ -18,6 +18,7 @@ mod events_list;
 mod history;
 mod identity;
 mod jobs;
+mod licences;
 mod lifecycle;
 mod loadgen;
 mod migrations;

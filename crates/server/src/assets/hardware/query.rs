@@ -93,20 +93,10 @@ fn place(field: &str, value: &Option<String>) -> Result<Option<Option<i64>>, App
     }
 }
 
-/// A calendar day `YYYY-MM-DD`, checked.
-///
-/// # Errors
-/// 400 naming `field`.
-pub fn day(field: &str, value: &str) -> Result<String, AppError> {
-    value
-        .trim()
-        .parse::<jiff::civil::Date>()
-        .map(|d| d.to_string())
-        .map_err(|_| AppError::invalid(field, format!("{field} must be a date (YYYY-MM-DD)")))
-}
-
 fn day_of(field: &str, value: &Option<String>) -> Result<Option<String>, AppError> {
-    given(value).map(|v| day(field, v)).transpose()
+    given(value)
+        .map(|v| crate::assets::values::day(field, v))
+        .transpose()
 }
 
 impl AssetQuery {

@@ -7,11 +7,12 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use crate::app::AppState;
-use crate::assets::choices::{self, builtin, ChoiceKind};
+use crate::assets::choices::{builtin, ChoiceKind};
 use crate::assets::hardware::model::{AssetDetail, AssetFilter, HardwareAsset};
-use crate::assets::hardware::query::{day, AssetQuery};
+use crate::assets::hardware::query::AssetQuery;
 use crate::assets::hardware::store::{self, AssetFields};
 use crate::assets::notes::{self, Record};
+use crate::assets::values;
 use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
 use crate::core::auth::{Actor, Division, Scope};
 use crate::core::db::DbError;
@@ -201,29 +202,6 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> Result<AssetDetail
     })
 }
 
-fn plain(field: &str, value: Option<String>, max: usize) -> Result<Option<String>, AppError> {
-    match value {
-        None => Ok(None),
-        Some(value) => {
-            let value = value.trim().to_string();
-            crate::core::extract::check_plain_text(field, &value, max)?;
-            Ok(Some(value))
-        }
-    }
-}
-
-fn some_day(
-    field: &str,
-    value: Option<Option<String>>,
-) -> Result<Option<Option<String>>, AppError> {
-    match value {
-        None => Ok(None),
-        Some(None) => Ok(Some(None)),
-        Some(Some(text)) if text.trim().is_empty() => Ok(Some(None)),
-        Some(Some(text)) => Ok(Some(Some(day(field, &text)?))),
-    }
-}
-
 /// Applies a patch to `fields` (trimmed and checked for form; references are checked by
 /// [`check_references`]).
 ///
@@ -233,7 +211,9 @@ pub fn apply_patch(
     fields: &mut AssetFields,
     patch: AssetPatch,
 ) -> Result<Option<String>, AppError> {
-    if let Some(v) = plain("asset_number", patch.asset_number, MAX_NUMBER_CHARS)? {
+    if let Some(v) =
+        crate::assets::values::plain("asset_number", patch.asset_number, MAX_NUMBER_CHARS)?
+    {
         fields.asset_number = v;
     }
     for (field, value, target) in [
@@ -245,7 +225,7 @@ pub fn apply_patch(
         ("hostname", patch.hostname, &mut fields.hostname),
         ("serial", patch.serial, &mut fields.serial),
     ] {
-        if let Some(v) = plain(field, value, MAX_TEXT_CHARS)? {
+        if let Some(v) = crate::assets::values::plain(field, value, MAX_TEXT_CHARS)? {
             *target = v;
         }
     }
@@ -257,7 +237,7 @@ pub fn apply_patch(
             ));
         }
     }
-    if let Some(ip) = plain("ip_address", patch.ip_address, 64)? {
+    if let Some(ip) = crate::assets::values::plain("ip_address", patch.ip_address, 64)? {
         if !ip.is_empty() && ip.parse::<std::net::IpAddr>().is_err() {
             return Err(AppError::invalid(
                 "ip_address",
@@ -266,7 +246,7 @@ pub fn apply_patch(
         }
         fields.ip_address = ip;
     }
-    if let Some(mac) = plain("mac_address", patch.mac_address, 64)? {
+    if let Some(mac) = crate::assets::values::plain("mac_address", patch.mac_address, 64)? {
         fields.mac_address = if mac.is_empty() {
             mac
         } else {
@@ -282,10 +262,10 @@ pub fn apply_patch(
     if let Some(v) = patch.planned_status_id {
         fields.planned_status_id = v;
     }
-    if let Some(v) = some_day("planned_on", patch.planned_on)? {
+    if let Some(v) = crate::assets::values::patch_day("planned_on", patch.planned_on)? {
         fields.planned_on = v;
     }
-    if let Some(v) = some_day("stocktaken_on", patch.stocktaken_on)? {
+    if let Some(v) = crate::assets::values::patch_day("stocktaken_on", patch.stocktaken_on)? {
         fields.stocktaken_on = v;
     }
     if let Some(v) = patch.department_id {
@@ -315,28 +295,7 @@ pub fn apply_patch(
         (None, Some(_)) => fields.planned_on = None,
         _ => {}
     }
-    let note = match patch.note {
-        None => None,
-        Some(note) if note.trim().is_empty() => None,
-        Some(note) => Some(crate::devices::notes::clean_body(&note)?.to_string()),
-    };
-    Ok(note)
-}
-
-async fn check_choice(
-    conn: &mut AnyConnection,
-    field: &str,
-    kind: ChoiceKind,
-    id: i64,
-) -> Result<(), AppError> {
-    match choices::store::get(conn, id).await {
-        Ok(choice) if choice.kind == kind => Ok(()),
-        Ok(_) | Err(DbError::NotFound) => Err(AppError::invalid(
-            field,
-            format!("{field} is not an entry of the {} list", kind.as_str()),
-        )),
-        Err(other) => Err(other.into()),
-    }
+    crate::assets::values::reason(patch.note)
 }
 
 /// Checks what `fields` refer to: choices of the right lists, departments and locations that
@@ -350,39 +309,15 @@ pub async fn check_references(
     fields: &AssetFields,
     except: Option<i64>,
 ) -> Result<(), AppError> {
-    check_choice(conn, "type_id", ChoiceKind::DeviceType, fields.type_id).await?;
-    check_choice(
-        conn,
-        "status_id",
-        ChoiceKind::HardwareStatus,
-        fields.status_id,
-    )
-    .await?;
+    values::check_choice(conn, "type_id", ChoiceKind::DeviceType, fields.type_id).await?;
+    let status = fields.status_id;
+    values::check_choice(conn, "status_id", ChoiceKind::HardwareStatus, status).await?;
     if let Some(planned) = fields.planned_status_id {
-        check_choice(
-            conn,
-            "planned_status_id",
-            ChoiceKind::HardwareStatus,
-            planned,
-        )
-        .await?;
+        let field = "planned_status_id";
+        values::check_choice(conn, field, ChoiceKind::HardwareStatus, planned).await?;
     }
-    if !actor.scope.covers(fields.department_id) {
-        return Err(AppError::invalid(
-            "department_id",
-            "the department is outside your departments",
-        ));
-    }
-    if let Some(id) = fields.department_id {
-        if !crate::departments::store::exists(conn, Tree::Departments, id).await? {
-            return Err(AppError::invalid("department_id", "no such department"));
-        }
-    }
-    if let Some(id) = fields.location_id {
-        if !crate::departments::store::exists(conn, Tree::Locations, id).await? {
-            return Err(AppError::invalid("location_id", "no such location"));
-        }
-    }
+    values::check_department(conn, actor, fields.department_id).await?;
+    values::check_location(conn, fields.location_id).await?;
     if !fields.asset_number.is_empty()
         && store::number_taken(conn, &fields.asset_number, except).await?
     {
@@ -492,22 +427,16 @@ pub async fn update_in(
     }
     let mut note_lines: Vec<String> = Vec::new();
     if fields.status_id != current.status_id {
-        let before = choices::store::get(conn, current.status_id).await?;
-        let after = choices::store::get(conn, fields.status_id).await?;
-        note_lines.push(format!(
-            "資産状態 / Status: {} → {}",
-            before.name, after.name
-        ));
+        let label = "資産状態 / Status";
+        let line = values::status_line(conn, label, current.status_id, fields.status_id);
+        note_lines.push(line.await?);
     }
     if fields.planned_status_id != current.planned_status_id
         || fields.planned_on != current.planned_on
     {
-        let planned = match fields.planned_status_id {
-            Some(id) => choices::store::get(conn, id).await?.name,
-            None => "–".to_string(),
-        };
-        let on = fields.planned_on.as_deref().unwrap_or("–");
-        note_lines.push(format!("予定資産状態 / Planned status: {planned} ({on})"));
+        let label = "予定資産状態 / Planned status";
+        let on = fields.planned_on.as_deref();
+        note_lines.push(values::planned_line(conn, label, fields.planned_status_id, on).await?);
     }
     if let Some(reason) = reason {
         note_lines.push(reason);

@@ -1,0 +1,361 @@
+//! Managed software and licences through the REST API: rules by name and pattern,
+//! reconciliation kept current as inventories arrive (owned, consumed, remaining, assigned,
+//! unauthorised, idle), the device tabs, assignment within the held count, transfer, the
+//! delete rule and department scope.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::support::inventory::sample;
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+async fn agent_with(server: &TestServer, hostname: &str, packages: &[(&str, &str)]) -> ProtoAgent {
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(server, hostname);
+    let (status, body) = agent.enroll(&token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = agent.upload(&sample(hostname, packages, 8)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    agent
+}
+
+async fn reconcile(server: &TestServer) {
+    kanri_server::assets::licences::reconcile::run(&server.state().db)
+        .await
+        .expect("reconcile");
+}
+
+async fn created(server: &TestServer, path: &str, body: Value) -> Value {
+    let (status, value) = server.api(Method::POST, path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {value}");
+    value
+}
+
+async fn figures(server: &TestServer, id: &Value) -> Value {
+    let (status, body) = server.get(&format!("/api/v1/managed-software/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["figures"].clone()
+}
+
+async fn tab(server: &TestServer, id: &Value, query: &str) -> Vec<String> {
+    let (status, body) = server
+        .get(&format!("/api/v1/managed-software/{id}/devices?{query}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|d| d["hostname"].as_str().expect("hostname").to_string())
+        .collect()
+}
+
+async fn reconciliation_follows_inventories(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let a = agent_with(
+        &server,
+        "pc-a",
+        &[("libreoffice-calc", "7.4.7"), ("firefox-esr", "115.3")],
+    )
+    .await;
+    let b = agent_with(&server, "pc-b", &[("libreoffice-writer", "7.4.7")]).await;
+    let c = agent_with(&server, "pc-c", &[("firefox-esr", "115.3")]).await;
+    let office = created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "LibreOffice", "rules": [{"pattern": true, "name": "libreoffice-*"}]}),
+    )
+    .await;
+    let firefox = created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "Firefox ESR", "rules": [{"name": "firefox-esr", "version": "115*"}]}),
+    )
+    .await;
+    let licence = created(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "LIC-1", "name": "LibreOffice 1 seat", "managed_id": office["id"], "held": 1}),
+    )
+    .await;
+    let (status, body) = server
+        .api(
+            Method::POST,
+            &format!("/api/v1/licences/{}/assignments", licence["id"]),
+            Some(json!({"device_ids": [a.device_id()]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    reconcile(&server).await;
+
+    let got = figures(&server, &office["id"]).await;
+    assert_eq!(
+        (
+            got["owned"].clone(),
+            got["consumed"].clone(),
+            got["remaining"].clone()
+        ),
+        (json!(1), json!(2), json!(-1)),
+        "{got}"
+    );
+    assert_eq!(
+        (
+            got["assigned"].clone(),
+            got["unauthorised"].clone(),
+            got["idle"].clone()
+        ),
+        (json!(1), json!(1), json!(0))
+    );
+    assert_eq!(figures(&server, &firefox["id"]).await["consumed"], 2);
+    assert_eq!(
+        tab(&server, &office["id"], "view=installed&only=unassigned").await,
+        vec!["pc-b"]
+    );
+    let (_, exceeded) = server.get("/api/v1/managed-software?exceeded=yes").await;
+    let names: Vec<&str> = exceeded["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["name"].as_str().expect("name"))
+        .collect();
+    // Firefox has no licence at all: two installs over none held.
+    assert_eq!(names, vec!["Firefox ESR", "LibreOffice"], "{exceeded}");
+
+    // Beyond the held count: refused, nothing assigned.
+    let (status, body) = server
+        .api(
+            Method::POST,
+            &format!("/api/v1/licences/{}/assignments", licence["id"]),
+            Some(json!({"device_ids": [c.device_id()]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "over_assigned");
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/licences/{}", licence["id"]),
+            Some(json!({"held": 3, "version": licence["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = server
+        .api(
+            Method::POST,
+            &format!("/api/v1/licences/{}/assignments", licence["id"]),
+            Some(json!({"device_ids": [c.device_id()]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let got = figures(&server, &office["id"]).await;
+    assert_eq!(
+        (
+            got["owned"].clone(),
+            got["assigned"].clone(),
+            got["idle"].clone()
+        ),
+        (json!(3), json!(2), json!(1)),
+        "{got}"
+    );
+    assert_eq!(
+        tab(&server, &office["id"], "view=assigned&only=not_installed").await,
+        vec!["pc-c"]
+    );
+
+    // pc-b uninstalls: the next reconciliation counts one device fewer.
+    let (status, _) = b.upload(&sample("pc-b", &[("vim", "9.0")], 8)).await;
+    assert_eq!(status, StatusCode::OK);
+    reconcile(&server).await;
+    let got = figures(&server, &office["id"]).await;
+    assert_eq!(
+        (got["consumed"].clone(), got["unauthorised"].clone()),
+        (json!(1), json!(0)),
+        "{got}"
+    );
+    // A package the catalogue has never seen joins through the pattern.
+    agent_with(&server, "pc-d", &[("libreoffice-impress", "7.5")]).await;
+    reconcile(&server).await;
+    assert_eq!(figures(&server, &office["id"]).await["consumed"], 2);
+    assert_eq!(
+        tab(&server, &office["id"], "view=installed").await,
+        vec!["pc-a", "pc-d"]
+    );
+    // Narrowing the rules recounts.
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/managed-software/{}", office["id"]),
+            Some(json!({"rules": [{"name": "libreoffice-calc"}], "version": office["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    reconcile(&server).await;
+    assert_eq!(
+        tab(&server, &office["id"], "view=installed").await,
+        vec!["pc-a"]
+    );
+
+    // Transfer: refused while the target holds a licence, then all of a's move to b.
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/licences/transfer",
+            Some(json!({"from_device_id": a.device_id(), "to_device_id": c.device_id()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "target_has_licences");
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/licences/transfer",
+            Some(json!({"from_device_id": a.device_id(), "to_device_id": b.device_id()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["moved"], 1);
+    let (_, detail) = server
+        .get(&format!("/api/v1/licences/{}", licence["id"]))
+        .await;
+    let holders: Vec<&str> = detail["devices"]
+        .as_array()
+        .expect("devices")
+        .iter()
+        .map(|d| d["hostname"].as_str().expect("h"))
+        .collect();
+    assert_eq!(holders, vec!["pc-b", "pc-c"]);
+
+    // Only disposed licences may be deleted; the status change is noted.
+    let (status, body) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/licences/{}", licence["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/licences/{}", licence["id"]),
+            Some(json!({"status_id": 32, "note": "契約終了", "version": detail["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, detail) = server
+        .get(&format!("/api/v1/licences/{}", licence["id"]))
+        .await;
+    assert!(
+        detail["notes"][0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("使用中 → 滅却") && b.contains("契約終了")),
+        "{detail}"
+    );
+    assert_eq!(
+        figures(&server, &office["id"]).await["owned"],
+        0,
+        "disposed licences own nothing"
+    );
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/licences/{}", licence["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    drop(c);
+    server.shutdown().await;
+}
+both_backends!(
+    reconciliation_follows_inventories,
+    reconciliation_follows_inventories
+);
+
+/// Figures split by department and limited to a scoped reader's departments.
+async fn departments_and_scope(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ward = created(&server, "/api/v1/departments", json!({"name": "病棟"})).await;
+    let a = agent_with(&server, "ward-pc", &[("acrobat", "1")]).await;
+    agent_with(&server, "office-pc", &[("acrobat", "1")]).await;
+    let (status, _) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", a.device_id()),
+            Some(json!({"department_id": ward["id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let acrobat = created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "Acrobat", "rules": [{"name": "acrobat"}]}),
+    )
+    .await;
+    created(
+        &server,
+        "/api/v1/licences",
+        json!({"managed_id": acrobat["id"], "held": 5, "department_id": ward["id"]}),
+    )
+    .await;
+    created(
+        &server,
+        "/api/v1/licences",
+        json!({"managed_id": acrobat["id"], "held": 2}),
+    )
+    .await;
+    reconcile(&server).await;
+    let (_, detail) = server
+        .get(&format!("/api/v1/managed-software/{}", acrobat["id"]))
+        .await;
+    assert_eq!(detail["figures"]["owned"], 7);
+    assert_eq!(detail["figures"]["consumed"], 2);
+    assert_eq!(
+        detail["departments"],
+        json!([
+            {"department_id": ward["id"], "owned": 5, "consumed": 1, "remaining": 4, "assigned": 0},
+            {"department_id": null, "owned": 2, "consumed": 1, "remaining": 1, "assigned": 0}
+        ]),
+        "{detail}"
+    );
+    let (status, body) = server
+        .api(Method::POST, "/api/v1/users", Some(json!({"login": "ward", "password": "First-pass-1", "divisions": ["assets"], "all_departments": false, "departments": [ward["id"]]})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token =
+        kanri_server::accounts::service::create_api_token(&server.state().db, "ward", "t", None)
+            .await
+            .expect("token");
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/managed-software/{}",
+            server.base_url, acrobat["id"]
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    let scoped: Value = response.json().await.expect("json");
+    assert_eq!(
+        (
+            scoped["figures"]["owned"].clone(),
+            scoped["figures"]["consumed"].clone()
+        ),
+        (json!(5), json!(1)),
+        "{scoped}"
+    );
+    // Shared definitions need every department.
+    let response = server
+        .client
+        .post(format!("{}/api/v1/managed-software", server.base_url))
+        .bearer_auth(&token)
+        .json(&json!({"name": "x"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    server.shutdown().await;
+}
+both_backends!(departments_and_scope, departments_and_scope);
