@@ -35,12 +35,13 @@ CREATE INDEX managed_software_members_software ON managed_software_members (soft
 
 -- Devices with at least one member of a managed software installed (consumption), brought
 -- up to date by the licences.reconcile job from `device_installs` for the devices queued in
--- `licence_pending`.
+-- `licence_pending`. No foreign keys: checking two parents per pair was a third of a full
+-- recount's writing; deleting a device or a managed software deletes its pairs. Without a rowid (SQLite): one B-tree fewer to write per pair.
 CREATE TABLE managed_software_devices (
-    managed_id INTEGER NOT NULL REFERENCES managed_software (id) ON DELETE CASCADE,
-    device_id INTEGER NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    managed_id INTEGER NOT NULL,
+    device_id INTEGER NOT NULL,
     PRIMARY KEY (managed_id, device_id)
-);
+) WITHOUT ROWID;
 CREATE INDEX managed_software_devices_device ON managed_software_devices (device_id, managed_id);
 
 -- Devices whose installs changed since the reconciliation last looked at them.

@@ -427,6 +427,7 @@ pub async fn delete_in(
     let id = device.id;
     crate::inventory::service::forget_device(conn, id).await?;
     crate::assets::hardware::link::device_deleting(conn, id).await?;
+    crate::assets::licences::reconcile::forget_device(conn, id).await?;
     store::delete_device(conn, id).await?;
     let event = NewEvent::new(EventCode::DeviceDeleted, None)
         .with("hostname", device.hostname.as_str())

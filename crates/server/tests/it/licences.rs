@@ -174,13 +174,23 @@ async fn reconciliation_follows_inventories(backend: Backend) {
         "{got}"
     );
     // A package the catalogue has never seen joins through the pattern.
-    agent_with(&server, "pc-d", &[("libreoffice-impress", "7.5")]).await;
+    let d = agent_with(&server, "pc-d", &[("libreoffice-impress", "7.5")]).await;
     reconcile(&server).await;
     assert_eq!(figures(&server, &office["id"]).await["consumed"], 2);
     assert_eq!(
         tab(&server, &office["id"], "view=installed").await,
         vec!["pc-a", "pc-d"]
     );
+    // A deleted device stops counting at once.
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/devices/{}", d.device_id()),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(figures(&server, &office["id"]).await["consumed"], 1);
     // Narrowing the rules recounts.
     let (status, body) = server
         .api(

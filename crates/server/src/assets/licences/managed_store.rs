@@ -177,6 +177,10 @@ pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> 
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    sqlx::query("DELETE FROM managed_software_devices WHERE managed_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     let done = sqlx::query("DELETE FROM managed_software WHERE id = $1")
         .bind(id)
         .execute(conn)

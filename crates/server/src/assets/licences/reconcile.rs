@@ -14,8 +14,6 @@
 //! mark made by an upload still running is deleted only after that upload commits, and the
 //! read that follows sees its installs. On SQLite one writer serializes both.
 
-use std::collections::{HashMap, HashSet};
-
 use sqlx::{AnyConnection, Row};
 
 use crate::assets::licences::matching::Rule;
@@ -23,7 +21,7 @@ use crate::core::db::{pack_pair, packed_pairs, packed_param, Backend, Db, DbErro
 use crate::core::sql::ids_in;
 
 /// Devices read per transaction.
-const DEVICES_PER_BATCH: i64 = 2_000;
+const DEVICES_PER_BATCH: i64 = 5_000;
 /// Catalogue entries matched per read.
 const CATALOGUE_PAGE: i64 = 5_000;
 
@@ -53,6 +51,22 @@ pub async fn mark_all_pending(conn: &mut AnyConnection) -> Result<(), DbError> {
     )
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Forgets a device being deleted (its pairs and queue mark), in the deleting transaction.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn forget_device(conn: &mut AnyConnection, device_id: i64) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM managed_software_devices WHERE device_id = $1")
+        .bind(device_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM licence_pending WHERE device_id = $1")
+        .bind(device_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -191,28 +205,73 @@ async fn extend_members(db: &Db) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Which managed software each catalogue entry belongs to.
-async fn member_map(conn: &mut AnyConnection) -> Result<HashMap<i64, Vec<i64>>, DbError> {
+/// Which managed software each catalogue entry belongs to, indexed by catalogue id: a
+/// lookup per install, 200 per device, is the inner loop of a recount, and hashing was a
+/// third of it.
+#[derive(Debug, Default)]
+pub struct Members {
+    /// `starts[id]..starts[id + 1]` is the slice of `managed` for catalogue id `id`.
+    starts: Vec<u32>,
+    managed: Vec<i64>,
+}
+
+impl Members {
+    /// From `(software_id, managed_id)` pairs.
+    pub fn new(mut pairs: Vec<(i64, i64)>) -> Members {
+        pairs.sort_unstable();
+        let top = pairs.last().map_or(0, |(s, _)| *s).max(0) as usize;
+        let mut starts = vec![0u32; top + 2];
+        for (software, _) in &pairs {
+            if let Ok(index) = usize::try_from(*software) {
+                starts[index + 1] += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        Members {
+            starts,
+            managed: pairs
+                .into_iter()
+                .filter(|(s, _)| *s >= 0)
+                .map(|(_, m)| m)
+                .collect(),
+        }
+    }
+
+    /// The managed software a catalogue entry belongs to.
+    pub fn of(&self, software_id: i64) -> &[i64] {
+        let Ok(index) = usize::try_from(software_id) else {
+            return &[];
+        };
+        match (self.starts.get(index), self.starts.get(index + 1)) {
+            (Some(&start), Some(&end)) => &self.managed[start as usize..end as usize],
+            _ => &[],
+        }
+    }
+}
+
+async fn member_map(conn: &mut AnyConnection) -> Result<Members, DbError> {
     let rows = sqlx::query("SELECT software_id, managed_id FROM managed_software_members")
         .fetch_all(conn)
         .await?;
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for row in &rows {
-        map.entry(row.try_get(0)?)
-            .or_default()
-            .push(row.try_get(1)?);
-    }
-    Ok(map)
+    let pairs = rows
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<Vec<(i64, i64)>, DbError>>()?;
+    Ok(Members::new(pairs))
 }
 
-/// The managed software a device's installs match.
-pub fn matched(installed: &[i64], members: &HashMap<i64, Vec<i64>>) -> HashSet<i64> {
-    installed
+/// The managed software a device's installs match, sorted and distinct.
+pub fn matched(installed: &[i64], members: &Members) -> Vec<i64> {
+    let mut found: Vec<i64> = installed
         .iter()
-        .filter_map(|id| members.get(id))
-        .flatten()
+        .flat_map(|id| members.of(*id))
         .copied()
-        .collect()
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 /// Reconciles one batch of queued devices; returns how many it took.
@@ -236,27 +295,14 @@ async fn reconcile_batch(db: &Db) -> Result<usize, DbError> {
     }
     let members = member_map(&mut tx).await?;
     let installs = crate::inventory::store::installed_ids(&mut tx, &devices).await?;
-    let mut wanted: HashSet<(i64, i64)> = HashSet::new();
+    let mut wanted: Vec<i64> = Vec::new();
     for (device, ids) in &installs {
-        wanted.extend(matched(ids, &members).into_iter().map(|m| (m, *device)));
+        let matched = matched(ids, &members);
+        wanted.extend(matched.into_iter().filter_map(|m| pack_pair(m, *device)));
     }
-    let current_rows = sqlx::query(&format!(
-        "SELECT managed_id, device_id FROM managed_software_devices WHERE {}",
-        ids_in("device_id", &devices)
-    ))
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut current: HashSet<(i64, i64)> = HashSet::new();
-    for row in &current_rows {
-        current.insert((row.try_get(0)?, row.try_get(1)?));
-    }
-    let pack = |set: &mut dyn Iterator<Item = &(i64, i64)>| -> Vec<i64> {
-        let mut packed: Vec<i64> = set.filter_map(|(m, d)| pack_pair(*m, *d)).collect();
-        packed.sort_unstable();
-        packed
-    };
-    let removed = pack(&mut current.difference(&wanted));
-    let added = pack(&mut wanted.difference(&current));
+    wanted.sort_unstable();
+    let current = current_pairs(&mut tx, backend, &devices).await?;
+    let (added, removed) = sorted_difference(&wanted, &current);
     if !removed.is_empty() {
         let source = packed_pairs(backend, 1, "m", "d");
         sqlx::query(&format!(
@@ -268,13 +314,13 @@ async fn reconcile_batch(db: &Db) -> Result<usize, DbError> {
         .await?;
     }
     if !added.is_empty() {
-        // Devices deleted meanwhile are skipped (their pairs would break the foreign key).
+        // Every device here has an install list, and every managed id a member row, read in
+        // this transaction; deleting a device or a managed software deletes its pairs in its
+        // own transaction (`forget_device`, `managed_store::delete`).
         let source = packed_pairs(backend, 1, "managed_id", "device_id");
         sqlx::query(&format!(
             "INSERT INTO managed_software_devices (managed_id, device_id) \
-             SELECT p.managed_id, p.device_id FROM ({source}) AS p \
-             WHERE EXISTS (SELECT 1 FROM devices d WHERE d.id = p.device_id) \
-             AND EXISTS (SELECT 1 FROM managed_software s WHERE s.id = p.managed_id) \
+             SELECT p.managed_id, p.device_id FROM ({source}) AS p WHERE true \
              ON CONFLICT (managed_id, device_id) DO NOTHING"
         ))
         .bind(packed_param(backend, &added))
@@ -283,6 +329,70 @@ async fn reconcile_batch(db: &Db) -> Result<usize, DbError> {
     }
     tx.commit().await?;
     Ok(devices.len())
+}
+
+/// The stored pairs of some devices, packed (`managed << 32 | device`) and sorted; read as one
+/// row the database joins, for the same reason as the install lists.
+async fn current_pairs(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    devices: &[i64],
+) -> Result<Vec<i64>, DbError> {
+    let pair = "CAST(managed_id * 4294967296 + device_id AS TEXT)";
+    let aggregate = match backend {
+        Backend::Sqlite => format!("group_concat({pair}, ',')"),
+        Backend::Postgres => format!("string_agg({pair}, ',')"),
+    };
+    let joined: String = sqlx::query(&format!(
+        "SELECT COALESCE({aggregate}, '') FROM managed_software_devices WHERE {}",
+        ids_in("device_id", devices)
+    ))
+    .fetch_one(conn)
+    .await?
+    .try_get(0)?;
+    let mut pairs = joined
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<i64>()
+                .map_err(|e| DbError::Corrupt(e.to_string()))
+        })
+        .collect::<Result<Vec<i64>, DbError>>()?;
+    pairs.sort_unstable();
+    Ok(pairs)
+}
+
+/// What is in `wanted` and not in `current` (to add), and the reverse (to remove); both
+/// sorted.
+pub fn sorted_difference(wanted: &[i64], current: &[i64]) -> (Vec<i64>, Vec<i64>) {
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    let (mut i, mut j) = (0, 0);
+    while i < wanted.len() || j < current.len() {
+        match (wanted.get(i), current.get(j)) {
+            (Some(w), Some(c)) if w == c => {
+                i += 1;
+                j += 1;
+            }
+            (Some(w), Some(c)) if w < c => {
+                added.push(*w);
+                i += 1;
+            }
+            (Some(_), Some(c)) => {
+                removed.push(*c);
+                j += 1;
+            }
+            (Some(w), None) => {
+                added.push(*w);
+                i += 1;
+            }
+            (None, Some(c)) => {
+                removed.push(*c);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    (added, removed)
 }
 
 /// Matches new catalogue entries, then reconciles every queued device; returns how many.
@@ -343,9 +453,14 @@ mod tests {
             (13, "vim".to_string(), "9.0".to_string()),
         ];
         assert_eq!(members_of(&rules, &entries), vec![(1, 10), (2, 11)]);
-        let map: HashMap<i64, Vec<i64>> = [(10, vec![1]), (11, vec![2])].into_iter().collect();
-        let got = matched(&[10, 13, 11], &map);
-        assert_eq!(got, [1, 2].into_iter().collect());
+        let map = Members::new(vec![(11, 2), (10, 1), (11, 1)]);
+        assert_eq!(matched(&[10, 13, 11, 99_999], &map), vec![1, 2]);
         assert!(matched(&[12, 13], &map).is_empty());
+        assert_eq!(map.of(11), &[1, 2]);
+        assert_eq!(
+            sorted_difference(&[1, 3, 5, 7], &[2, 3, 7, 9]),
+            (vec![1, 5], vec![2, 9])
+        );
+        assert_eq!(sorted_difference(&[], &[4]), (vec![], vec![4]));
     }
 }
