@@ -5,6 +5,7 @@ use axum::Router;
 
 use crate::app::AppState;
 use crate::assets::choices::api as choices;
+use crate::assets::contracts::api as contracts;
 use crate::assets::hardware::api as hardware;
 use crate::assets::licences::api as licences;
 
@@ -69,5 +70,28 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/licences/{id}/assignments/{device_id}",
             axum::routing::delete(licences::unassign),
+        )
+        .route(
+            "/api/v1/contracts",
+            get(contracts::list).post(contracts::create),
+        )
+        .route(
+            "/api/v1/contracts/monthly-costs",
+            get(contracts::monthly_costs),
+        )
+        .route(
+            "/api/v1/contracts/{id}",
+            get(contracts::show)
+                .patch(contracts::update)
+                .delete(contracts::delete),
+        )
+        .route("/api/v1/contracts/{id}/copy", post(contracts::copy))
+        .route(
+            "/api/v1/vendors",
+            get(contracts::vendors).post(contracts::create_vendor),
+        )
+        .route(
+            "/api/v1/vendors/{id}",
+            patch(contracts::update_vendor).delete(contracts::delete_vendor),
         )
 }

@@ -106,6 +106,12 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/licences/{id}/assignments",
         "/api/v1/licences/{id}/assignments/{device_id}",
         "/api/v1/licences/transfer",
+        "/api/v1/contracts",
+        "/api/v1/contracts/{id}",
+        "/api/v1/contracts/{id}/copy",
+        "/api/v1/contracts/monthly-costs",
+        "/api/v1/vendors",
+        "/api/v1/vendors/{id}",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

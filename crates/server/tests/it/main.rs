@@ -11,6 +11,7 @@ mod assets;
 mod bad_input;
 mod console;
 mod console_settings;
+mod contracts;
 mod device_list;
 mod devices_api;
 mod enrollment;

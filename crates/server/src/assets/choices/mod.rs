@@ -66,10 +66,12 @@ impl ChoiceKind {
                 ("hardware_assets", "planned_status_id"),
             ],
             ChoiceKind::DeviceType => &[("hardware_assets", "type_id")],
-            ChoiceKind::LicenceStatus
-            | ChoiceKind::LicenceType
-            | ChoiceKind::ContractStatus
-            | ChoiceKind::ContractType => &[],
+            ChoiceKind::LicenceStatus => {
+                &[("licences", "status_id"), ("licences", "planned_status_id")]
+            }
+            ChoiceKind::LicenceType => &[("licences", "type_id")],
+            ChoiceKind::ContractStatus => &[("contracts", "status_id")],
+            ChoiceKind::ContractType => &[("contracts", "type_id")],
         }
     }
 

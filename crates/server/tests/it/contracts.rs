@@ -1,0 +1,183 @@
+//! Contracts and vendors through the REST API: links to assets and licences, the delete
+//! rule, "save as another contract", the expiring list, monthly costs up to the end day, and
+//! vendors that cannot go while a contract names them.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::support::{Backend, TestServer};
+
+async fn created(server: &TestServer, path: &str, body: Value) -> Value {
+    let (status, value) = server.api(Method::POST, path, Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{path}: {value}");
+    value
+}
+
+fn numbers(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| c["contract_number"].as_str().expect("number").to_string())
+        .collect()
+}
+
+async fn contracts_and_vendors(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let vendor = created(
+        &server,
+        "/api/v1/vendors",
+        json!({"name": "株式会社ケア商事", "contact_person": "佐藤", "contact": "03-0000-0000"}),
+    )
+    .await;
+    let pc = created(
+        &server,
+        "/api/v1/assets",
+        json!({"asset_number": "PC-1", "status_id": 2}),
+    )
+    .await;
+    let licence = created(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "L-1", "held": 10}),
+    )
+    .await;
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Asia/Tokyo").expect("tz"))
+        .date();
+    let soon = today.checked_add(jiff::Span::new().days(40)).expect("date");
+    let later = today
+        .checked_add(jiff::Span::new().months(8))
+        .expect("date");
+    let lease = created(
+        &server,
+        "/api/v1/contracts",
+        json!({"contract_number": "C-2026-01", "type_id": 63, "starts_on": "2026-01-01", "ends_on": soon.to_string(),
+               "amount": 1_200_000, "vendor_id": vendor["id"], "asset_ids": [pc["id"]], "licence_ids": [licence["id"]]}),
+    )
+    .await;
+    created(
+        &server,
+        "/api/v1/contracts",
+        json!({"contract_number": "C-2026-02", "ends_on": later.to_string()}),
+    )
+    .await;
+    let (_, detail) = server
+        .get(&format!("/api/v1/contracts/{}", lease["id"]))
+        .await;
+    assert_eq!(detail["asset_ids"], json!([pc["id"]]));
+    assert_eq!(detail["licence_ids"], json!([licence["id"]]));
+    assert_eq!(detail["vendor"]["name"], "株式会社ケア商事");
+    assert_eq!(detail["status_id"], 51);
+
+    // The dashboard's "expiring within three months" and the split by what contracts cover.
+    let (_, expiring) = server.get("/api/v1/contracts?expiring=yes").await;
+    assert_eq!(numbers(&expiring), vec!["C-2026-01"]);
+    let (_, covering) = server.get("/api/v1/contracts?covers=licences").await;
+    assert_eq!(numbers(&covering), vec!["C-2026-01"]);
+
+    // Renewal: save as another contract, then expire the old one, which may then go.
+    let (status, renewal) = server
+        .api(Method::POST, &format!("/api/v1/contracts/{}/copy", lease["id"]), Some(json!({"contract_number": "C-2027-01", "starts_on": soon.to_string(), "ends_on": later.to_string()})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{renewal}");
+    let (_, renewed) = server
+        .get(&format!("/api/v1/contracts/{}", renewal["id"]))
+        .await;
+    assert_eq!(renewed["asset_ids"], json!([pc["id"]]), "links are copied");
+    assert_eq!(renewed["amount"], 1_200_000);
+    let (status, body) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/contracts/{}", lease["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "status_forbids_delete");
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/contracts/{}", lease["id"]),
+            Some(json!({"status_id": 53, "note": "満了", "version": detail["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, expired) = server
+        .get(&format!("/api/v1/contracts/{}", lease["id"]))
+        .await;
+    assert!(
+        expired["notes"][0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("契約中 → 満了")),
+        "{expired}"
+    );
+
+    // Costs accrue monthly up to the end day: a 12-month contract of 1,200,000 costs 100,000 a month.
+    let year = created(&server, "/api/v1/contracts", json!({"contract_number": "C-COST", "starts_on": "2030-04-01", "ends_on": "2031-03-31", "amount": 1_200_000, "licence_ids": [licence["id"]]})).await;
+    let (status, months) = server
+        .get("/api/v1/contracts/monthly-costs?from=2031-02&to=2031-04")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{months}");
+    assert_eq!(
+        months,
+        json!([
+            {"month": "2031-02", "hardware": 0, "licences": 100000, "total": 100000},
+            {"month": "2031-03", "hardware": 0, "licences": 100000, "total": 100000},
+            {"month": "2031-04", "hardware": 0, "licences": 0, "total": 0}
+        ])
+    );
+    let (status, body) = server
+        .get("/api/v1/contracts/monthly-costs?from=2031-13&to=2031-04")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/contracts/{}", year["id"]),
+            Some(json!({"ends_on": "2030-01-01", "version": year["version"]})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "an end before the start: {body}"
+    );
+
+    // A vendor named by a contract stays.
+    let (status, body) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/vendors/{}", vendor["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/contracts/{}", lease["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/contracts/{}", renewal["id"]),
+            Some(json!({"vendor_id": null, "version": renewed["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/vendors/{}", vendor["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    server.shutdown().await;
+}
+both_backends!(contracts_and_vendors, contracts_and_vendors);
