@@ -1,4 +1,5 @@
-//! Command-line interface: `serve`, `demo`, `token create`, `api-token create`.
+//! Command-line interface: `serve`, `demo`, `token create`, `api-token create`, `fields
+//! export|import` (the department and location definitions as the seeds' field-definition CSV).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as Process};
@@ -8,7 +9,23 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::Server;
 use crate::core::config::{Config, FileConfig};
+use crate::core::csv::CsvEncoding;
 use crate::core::db::Db;
+use crate::departments::service::{CommandUser, ImportError};
+
+/// Exit code of a command that refused its input file (the seeds' 80, "import file format
+/// invalid"); other failures exit with 1.
+pub const EXIT_REFUSED: u8 = 80;
+
+/// A command that ran but refused its input; `main` exits with `code`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Refused {
+    /// The exit code.
+    pub code: u8,
+    /// What was refused and where the details are.
+    pub message: String,
+}
 
 /// Kanri management server.
 #[derive(Debug, Parser)]
@@ -33,6 +50,12 @@ enum Command {
     ApiToken {
         #[command(subcommand)]
         command: ApiTokenCommand,
+    },
+    /// Department and location definitions as the field-definition CSV (the seeds'
+    /// ioassetsfieldutil): export, edit, import.
+    Fields {
+        #[command(subcommand)]
+        command: FieldsCommand,
     },
 }
 
@@ -131,6 +154,44 @@ enum ApiTokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum FieldsCommand {
+    /// Write both hierarchies' definitions to a CSV file: one A row per entry.
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file to write.
+        #[arg(long)]
+        file: PathBuf,
+        /// utf-8, utf-8-bom, shift_jis or utf-16le.
+        #[arg(long, default_value = "utf-8", value_parser = parse_encoding)]
+        encoding: CsvEncoding,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Add (A), change (U) and delete (D) entries from a CSV file, all or nothing; on errors
+    /// FILE.log lists the file's lines with the failed ones marked, and the exit code is 80.
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The CSV file to read.
+        #[arg(long)]
+        file: PathBuf,
+        /// utf-8 (with or without a BOM), utf-8-bom, shift_jis or utf-16le.
+        #[arg(long, default_value = "utf-8", value_parser = parse_encoding)]
+        encoding: CsvEncoding,
+        /// Check the file against the hierarchies and report; change nothing.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn parse_encoding(name: &str) -> Result<CsvEncoding, String> {
+    CsvEncoding::parse(name)
+        .ok_or_else(|| "encoding must be utf-8, utf-8-bom, shift_jis or utf-16le".to_string())
+}
+
 /// Runs a parsed command line.
 ///
 /// # Errors
@@ -177,8 +238,116 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{token}");
                 Ok(())
             }
+            Command::Fields {
+                command:
+                    FieldsCommand::Export {
+                        db,
+                        file,
+                        encoding,
+                        overwrite,
+                    },
+            } => export_fields(&open(&db).await?, &file, encoding, overwrite).await,
+            Command::Fields {
+                command:
+                    FieldsCommand::Import {
+                        db,
+                        file,
+                        encoding,
+                        check,
+                    },
+            } => import_fields(&open(&db).await?, &file, encoding, check).await,
         }
     })
+}
+
+/// The operating-system account running a command, for the audit log.
+fn command_user() -> CommandUser {
+    let login = ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_default();
+    CommandUser { login }
+}
+
+async fn export_fields(
+    db: &Db,
+    file: &Path,
+    encoding: CsvEncoding,
+    overwrite: bool,
+) -> anyhow::Result<()> {
+    if file.exists() && !overwrite {
+        bail!("{} exists; pass --overwrite to replace it", file.display());
+    }
+    let text = crate::departments::service::export_fields(db, &command_user()).await?;
+    let mut bytes = encoding.preamble().to_vec();
+    bytes.extend(encoding.encode(&text));
+    if encoding.decode(&bytes).ok().as_deref() != Some(text.as_str()) {
+        bail!(
+            "some names have characters {} cannot hold; export in utf-8 instead",
+            encoding.label()
+        );
+    }
+    std::fs::write(file, &bytes).with_context(|| format!("cannot write {}", file.display()))?;
+    let rows = text.lines().count().saturating_sub(1);
+    println!("Wrote {rows} definition(s) to {}.", file.display());
+    Ok(())
+}
+
+/// `FILE.log`, beside the file.
+fn log_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_os_string();
+    name.push(".log");
+    PathBuf::from(name)
+}
+
+async fn import_fields(
+    db: &Db,
+    file: &Path,
+    encoding: CsvEncoding,
+    check: bool,
+) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let user = command_user();
+    match crate::departments::service::import_fields(db, &user, &bytes, encoding, check).await {
+        Ok(summary) => {
+            println!(
+                "{}: added {}, restored {}, updated {}, deleted {}, retired {}{}",
+                file.display(),
+                summary.added,
+                summary.restored,
+                summary.updated,
+                summary.deleted,
+                summary.retired,
+                if check {
+                    " (checked only: nothing changed)"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
+        Err(ImportError::Refused { errors, log }) => {
+            let log_file = log_path(file);
+            let mut log_bytes = encoding.preamble().to_vec();
+            log_bytes.extend(encoding.encode(&log));
+            std::fs::write(&log_file, log_bytes)
+                .with_context(|| format!("cannot write {}", log_file.display()))?;
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            Err(Refused {
+                code: EXIT_REFUSED,
+                message: format!(
+                    "{} was refused with {} error(s) and nothing changed; see {}",
+                    file.display(),
+                    errors.len(),
+                    log_file.display()
+                ),
+            }
+            .into())
+        }
+        Err(ImportError::App(error)) => Err(error.into()),
+    }
 }
 
 fn init_tracing() {

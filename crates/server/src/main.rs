@@ -8,7 +8,10 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("kanri-server: {error:#}");
-            ExitCode::FAILURE
+            match error.downcast_ref::<kanri_server::cli::Refused>() {
+                Some(refused) => ExitCode::from(refused.code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

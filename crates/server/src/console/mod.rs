@@ -57,6 +57,11 @@ pub fn router() -> Router<AppState> {
                 .post(pages::settings::add_department::<Departments>),
         )
         .route(
+            "/departments/prune-retired",
+            get(pages::settings::prune_confirm::<Departments>)
+                .post(pages::settings::prune::<Departments>),
+        )
+        .route(
             "/departments/{*path}",
             post(pages::settings::change_department::<Departments>),
         )
@@ -64,6 +69,11 @@ pub fn router() -> Router<AppState> {
             "/locations",
             get(pages::settings::departments::<Locations>)
                 .post(pages::settings::add_department::<Locations>),
+        )
+        .route(
+            "/locations/prune-retired",
+            get(pages::settings::prune_confirm::<Locations>)
+                .post(pages::settings::prune::<Locations>),
         )
         .route(
             "/locations/{*path}",

@@ -208,22 +208,40 @@ pub fn local_return(back: &str, prefix: &str) -> String {
     }
 }
 
-/// Department choices for a select: `(id, "親 / 子")`, in path order.
+/// Which entries of a hierarchy a list of choices holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entries {
+    /// Every entry, retired ones marked old (旧): what records show, and list filters.
+    All,
+    /// Only entries in the definition: for choosing a department or location for a record.
+    Current,
+}
+
+/// Department (or location) choices for a select: `(id, "親 / 子")` named in the page
+/// language, in path order; retired entries marked old (旧), or left out with
+/// [`Entries::Current`].
 pub fn department_paths(
     departments: &[crate::departments::store::Department],
+    lang: Lang,
+    which: Entries,
 ) -> Vec<(i64, String)> {
     let by_id: std::collections::HashMap<i64, &crate::departments::store::Department> =
         departments.iter().map(|d| (d.id, d)).collect();
+    let name = |department: &'_ crate::departments::store::Department| match lang {
+        Lang::Ja => department.name.clone(),
+        Lang::En => department.english_name().to_string(),
+    };
     let mut paths: Vec<(i64, String)> = departments
         .iter()
+        .filter(|department| which == Entries::All || !department.retired)
         .map(|department| {
-            let mut names = vec![department.name.as_str()];
+            let mut names = vec![name(department)];
             let mut parent = department.parent_id;
             // The hierarchy has no cycles (the service refuses them); the bound is a guard.
             for _ in 0..64 {
                 let Some(id) = parent else { break };
                 let Some(up) = by_id.get(&id) else { break };
-                names.push(up.name.as_str());
+                names.push(name(up));
                 parent = up.parent_id;
             }
             names.reverse();
@@ -231,7 +249,19 @@ pub fn department_paths(
         })
         .collect();
     paths.sort_by(|a, b| a.1.cmp(&b.1));
+    for (id, path) in &mut paths {
+        if by_id.get(id).is_some_and(|d| d.retired) {
+            path.push_str(lang.msgs().old_suffix);
+        }
+    }
     paths
+}
+
+/// The path of `id` among `paths`, or "Unknown" (不明) for a record without one (or with
+/// one deleted since).
+pub fn path_or_unknown(paths: &[(i64, String)], id: Option<i64>, m: &'static Msgs) -> String {
+    id.and_then(|id| paths.iter().find(|(entry, _)| *entry == id))
+        .map_or_else(|| m.unknown.to_string(), |(_, path)| path.clone())
 }
 
 /// Why a form was refused, in the page language where the code has words (`conflict` for a

@@ -1,7 +1,9 @@
 //! CSV files as the console and the API export them: in the encoding the reader's
 //! spreadsheet wants (UTF-8, UTF-8 with a BOM for Excel, Shift_JIS/CP932 which Japanese Excel
 //! opens by default, UTF-16LE with a BOM), cells that a spreadsheet would run as formulas
-//! neutralized, streamed page by page in flat memory.
+//! neutralized, streamed page by page in flat memory. Files read back (imports) are decoded
+//! strictly by [`CsvEncoding::decode`], which names the line that is not in the encoding and
+//! the encoding the bytes look like instead.
 
 use std::future::Future;
 
@@ -89,6 +91,170 @@ impl CsvEncoding {
             }
         }
     }
+}
+
+/// Why a file's bytes are not text in the encoding it was said to be in.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// Bytes that the encoding cannot hold, first on `line` (1-based); `looks_like` names an
+    /// encoding the whole file reads cleanly in, when one does.
+    #[error("the file is not valid {encoding} (line {line}){}", looks_like_hint(.looks_like))]
+    Malformed {
+        /// The encoding asked for.
+        encoding: &'static str,
+        /// The first line that does not decode.
+        line: usize,
+        /// An encoding the file reads cleanly in.
+        looks_like: Option<&'static str>,
+    },
+    /// The bytes decode, but they are text in another encoding: Shift_JIS asked for, and the
+    /// file is UTF-8 with non-ASCII characters (which Shift_JIS would read as garbled text
+    /// without any error).
+    #[error("the file is {found}, not {encoding}")]
+    OtherEncoding {
+        /// The encoding asked for.
+        encoding: &'static str,
+        /// The encoding the file is in.
+        found: &'static str,
+    },
+}
+
+fn looks_like_hint(looks_like: &Option<&'static str>) -> String {
+    looks_like.map_or_else(String::new, |name| format!("; it reads as {name}"))
+}
+
+impl CsvEncoding {
+    /// Its name in messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            CsvEncoding::Utf8 | CsvEncoding::Utf8Bom => "UTF-8",
+            CsvEncoding::ShiftJis => "Shift_JIS",
+            CsvEncoding::Utf16Le => "UTF-16LE",
+        }
+    }
+
+    /// A file's bytes as text, strictly: a byte order mark of the encoding is dropped (UTF-8
+    /// files are read with or without one), and bytes the encoding cannot hold are refused
+    /// instead of becoming replacement characters, since an import must never store
+    /// garbled names.
+    ///
+    /// # Errors
+    /// [`DecodeError`] naming the first bad line and, where the bytes tell, the encoding the
+    /// file is really in.
+    pub fn decode(self, bytes: &[u8]) -> Result<String, DecodeError> {
+        match self {
+            CsvEncoding::Utf8 | CsvEncoding::Utf8Bom => {
+                if bytes.starts_with(b"\xFF\xFE") {
+                    return Err(DecodeError::OtherEncoding {
+                        encoding: self.label(),
+                        found: CsvEncoding::Utf16Le.label(),
+                    });
+                }
+                let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                std::str::from_utf8(bytes)
+                    .map(str::to_string)
+                    .map_err(|error| DecodeError::Malformed {
+                        encoding: self.label(),
+                        line: line_of(&bytes[..error.valid_up_to()]),
+                        looks_like: decode_shift_jis(bytes)
+                            .ok()
+                            .map(|_| CsvEncoding::ShiftJis.label()),
+                    })
+            }
+            CsvEncoding::ShiftJis => {
+                if bytes.starts_with(b"\xEF\xBB\xBF")
+                    || (!bytes.is_ascii() && std::str::from_utf8(bytes).is_ok())
+                {
+                    return Err(DecodeError::OtherEncoding {
+                        encoding: self.label(),
+                        found: CsvEncoding::Utf8.label(),
+                    });
+                }
+                if bytes.starts_with(b"\xFF\xFE") {
+                    return Err(DecodeError::OtherEncoding {
+                        encoding: self.label(),
+                        found: CsvEncoding::Utf16Le.label(),
+                    });
+                }
+                decode_shift_jis(bytes).map_err(|line| DecodeError::Malformed {
+                    encoding: self.label(),
+                    line,
+                    looks_like: None,
+                })
+            }
+            CsvEncoding::Utf16Le => {
+                let bytes = bytes.strip_prefix(b"\xFF\xFE").unwrap_or(bytes);
+                let units = bytes
+                    .chunks(2)
+                    .map(|pair| match pair {
+                        [low, high] => Some(u16::from_le_bytes([*low, *high])),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<u16>>>();
+                let malformed = |line| DecodeError::Malformed {
+                    encoding: self.label(),
+                    line,
+                    looks_like: (!bytes.contains(&0) && std::str::from_utf8(bytes).is_ok())
+                        .then(|| CsvEncoding::Utf8.label()),
+                };
+                let Some(units) = units else {
+                    return Err(malformed(line_of(bytes)));
+                };
+                let mut text = String::with_capacity(units.len());
+                for decoded in char::decode_utf16(units) {
+                    match decoded {
+                        Ok(character) => text.push(character),
+                        Err(_) => return Err(malformed(text.matches('\n').count() + 1)),
+                    }
+                }
+                Ok(text)
+            }
+        }
+    }
+
+    /// A file's bytes as text with anything the encoding cannot hold replaced by U+FFFD: for
+    /// echoing a refused file's lines in its error log.
+    pub fn decode_lossy(self, bytes: &[u8]) -> String {
+        match self {
+            CsvEncoding::Utf8 | CsvEncoding::Utf8Bom => {
+                let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+            CsvEncoding::ShiftJis => encoding_rs::SHIFT_JIS
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned(),
+            CsvEncoding::Utf16Le => {
+                let bytes = bytes.strip_prefix(b"\xFF\xFE").unwrap_or(bytes);
+                encoding_rs::UTF_16LE
+                    .decode_without_bom_handling(bytes)
+                    .0
+                    .into_owned()
+            }
+        }
+    }
+}
+
+/// The 1-based line a position is on, given the bytes before it.
+fn line_of(before: &[u8]) -> usize {
+    before.iter().filter(|byte| **byte == b'\n').count() + 1
+}
+
+/// Shift_JIS (CP932) bytes as text, or the first line that does not decode. Lines are
+/// decoded one by one: `\n` (0x0A) is never part of a two-byte Shift_JIS character (lead
+/// bytes are 0x81–0x9F and 0xE0–0xFC, trail bytes 0x40–0xFC), so splitting on it is exact.
+fn decode_shift_jis(bytes: &[u8]) -> Result<String, usize> {
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+    for (index, line) in bytes.split(|byte| *byte == b'\n').enumerate() {
+        if index > 0 {
+            text.push('\n');
+        }
+        let decoded = encoding_rs::SHIFT_JIS
+            .decode_without_bom_handling_and_without_replacement(line)
+            .ok_or(index + 1)?;
+        text.push_str(&decoded);
+    }
+    Ok(text)
 }
 
 impl CsvEncoding {
@@ -253,6 +419,110 @@ mod tests {
         let encoded = CsvEncoding::ShiftJis.encode("①髙");
         let (decoded, _, _) = encoding_rs::SHIFT_JIS.decode(&encoded);
         assert_eq!(decoded, "①髙");
+    }
+
+    fn check_decode(encoding: CsvEncoding, bytes: &[u8], expected: Result<&str, DecodeError>) {
+        assert_eq!(
+            encoding.decode(bytes).as_deref().map_err(Clone::clone),
+            expected
+        );
+    }
+
+    #[test]
+    fn files_decode_in_the_encoding_they_were_written_in() {
+        let text = "部署,営業部/営業1課\r\n設置場所,本館①\r\n";
+        for encoding in [
+            CsvEncoding::Utf8,
+            CsvEncoding::Utf8Bom,
+            CsvEncoding::ShiftJis,
+            CsvEncoding::Utf16Le,
+        ] {
+            let mut bytes = encoding.preamble().to_vec();
+            bytes.extend(encoding.encode(text));
+            check_decode(encoding, &bytes, Ok(text));
+            assert_eq!(encoding.decode_lossy(&bytes), text);
+        }
+        // UTF-8 is read with or without a BOM, whichever was named.
+        check_decode(CsvEncoding::Utf8, b"\xEF\xBB\xBFa", Ok("a"));
+        check_decode(CsvEncoding::Utf8Bom, b"a", Ok("a"));
+        check_decode(CsvEncoding::ShiftJis, b"plain,ascii", Ok("plain,ascii"));
+    }
+
+    #[test]
+    fn a_file_in_another_encoding_is_refused_and_named() {
+        let sjis = CsvEncoding::ShiftJis.encode("a,b\r\n部署,営業部\r\n");
+        check_decode(
+            CsvEncoding::Utf8,
+            &sjis,
+            Err(DecodeError::Malformed {
+                encoding: "UTF-8",
+                line: 2,
+                looks_like: Some("Shift_JIS"),
+            }),
+        );
+        let message = CsvEncoding::Utf8
+            .decode(&sjis)
+            .map_err(|e| e.to_string())
+            .err();
+        assert_eq!(
+            message.as_deref(),
+            Some("the file is not valid UTF-8 (line 2); it reads as Shift_JIS")
+        );
+        check_decode(
+            CsvEncoding::ShiftJis,
+            "部署".as_bytes(),
+            Err(DecodeError::OtherEncoding {
+                encoding: "Shift_JIS",
+                found: "UTF-8",
+            }),
+        );
+        check_decode(
+            CsvEncoding::Utf8,
+            b"\xFF\xFEa\x00",
+            Err(DecodeError::OtherEncoding {
+                encoding: "UTF-8",
+                found: "UTF-16LE",
+            }),
+        );
+        // 0x81 0x20: a lead byte without a valid trail byte.
+        check_decode(
+            CsvEncoding::ShiftJis,
+            b"ok\n\x81\x20",
+            Err(DecodeError::Malformed {
+                encoding: "Shift_JIS",
+                line: 2,
+                looks_like: None,
+            }),
+        );
+        // An odd number of bytes, and a lone surrogate.
+        check_decode(
+            CsvEncoding::Utf16Le,
+            b"a\x00\n\x00b",
+            Err(DecodeError::Malformed {
+                encoding: "UTF-16LE",
+                line: 2,
+                looks_like: None,
+            }),
+        );
+        check_decode(
+            CsvEncoding::Utf16Le,
+            "部署\n".as_bytes(),
+            Err(DecodeError::Malformed {
+                encoding: "UTF-16LE",
+                line: 2,
+                looks_like: Some("UTF-8"),
+            }),
+        );
+        check_decode(
+            CsvEncoding::Utf16Le,
+            b"\x00\xD8",
+            Err(DecodeError::Malformed {
+                encoding: "UTF-16LE",
+                line: 1,
+                looks_like: None,
+            }),
+        );
+        assert_eq!(CsvEncoding::Utf8.decode_lossy(&sjis).lines().count(), 2);
     }
 
     #[test]

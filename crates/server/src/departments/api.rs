@@ -32,16 +32,49 @@ impl TreeRoute for Locations {
     const TREE: Tree = Tree::Locations;
 }
 
-/// Body of a create or update.
+/// Body of a create, or of a PUT: the whole entry. Fields added with the per-language
+/// names (`name_en`, the descriptions, `retired`) keep their stored value when a PUT leaves
+/// them out, so clients written before them keep working.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentBody {
     name: String,
     #[serde(default)]
     parent_id: Option<i64>,
+    #[serde(default)]
+    name_en: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    description_en: Option<String>,
+    #[serde(default)]
+    retired: Option<bool>,
     /// Required on update.
     #[serde(default)]
     version: Option<i64>,
+}
+
+/// Body of a PATCH: only the fields sent change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentPatch {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "crate::core::extract::present")]
+    parent_id: Option<Option<i64>>,
+    #[serde(default)]
+    name_en: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    description_en: Option<String>,
+    #[serde(default)]
+    retired: Option<bool>,
+    version: Option<i64>,
+}
+
+fn version(version: Option<i64>) -> Result<i64, AppError> {
+    version.ok_or_else(|| AppError::invalid("version", "send the version you last read"))
 }
 
 /// The departments the caller sees.
@@ -59,44 +92,58 @@ pub async fn create<T: TreeRoute>(
     origin: Origin,
     ApiJson(body): ApiJson<DepartmentBody>,
 ) -> Result<(StatusCode, Json<Department>), AppError> {
-    let created = service::create(
-        &state.db,
-        &actor,
-        T::TREE,
-        body.parent_id,
-        &body.name,
-        &origin,
-    )
-    .await?;
+    let entry = service::NewEntry {
+        parent_id: body.parent_id,
+        name: &body.name,
+        name_en: body.name_en.as_deref().unwrap_or_default(),
+        description: body.description.as_deref().unwrap_or_default(),
+        description_en: body.description_en.as_deref().unwrap_or_default(),
+        retired: body.retired.unwrap_or(false),
+    };
+    let created = service::create(&state.db, &actor, T::TREE, &entry, &origin).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Renames or moves a department.
-pub async fn update<T: TreeRoute>(
+/// `PUT`: renames or moves a department (a missing `parent_id` is the top level).
+pub async fn replace<T: TreeRoute>(
     State(state): State<AppState>,
     actor: Actor,
     origin: Origin,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<DepartmentBody>,
 ) -> Result<Json<Department>, AppError> {
-    let version = body
-        .version
-        .ok_or_else(|| AppError::invalid("version", "send the version you last read"))?;
-    Ok(Json(
-        service::update(
-            &state.db,
-            &actor,
-            T::TREE,
-            id,
-            service::Edit {
-                parent_id: body.parent_id,
-                name: &body.name,
-                version,
-            },
-            &origin,
-        )
-        .await?,
-    ))
+    let edit = service::Edit {
+        parent_id: Some(body.parent_id),
+        name: Some(body.name),
+        name_en: body.name_en,
+        description: body.description,
+        description_en: body.description_en,
+        retired: body.retired,
+        version: version(body.version)?,
+    };
+    let updated = service::update(&state.db, &actor, T::TREE, id, &edit, &origin).await?;
+    Ok(Json(updated))
+}
+
+/// `PATCH`: changes the fields sent (rename, move, describe, retire or restore).
+pub async fn update<T: TreeRoute>(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<DepartmentPatch>,
+) -> Result<Json<Department>, AppError> {
+    let edit = service::Edit {
+        parent_id: body.parent_id,
+        name: body.name,
+        name_en: body.name_en,
+        description: body.description,
+        description_en: body.description_en,
+        retired: body.retired,
+        version: version(body.version)?,
+    };
+    let updated = service::update(&state.db, &actor, T::TREE, id, &edit, &origin).await?;
+    Ok(Json(updated))
 }
 
 /// Deletes a department.
@@ -108,4 +155,15 @@ pub async fn delete<T: TreeRoute>(
 ) -> Result<StatusCode, AppError> {
     service::delete(&state.db, &actor, T::TREE, id, &origin).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST …/prune-retired`: deletes the hierarchy entries only the old organisation uses.
+pub async fn prune_retired<T: TreeRoute>(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+) -> Result<Json<service::PruneOutcome>, AppError> {
+    Ok(Json(
+        service::prune_retired(&state.db, &actor, T::TREE, &origin).await?,
+    ))
 }

@@ -1,6 +1,6 @@
 //! Routes of the departments feature.
 
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::Router;
 
 use crate::app::AppState;
@@ -14,15 +14,27 @@ pub fn router() -> Router<AppState> {
             get(api::list::<Departments>).post(api::create::<Departments>),
         )
         .route(
+            "/api/v1/departments/prune-retired",
+            post(api::prune_retired::<Departments>),
+        )
+        .route(
             "/api/v1/departments/{id}",
-            put(api::update::<Departments>).delete(api::delete::<Departments>),
+            put(api::replace::<Departments>)
+                .patch(api::update::<Departments>)
+                .delete(api::delete::<Departments>),
         )
         .route(
             "/api/v1/locations",
             get(api::list::<Locations>).post(api::create::<Locations>),
         )
         .route(
+            "/api/v1/locations/prune-retired",
+            post(api::prune_retired::<Locations>),
+        )
+        .route(
             "/api/v1/locations/{id}",
-            put(api::update::<Locations>).delete(api::delete::<Locations>),
+            put(api::replace::<Locations>)
+                .patch(api::update::<Locations>)
+                .delete(api::delete::<Locations>),
         )
 }

@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 use crate::core::db::{Db, DbError};
 
 /// Which hierarchy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Tree {
     /// Departments (部署): they also scope what accounts see.
     Departments,
@@ -40,8 +40,17 @@ pub struct Department {
     pub id: i64,
     /// Parent; none for a top-level department.
     pub parent_id: Option<i64>,
-    /// Name, unique among its siblings.
+    /// Name in Japanese, the default language; unique among its siblings.
     pub name: String,
+    /// Name in English; empty means the Japanese name is shown.
+    pub name_en: String,
+    /// Description in Japanese.
+    pub description: String,
+    /// Description in English; empty means the Japanese one is shown.
+    pub description_en: String,
+    /// Taken out of the definition while records may still use it (the old organisation):
+    /// shown, marked old, but no longer offered for records.
+    pub retired: bool,
     /// Created (Unix ms).
     pub created_at: i64,
     /// Last changed (Unix ms).
@@ -50,16 +59,56 @@ pub struct Department {
     pub version: i64,
 }
 
-const COLUMNS: &str = "id, parent_id, name, created_at, updated_at, version";
+impl Department {
+    /// The name shown in English: the English name, else the Japanese one.
+    pub fn english_name(&self) -> &str {
+        fallback(&self.name_en, &self.name)
+    }
+
+    /// The description shown in English: the English one, else the Japanese one.
+    pub fn english_description(&self) -> &str {
+        fallback(&self.description_en, &self.description)
+    }
+}
+
+fn fallback<'a>(value: &'a str, default: &'a str) -> &'a str {
+    if value.is_empty() {
+        default
+    } else {
+        value
+    }
+}
+
+/// What an administrator sets on an entry besides its place in the tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fields {
+    /// Japanese name.
+    pub name: String,
+    /// English name, or empty.
+    pub name_en: String,
+    /// Japanese description.
+    pub description: String,
+    /// English description, or empty.
+    pub description_en: String,
+    /// Out of the definition.
+    pub retired: bool,
+}
+
+const COLUMNS: &str = "id, parent_id, name, name_en, description, description_en, retired, \
+                       created_at, updated_at, version";
 
 fn department(row: &AnyRow) -> Result<Department, DbError> {
     Ok(Department {
         id: row.try_get(0)?,
         parent_id: row.try_get(1)?,
         name: row.try_get(2)?,
-        created_at: row.try_get(3)?,
-        updated_at: row.try_get(4)?,
-        version: row.try_get(5)?,
+        name_en: row.try_get(3)?,
+        description: row.try_get(4)?,
+        description_en: row.try_get(5)?,
+        retired: row.try_get::<i64, _>(6)? != 0,
+        created_at: row.try_get(7)?,
+        updated_at: row.try_get(8)?,
+        version: row.try_get(9)?,
     })
 }
 
@@ -82,11 +131,20 @@ pub async fn exists(conn: &mut AnyConnection, tree: Tree, id: i64) -> Result<boo
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn list(db: &Db, tree: Tree) -> Result<Vec<Department>, DbError> {
+    let mut conn = db.read().acquire().await?;
+    list_in(&mut conn, tree).await
+}
+
+/// Every department, by name, read on `conn` (inside a transaction that changes them).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn list_in(conn: &mut AnyConnection, tree: Tree) -> Result<Vec<Department>, DbError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM {} ORDER BY name, id",
         tree.table()
     ))
-    .fetch_all(db.read())
+    .fetch_all(conn)
     .await?;
     rows.iter().map(department).collect()
 }
@@ -131,6 +189,33 @@ pub async fn name_taken(
     .is_some())
 }
 
+/// Whether a sibling of `parent_id` other than `except` is already shown in English as
+/// `english` (its English name, or its Japanese name when it has none). No index backs this:
+/// siblings are few.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn english_name_taken(
+    conn: &mut AnyConnection,
+    tree: Tree,
+    parent_id: Option<i64>,
+    english: &str,
+    except: Option<i64>,
+) -> Result<bool, DbError> {
+    Ok(sqlx::query(&format!(
+        "SELECT 1 FROM {} WHERE COALESCE(parent_id, 0) = COALESCE($1, 0) \
+         AND (CASE WHEN name_en = '' THEN name ELSE name_en END) = $2 \
+         AND id <> COALESCE($3, 0)",
+        tree.table()
+    ))
+    .bind(parent_id)
+    .bind(english)
+    .bind(except)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
 /// Creates a department; returns its id.
 ///
 /// # Errors
@@ -139,23 +224,27 @@ pub async fn insert(
     conn: &mut AnyConnection,
     tree: Tree,
     parent_id: Option<i64>,
-    name: &str,
+    fields: &Fields,
     now: i64,
 ) -> Result<i64, DbError> {
     let row = sqlx::query(&format!(
-        "INSERT INTO {} (parent_id, name, created_at, updated_at) \
-         VALUES ($1, $2, $3, $3) RETURNING id",
+        "INSERT INTO {} (parent_id, name, name_en, description, description_en, retired, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
         tree.table()
     ))
     .bind(parent_id)
-    .bind(name)
+    .bind(&fields.name)
+    .bind(&fields.name_en)
+    .bind(&fields.description)
+    .bind(&fields.description_en)
+    .bind(i64::from(fields.retired))
     .bind(now)
     .fetch_one(conn)
     .await?;
     Ok(row.try_get(0)?)
 }
 
-/// Renames or moves a department if it is still at `version`; returns whether it was.
+/// Sets a department's place and fields if it is still at `version`; returns whether it was.
 ///
 /// # Errors
 /// [`DbError`] from the database.
@@ -164,23 +253,94 @@ pub async fn update(
     tree: Tree,
     id: i64,
     parent_id: Option<i64>,
-    name: &str,
+    fields: &Fields,
     version: i64,
     now: i64,
 ) -> Result<bool, DbError> {
     let done = sqlx::query(&format!(
-        "UPDATE {} SET parent_id = $2, name = $3, updated_at = $4, version = version + 1 \
-         WHERE id = $1 AND version = $5",
+        "UPDATE {} SET parent_id = $2, name = $3, name_en = $4, description = $5, \
+         description_en = $6, retired = $7, updated_at = $8, version = version + 1 \
+         WHERE id = $1 AND version = $9",
         tree.table()
     ))
     .bind(id)
     .bind(parent_id)
-    .bind(name)
+    .bind(&fields.name)
+    .bind(&fields.name_en)
+    .bind(&fields.description)
+    .bind(&fields.description_en)
+    .bind(i64::from(fields.retired))
     .bind(now)
     .bind(version)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// How many records use each entry: device records and hardware assets that name it, and
+/// for departments the accounts whose scope starts there. Entries no record uses are absent.
+///
+/// This reads (never writes) the tables of the devices, assets and accounts features: the
+/// hierarchy must know which of its entries still carry values (the old organisation)
+/// before it deletes any, and those tables point at it by foreign key.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn usage(conn: &mut AnyConnection, tree: Tree) -> Result<Usage, DbError> {
+    let column = match tree {
+        Tree::Departments => "department_id",
+        Tree::Locations => "location_id",
+    };
+    let mut used = format!(
+        "SELECT {column} AS id, 'record' AS kind FROM devices WHERE {column} IS NOT NULL \
+         UNION ALL SELECT {column}, 'record' FROM hardware_assets WHERE {column} IS NOT NULL"
+    );
+    if tree == Tree::Departments {
+        used.push_str(" UNION ALL SELECT department_id, 'scope' FROM user_departments");
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT id, kind, COUNT(*) FROM ({used}) used GROUP BY id, kind"
+    ))
+    .fetch_all(conn)
+    .await?;
+    let mut usage = Usage::default();
+    for row in &rows {
+        let id: i64 = row.try_get(0)?;
+        let kind: String = row.try_get(1)?;
+        let count: i64 = row.try_get(2)?;
+        let entry = usage.0.entry(id).or_default();
+        if kind == "scope" {
+            entry.scopes += count;
+        } else {
+            entry.records += count;
+        }
+    }
+    Ok(usage)
+}
+
+/// Who uses one entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Use {
+    /// Device records and hardware assets.
+    pub records: i64,
+    /// Accounts whose scope starts at it (departments only).
+    pub scopes: i64,
+}
+
+/// Who uses each entry of a hierarchy; an entry absent is unused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage(pub std::collections::HashMap<i64, Use>);
+
+impl Usage {
+    /// Whether anything uses the entry.
+    pub fn is_used(&self, id: i64) -> bool {
+        self.0.contains_key(&id)
+    }
+
+    /// The entry's use.
+    pub fn of(&self, id: i64) -> Use {
+        self.0.get(&id).copied().unwrap_or_default()
+    }
 }
 
 /// The departments an account with these roots (`user_departments`) sees: every department

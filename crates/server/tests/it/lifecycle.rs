@@ -87,6 +87,8 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/audit/export",
         "/api/v1/locations",
         "/api/v1/locations/{id}",
+        "/api/v1/departments/prune-retired",
+        "/api/v1/locations/prune-retired",
         "/api/v1/enrollment-tokens",
         "/api/v1/enrollment-tokens/{id}",
         "/api/v1/assets",

@@ -16,6 +16,7 @@ mod device_list;
 mod devices_api;
 mod enrollment;
 mod events_list;
+mod fields;
 mod history;
 mod identity;
 mod jobs;

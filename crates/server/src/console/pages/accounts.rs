@@ -14,7 +14,7 @@ use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
 use crate::console::web::{
-    app_error_page, department_paths, refusal, render, ConsoleUser, FormPairs,
+    app_error_page, department_paths, refusal, render, ConsoleUser, Entries, FormPairs,
 };
 use crate::core::auth::Division;
 use crate::core::error::AppError;
@@ -108,7 +108,7 @@ pub async fn list(State(state): State<AppState>, user: ConsoleUser) -> Response 
         Ok(loaded) => loaded,
         Err(error) => return app_error_page(user.lang, &error),
     };
-    let paths = department_paths(&departments);
+    let paths = department_paths(&departments, user.lang, Entries::All);
     let now = crate::core::time::now_ms();
     let rows = users
         .into_iter()
@@ -172,7 +172,7 @@ async fn form_page(
     )
     .await
     {
-        Ok(list) => department_paths(&list),
+        Ok(list) => department_paths(&list, user.lang, Entries::All),
         Err(error) => return app_error_page(user.lang, &error.into()),
     };
     let policy = match store::get_policy(&state.db).await {

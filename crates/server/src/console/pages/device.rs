@@ -105,17 +105,15 @@ pub async fn show(
             let place = |tree, id: Option<i64>| {
                 let db = state.db.clone();
                 async move {
-                    let Some(id) = id else {
-                        return Ok(String::new());
-                    };
                     let list = crate::departments::store::list(&db, tree).await?;
-                    Ok::<_, crate::core::db::DbError>(
-                        crate::console::web::department_paths(&list)
-                            .into_iter()
-                            .find(|(entry, _)| *entry == id)
-                            .map(|(_, path)| path)
-                            .unwrap_or_default(),
-                    )
+                    let paths = crate::console::web::department_paths(
+                        &list,
+                        user.lang,
+                        crate::console::web::Entries::All,
+                    );
+                    Ok::<_, crate::core::db::DbError>(crate::console::web::path_or_unknown(
+                        &paths, id, m,
+                    ))
                 }
             };
             let tree = crate::departments::store::Tree::Departments;

@@ -13,7 +13,8 @@ use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::lists::SavedChoice;
 use crate::console::pages::Nav;
 use crate::console::web::{
-    app_error_page, department_paths, local_return, render, ConsoleUser, FormPairs,
+    app_error_page, department_paths, local_return, path_or_unknown, render, ConsoleUser, Entries,
+    FormPairs,
 };
 use crate::core::time::now_ms;
 use crate::devices::bulk::{self, BulkAction, BulkOutcome};
@@ -73,6 +74,9 @@ pub struct DevicesPage {
     list_name: &'static str,
     departments: Vec<(i64, String)>,
     locations: Vec<(i64, String)>,
+    /// What the bulk form offers to set: entries in the definition only.
+    department_choices: Vec<(i64, String)>,
+    location_choices: Vec<(i64, String)>,
     sort: String,
     order: String,
     limit: u32,
@@ -138,16 +142,8 @@ fn cell(
         "model" => device.model.clone(),
         "memory" => super::device::human_bytes(device.memory_bytes),
         "agent_version" => device.agent_version.clone(),
-        "department" => device
-            .department_id
-            .and_then(|id| departments.iter().find(|(d, _)| *d == id))
-            .map(|(_, path)| path.clone())
-            .unwrap_or_default(),
-        "location" => device
-            .location_id
-            .and_then(|id| locations.iter().find(|(l, _)| *l == id))
-            .map(|(_, path)| path.clone())
-            .unwrap_or_default(),
+        "department" => path_or_unknown(departments, device.department_id, m),
+        "location" => path_or_unknown(locations, device.location_id, m),
         "last_seen" if device.last_seen <= 0 => m.never.to_string(),
         "last_seen" => user.time(device.last_seen),
         "inventory_at" => user.time(device.inventory_at),
@@ -210,25 +206,23 @@ pub async fn list(
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_else(|| "hostname".into());
-    let departments = match crate::departments::service::list(
-        &state.db,
-        &user.actor,
-        crate::departments::store::Tree::Departments,
-    )
-    .await
-    {
-        Ok(list) => department_paths(&list),
+    let (departments, locations) = match tokio::try_join!(
+        crate::departments::service::list(
+            &state.db,
+            &user.actor,
+            crate::departments::store::Tree::Departments,
+        ),
+        crate::departments::service::list(
+            &state.db,
+            &user.actor,
+            crate::departments::store::Tree::Locations,
+        ),
+    ) {
+        Ok(lists) => lists,
         Err(error) => return app_error_page(user.lang, &error),
     };
-    let locations = match crate::departments::service::list(
-        &state.db,
-        &user.actor,
-        crate::departments::store::Tree::Locations,
-    )
-    .await
-    {
-        Ok(list) => department_paths(&list),
-        Err(error) => return app_error_page(user.lang, &error),
+    let paths = |list: &[crate::departments::store::Department], which: Entries| {
+        department_paths(list, user.lang, which)
     };
     let columns =
         match crate::lists::service::columns(&state.db, &user.actor, ListKind::Devices).await {
@@ -275,8 +269,10 @@ pub async fn list(
             .collect(),
         saved,
         list_name: ListKind::Devices.as_str(),
-        departments,
-        locations,
+        departments: paths(&departments, Entries::All),
+        locations: paths(&locations, Entries::All),
+        department_choices: paths(&departments, Entries::Current),
+        location_choices: paths(&locations, Entries::Current),
         sort: sort_name,
         order: if descending { "desc" } else { "asc" }.into(),
         limit,

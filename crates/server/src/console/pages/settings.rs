@@ -13,7 +13,7 @@ use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
 use crate::console::web::{
-    app_error_page, department_paths, refusal, render, ConsoleUser, FormPairs,
+    app_error_page, department_paths, refusal, render, ConsoleUser, Entries, FormPairs,
 };
 use crate::core::error::AppError;
 use crate::departments::api::TreeRoute;
@@ -50,12 +50,18 @@ pub async fn hub(user: ConsoleUser) -> Response {
     })
 }
 
-/// One department as listed: id, path, parent, name, version.
+/// One department as listed: its path and description in the page language, and what its
+/// edit form holds.
 pub struct DepartmentRow {
     id: i64,
     path: String,
+    shown_description: String,
     parent_id: Option<i64>,
     name: String,
+    name_en: String,
+    description: String,
+    description_en: String,
+    retired: bool,
     version: i64,
 }
 
@@ -69,6 +75,8 @@ pub struct DepartmentsPage {
     csrf: String,
     rows: Vec<DepartmentRow>,
     error: Option<String>,
+    /// What was done (after pruning).
+    notice: Option<String>,
     /// `/departments` or `/locations`.
     base: &'static str,
     /// The page's title, the column's and the add button's words.
@@ -93,11 +101,18 @@ fn tree_page(
     }
 }
 
+/// What the page shows besides the list.
+#[derive(Default)]
+struct PageState {
+    error: Option<String>,
+    notice: Option<String>,
+}
+
 async fn departments_page(
     state: &AppState,
     user: &ConsoleUser,
     tree: Tree,
-    error: Option<String>,
+    shown: PageState,
 ) -> Response {
     if let Err(error) = user.actor.require_system_admin() {
         return app_error_page(user.lang, &error);
@@ -106,20 +121,28 @@ async fn departments_page(
         Ok(list) => list,
         Err(error) => return app_error_page(user.lang, &error.into()),
     };
-    let paths = department_paths(&list);
+    let paths = department_paths(&list, user.lang, Entries::All);
     let rows = paths
         .into_iter()
         .filter_map(|(id, path)| {
             list.iter().find(|d| d.id == id).map(|d| DepartmentRow {
                 id,
                 path,
+                shown_description: match user.lang {
+                    Lang::Ja => d.description.clone(),
+                    Lang::En => d.english_description().to_string(),
+                },
                 parent_id: d.parent_id,
                 name: d.name.clone(),
+                name_en: d.name_en.clone(),
+                description: d.description.clone(),
+                description_en: d.description_en.clone(),
+                retired: d.retired,
                 version: d.version,
             })
         })
         .collect();
-    let status = if error.is_some() {
+    let status = if shown.error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -131,7 +154,8 @@ async fn departments_page(
         nav: Some(Nav::new(user, "settings")),
         csrf: user.session.csrf_token.clone(),
         rows,
-        error,
+        error: shown.error,
+        notice: shown.notice,
         base,
         title,
         one,
@@ -145,11 +169,16 @@ pub async fn departments<T: TreeRoute>(
     State(state): State<AppState>,
     user: ConsoleUser,
 ) -> Response {
-    departments_page(&state, &user, T::TREE, None).await
+    departments_page(&state, &user, T::TREE, PageState::default()).await
 }
 
 fn parent_of(form: &FormPairs) -> Option<i64> {
     form.get("parent_id").parse().ok()
+}
+
+/// A field the form sent, or `None` when an older form did not have it.
+fn sent(form: &FormPairs, name: &str) -> Option<String> {
+    form.all(name).last().map(str::to_string)
 }
 
 /// `POST /departments`, `POST /locations`: adds an entry.
@@ -163,15 +192,16 @@ pub async fn add_department<T: TreeRoute>(
     if let Some(page) = user.csrf_refusal(form.get("csrf")) {
         return page;
     }
-    let result = crate::departments::service::create(
-        &state.db,
-        &user.actor,
-        T::TREE,
-        parent_of(&form),
-        form.get("name"),
-        &origin,
-    )
-    .await;
+    let entry = crate::departments::service::NewEntry {
+        parent_id: parent_of(&form),
+        name: form.get("name"),
+        name_en: form.get("name_en"),
+        description: form.get("description"),
+        description_en: form.get("description_en"),
+        retired: false,
+    };
+    let result =
+        crate::departments::service::create(&state.db, &user.actor, T::TREE, &entry, &origin).await;
     department_result(
         &state,
         &user,
@@ -182,8 +212,8 @@ pub async fn add_department<T: TreeRoute>(
     .await
 }
 
-/// `POST /departments/{id}` (rename or move) and `/departments/{id}/delete`; the same under
-/// `/locations`.
+/// `POST /departments/{id}` (rename, move, describe, retire) and `/departments/{id}/delete`;
+/// the same under `/locations`.
 pub async fn change_department<T: TreeRoute>(
     State(state): State<AppState>,
     user: ConsoleUser,
@@ -208,14 +238,18 @@ pub async fn change_department<T: TreeRoute>(
             crate::departments::service::delete(&state.db, &user.actor, T::TREE, id, &origin).await;
         return department_result(&state, &user, T::TREE, result, m.department_has_children).await;
     }
-    let version = form.get("version").parse().unwrap_or(0);
     let edit = crate::departments::service::Edit {
-        parent_id: parent_of(&form),
-        name: form.get("name"),
-        version,
+        parent_id: Some(parent_of(&form)),
+        name: Some(form.get("name").to_string()),
+        name_en: sent(&form, "name_en"),
+        description: sent(&form, "description"),
+        description_en: sent(&form, "description_en"),
+        // The form sends a hidden "0" before the checkbox; the last value wins.
+        retired: sent(&form, "retired").map(|value| value == "1"),
+        version: form.get("version").parse().unwrap_or(0),
     };
     let result =
-        crate::departments::service::update(&state.db, &user.actor, T::TREE, id, edit, &origin)
+        crate::departments::service::update(&state.db, &user.actor, T::TREE, id, &edit, &origin)
             .await;
     department_result(&state, &user, T::TREE, result.map(|_| ()), m.conflict).await
 }
@@ -231,9 +265,113 @@ async fn department_result(
         Ok(()) => Redirect::to(tree_page(tree, user.m()).0).into_response(),
         Err(error @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
             let message = refusal(user.m(), &error, conflict);
-            departments_page(state, user, tree, Some(message)).await
+            let shown = PageState {
+                error: Some(message),
+                notice: None,
+            };
+            departments_page(state, user, tree, shown).await
         }
         Err(error) => app_error_page(user.lang, &error),
+    }
+}
+
+/// One entry on the pruning confirmation: its path in the page language and who uses it.
+pub struct PruneRow {
+    path: String,
+    records: i64,
+    scopes: i64,
+}
+
+/// The confirmation step of "delete hierarchies used only by the old organisation".
+#[derive(Template)]
+#[template(path = "departments_prune.html")]
+pub struct PrunePage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    csrf: String,
+    base: &'static str,
+    title: &'static str,
+    deleted: Vec<PruneRow>,
+    kept: Vec<PruneRow>,
+    /// Departments have account scopes; locations do not.
+    scopes: bool,
+}
+
+fn prune_rows(
+    entries: &[crate::departments::service::PrunedEntry],
+    paths: &[(i64, String)],
+) -> Vec<PruneRow> {
+    entries
+        .iter()
+        .map(|entry| PruneRow {
+            path: paths
+                .iter()
+                .find(|(id, _)| *id == entry.id)
+                .map_or_else(|| entry.path.clone(), |(_, path)| path.clone()),
+            records: entry.records,
+            scopes: entry.scopes,
+        })
+        .collect()
+}
+
+/// `GET /departments/prune-retired`: what pruning would delete and keep, with the button
+/// that does it.
+pub async fn prune_confirm<T: TreeRoute>(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+) -> Response {
+    let loaded = tokio::try_join!(
+        crate::departments::service::prune_preview(&state.db, &user.actor, T::TREE),
+        async { Ok::<_, AppError>(crate::departments::store::list(&state.db, T::TREE).await?) },
+    );
+    let (outcome, list) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    let paths = department_paths(&list, user.lang, Entries::All);
+    let (base, title, _, _) = tree_page(T::TREE, user.m());
+    render(&PrunePage {
+        lang: user.lang,
+        m: user.m(),
+        nav: Some(Nav::new(&user, "settings")),
+        csrf: user.session.csrf_token.clone(),
+        base,
+        title,
+        deleted: prune_rows(&outcome.deleted, &paths),
+        kept: prune_rows(&outcome.kept, &paths),
+        scopes: T::TREE == Tree::Departments,
+    })
+}
+
+/// `POST /departments/prune-retired`: deletes the retired entries, then shows the page with
+/// how many went.
+pub async fn prune<T: TreeRoute>(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    match crate::departments::service::prune_retired(&state.db, &user.actor, T::TREE, &origin).await
+    {
+        Ok(outcome) => {
+            let shown = PageState {
+                error: None,
+                notice: Some(format!(
+                    "{}: {}",
+                    user.m().prune_done,
+                    outcome.deleted.len()
+                )),
+            };
+            departments_page(&state, &user, T::TREE, shown).await
+        }
+        Err(error) => {
+            department_result(&state, &user, T::TREE, Err(error), user.m().conflict).await
+        }
     }
 }
 

@@ -122,6 +122,28 @@ impl TestServer {
         self.running = Some(running);
     }
 
+    /// Runs the `kanri-server` binary with `args` on this server's database (`--data-dir`,
+    /// and `--database-url` on PostgreSQL), as an administrator would on its machine, off
+    /// the runtime's threads.
+    pub async fn command(&self, args: &[&str]) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kanri-server"));
+        command
+            .args(args)
+            .arg("--data-dir")
+            .arg(&self.config.data_dir)
+            .env_remove("KANRI_DATABASE_URL")
+            .env_remove("KANRI_DATA_DIR")
+            .env("USER", "tester")
+            .env("KANRI_LOG", "warn");
+        if let Some(url) = &self.config.database_url {
+            command.arg("--database-url").arg(url);
+        }
+        tokio::task::spawn_blocking(move || command.output())
+            .await
+            .expect("join")
+            .expect("run kanri-server")
+    }
+
     pub fn state(&self) -> &kanri_server::AppState {
         self.running.as_ref().expect("running").state()
     }
