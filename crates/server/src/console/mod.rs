@@ -30,6 +30,20 @@ pub fn router() -> Router<AppState> {
             get(pages::password::show).post(pages::password::submit),
         )
         .route("/devices", get(pages::devices::list))
+        .route(pages::hardware::PATH, get(pages::hardware::list))
+        .route("/hardware-assets/bulk", post(pages::hardware::bulk_submit))
+        .route(
+            "/hardware-assets/new",
+            get(pages::hardware::new_form).post(pages::hardware::save),
+        )
+        .route(
+            "/hardware-assets/{id}",
+            get(pages::hardware::show).post(pages::hardware::save),
+        )
+        .route(
+            "/hardware-assets/{id}/notes",
+            post(pages::hardware::add_note),
+        )
         .route("/devices/bulk", post(pages::devices::bulk_submit))
         .route("/devices/{id}/notes", post(pages::device::add_note))
         .route("/events", get(pages::events::list))

@@ -8,6 +8,7 @@ mod agent_e2e;
 mod agent_settings;
 mod agents_console;
 mod assets;
+mod assets_console;
 mod bad_input;
 mod console;
 mod console_settings;

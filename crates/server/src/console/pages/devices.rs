@@ -418,9 +418,42 @@ pub struct BulkResultPage {
     m: &'static Msgs,
     nav: Option<Nav>,
     done: usize,
-    /// (device id, reason in the page language).
+    /// (record id, reason in the page language).
     failed: Vec<(i64, String)>,
+    /// Where a record's page is (`/devices`, `/hardware-assets`).
+    item_path: &'static str,
     back: String,
+}
+
+impl BulkResultPage {
+    /// The outcome of a bulk action on the list at `item_path`, reasons in the page language.
+    pub fn new(
+        user: &ConsoleUser,
+        current: &'static str,
+        item_path: &'static str,
+        outcome: BulkOutcome,
+        back: String,
+    ) -> BulkResultPage {
+        let m = user.m();
+        BulkResultPage {
+            lang: user.lang,
+            m,
+            nav: Some(Nav::new(user, current)),
+            done: outcome.done.len(),
+            failed: outcome
+                .failed
+                .into_iter()
+                .map(|failure| {
+                    let reason = m
+                        .for_code(&failure.code)
+                        .map_or(failure.message, str::to_string);
+                    (failure.id, reason)
+                })
+                .collect(),
+            item_path,
+            back,
+        }
+    }
 }
 
 /// `POST /devices/bulk`: the list's checked devices and the chosen action.
@@ -490,22 +523,7 @@ pub async fn bulk_submit(
         }
         Err(error) => return app_error_page(user.lang, &error),
     };
-    let page = BulkResultPage {
-        lang: user.lang,
-        m,
-        nav: Some(Nav::new(&user, "devices")),
-        done: outcome.done.len(),
-        failed: outcome
-            .failed
-            .into_iter()
-            .map(|failure| {
-                let reason = m
-                    .for_code(&failure.code)
-                    .map_or(failure.message, str::to_string);
-                (failure.id, reason)
-            })
-            .collect(),
-        back,
-    };
-    render(&page)
+    render(&BulkResultPage::new(
+        &user, "devices", "/devices", outcome, back,
+    ))
 }

@@ -24,6 +24,49 @@ pub struct HomePage {
     /// Software first seen in the last [`NEW_SOFTWARE_DAYS`] days.
     new_software: Option<i64>,
     new_software_days: i64,
+    /// For the assets division: managed software installed on more devices than licences
+    /// held (name, consumed, owned), and contracts in force ending within three months.
+    ledger: Option<Ledger>,
+}
+
+/// The asset ledger's panels.
+pub struct Ledger {
+    exceeded: Vec<(String, i64, i64)>,
+    expiring: Vec<(String, String)>,
+    expiring_more: bool,
+}
+
+async fn ledger(
+    state: &AppState,
+    user: &ConsoleUser,
+) -> Result<Ledger, crate::core::error::AppError> {
+    let (managed, _) =
+        crate::assets::licences::service::list_managed(state, &user.actor, true).await?;
+    let query = crate::assets::contracts::service::ContractQuery {
+        expiring: Some("yes".into()),
+        limit: Some("5".into()),
+        ..Default::default()
+    };
+    let contracts = crate::assets::contracts::service::list(state, &user.actor, &query).await?;
+    Ok(Ledger {
+        exceeded: managed
+            .into_iter()
+            .map(|m| (m.managed.name, m.figures.consumed, m.figures.owned))
+            .collect(),
+        expiring_more: contracts.next_cursor.is_some(),
+        expiring: contracts
+            .items
+            .into_iter()
+            .map(|c| {
+                let label = [c.contract_number, c.name]
+                    .into_iter()
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (label, c.ends_on.unwrap_or_default())
+            })
+            .collect(),
+    })
 }
 
 /// The "new software" panel's window.
@@ -53,6 +96,14 @@ pub async fn show(State(state): State<AppState>, user: ConsoleUser) -> Response 
         Ok(events) => events,
         Err(error) => return app_error_page(user.lang, &error),
     };
+    let ledger = if user.actor.divisions.contains(Division::Assets) {
+        match ledger(&state, &user).await {
+            Ok(ledger) => Some(ledger),
+            Err(error) => return app_error_page(user.lang, &error),
+        }
+    } else {
+        None
+    };
     render(&HomePage {
         lang: user.lang,
         m: user.m(),
@@ -61,5 +112,6 @@ pub async fn show(State(state): State<AppState>, user: ConsoleUser) -> Response 
         events,
         new_software,
         new_software_days: NEW_SOFTWARE_DAYS,
+        ledger,
     })
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod device;
 pub mod devices;
 pub mod events;
+pub mod hardware;
 pub mod home;
 pub mod lists;
 pub mod login;

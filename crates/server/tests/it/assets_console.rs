@@ -1,0 +1,172 @@
+//! The hardware asset screens over HTTP: the ledger list with its conditions, the asset page
+//! (edit with a note, a stale version, escaping), registration, bulk stocktake.
+
+use reqwest::StatusCode;
+
+use crate::both_backends;
+use crate::console::{csrf_in, signed_in_admin};
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+fn value_of(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page.find(&marker).map(|at| at + marker.len()).unwrap_or(0);
+    page[at..].split('"').next().unwrap_or("").to_string()
+}
+
+async fn asset_screens(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "kango-pc-07");
+    agent.enroll(&token).await;
+    let mut browser = signed_in_admin(&server).await;
+
+    let (status, _, list) = browser.get("/hardware-assets").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("kango-pc-07") && list.contains("未確認"),
+        "{list}"
+    );
+    let id = {
+        let at = list.find("data-id=\"").expect("a row") + 9;
+        list[at..].split('"').next().unwrap_or("").to_string()
+    };
+    assert!(id.parse::<i64>().is_ok(), "{id}");
+
+    // Edit: status with a reason, user, asset number; a name that would be markup is escaped.
+    let (_, _, page) = browser.get(&format!("/hardware-assets/{id}")).await;
+    let csrf = csrf_in(&page);
+    let version = value_of(&page, "version");
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("asset_number", "HW-0007"),
+        ("name", "<b>看護</b>"),
+        ("type_id", "11"),
+        ("status_id", "2"),
+        ("planned_status_id", ""),
+        ("planned_on", ""),
+        ("department_id", "none"),
+        ("location_id", "none"),
+        ("user_name", "山田 花子"),
+        ("user_account", "hyamada"),
+        ("user_email", "hyamada@example.jp"),
+        ("user_phone", ""),
+        ("stocktaken_on", ""),
+        ("hostname", "kango-pc-07"),
+        ("serial", ""),
+        ("ip_address", ""),
+        ("mac_address", ""),
+        ("note", "配備しました"),
+    ];
+    let (status, location, _) = browser.post(&format!("/hardware-assets/{id}"), &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "saved");
+    assert_eq!(location, format!("/hardware-assets/{id}"));
+    let (_, _, page) = browser.get(&location).await;
+    assert!(page.contains("class=\"status\">運用中"), "{page}");
+    assert!(
+        page.contains("未確認 → 運用中") && page.contains("配備しました"),
+        "{page}"
+    );
+    assert!(
+        page.contains("&#60;b&#62;看護&#60;/b&#62;") && !page.contains("<b>看護"),
+        "{page}"
+    );
+    // The same form again is stale: the stored values come back with the conflict message.
+    let (status, _, page) = browser.post(&format!("/hardware-assets/{id}"), &form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("ほかの管理者が同時に変更しました"), "{page}");
+    // A bad e-mail is refused with what was typed kept.
+    let mut bad = form.to_vec();
+    let version = value_of(&page, "version");
+    bad[1] = ("version", version.as_str());
+    bad[12] = ("user_email", "not-an-address");
+    let (status, _, page) = browser.post(&format!("/hardware-assets/{id}"), &bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("value=\"not-an-address\""), "{page}");
+
+    // Register by hand, then stocktake both from the list.
+    let (_, _, page) = browser.get("/hardware-assets/new").await;
+    let csrf = csrf_in(&page);
+    let (status, location, _) = browser
+        .post(
+            "/hardware-assets/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("asset_number", "DISP-1"),
+                ("name", "モニタ"),
+                ("type_id", "17"),
+                ("status_id", "3"),
+                ("department_id", "none"),
+                ("location_id", "none"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let new_id = location.rsplit('/').next().unwrap_or("").to_string();
+    let (_, _, list) = browser.get("/hardware-assets?type=17").await;
+    assert!(
+        list.contains("DISP-1") && !list.contains("HW-0007"),
+        "{list}"
+    );
+    let csrf = csrf_in(&list);
+    let (status, _, result) = browser
+        .post(
+            "/hardware-assets/bulk",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "stocktake"),
+                ("on", "2027-03-31"),
+                ("ids", id.as_str()),
+                ("ids", new_id.as_str()),
+                ("back", "/hardware-assets"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(result.contains("class=\"done-count\">2<"), "{result}");
+    let (_, _, list) = browser
+        .get("/hardware-assets?stocktaken_before=2027-03-31")
+        .await;
+    assert!(list.contains("該当する資産はありません"), "{list}");
+    // The home panels of the ledger: a product with no licence but an install, and a contract
+    // ending within three months.
+    let inventory = crate::support::inventory::sample("kango-pc-07", &[("acrobat", "1")], 8);
+    assert_eq!(agent.upload(&inventory).await.0, StatusCode::OK);
+    let (status, _) = server
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/managed-software",
+            Some(serde_json::json!({"name": "Acrobat <Pro>", "rules": [{"name": "acrobat"}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    kanri_server::assets::licences::reconcile::run(&server.state().db)
+        .await
+        .expect("reconcile");
+    let ends = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(30))
+        .expect("day");
+    let (status, _) = server
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/contracts",
+            Some(serde_json::json!({"contract_number": "LEASE-9", "ends_on": ends.to_string()})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, _, home) = browser.get("/").await;
+    assert!(
+        home.contains("超過したソフトウェアライセンス") && home.contains("Acrobat &#60;Pro&#62;"),
+        "{home}"
+    );
+    assert!(home.contains("1 / 0"), "{home}");
+    assert!(
+        home.contains("LEASE-9") && home.contains(&ends.to_string()),
+        "{home}"
+    );
+    let (_, _, list) = browser.get("/hardware-assets?status=2").await;
+    assert!(list.contains("HW-0007"), "{list}");
+    server.shutdown().await;
+}
+both_backends!(asset_screens, asset_screens);
