@@ -16,6 +16,7 @@ mod harness;
 
 mod accounts;
 mod agents;
+mod assets;
 mod device_list;
 mod devices;
 mod events;
