@@ -233,6 +233,7 @@ impl Server {
             .schedule(crate::inventory::jobs::merge_index(self.state.clone()))
             .schedule(crate::inventory::jobs::recount(self.state.clone()))
             .schedule(crate::assets::licences::jobs::reconcile(self.state.clone()))
+            .schedule(crate::assets::jobs::stocktake(self.state.clone()))
             .schedule(crate::audit::jobs::write_files(self.state.clone()))
             .schedule(crate::accounts::jobs::expire_sessions(self.state.clone()))
             .schedule(crate::events::jobs::retention(

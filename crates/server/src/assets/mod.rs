@@ -1,10 +1,14 @@
 //! The asset ledger (資産管理): hardware assets fed by the devices feature, their choice
 //! lists (statuses and types) and notes. Licences, contracts, vendors and imports join here.
 
+pub mod api;
 pub mod choices;
 pub mod contracts;
 pub mod hardware;
+pub mod jobs;
 pub mod licences;
 pub mod notes;
 pub mod routes;
+pub mod settings;
+pub mod stocktake;
 pub mod values;

@@ -4,6 +4,7 @@ use axum::routing::{get, patch, post, put};
 use axum::Router;
 
 use crate::app::AppState;
+use crate::assets::api as ledger;
 use crate::assets::choices::api as choices;
 use crate::assets::contracts::api as contracts;
 use crate::assets::hardware::api as hardware;
@@ -15,6 +16,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/assets", get(hardware::list).post(hardware::create))
         .route("/api/v1/assets/count", get(hardware::count))
         .route("/api/v1/assets/bulk", post(hardware::bulk))
+        .route("/api/v1/assets/stocktake", post(ledger::stocktake_assets))
+        .route(
+            "/api/v1/licences/stocktake",
+            post(ledger::stocktake_licences),
+        )
+        .route(
+            "/api/v1/assets/settings",
+            get(ledger::get_settings).put(ledger::put_settings),
+        )
         .route(
             "/api/v1/assets/choices/{kind}",
             get(choices::list).post(choices::create),

@@ -676,3 +676,139 @@ async fn scope_and_division(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(scope_and_division, scope_and_division);
+
+async fn post_file(server: &TestServer, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let response = server
+        .client
+        .post(format!("{}{path}", server.base_url))
+        .bearer_auth(&server.api_token)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Stocktake by a file of numbers (unknown ones listed, wrong encodings named) and the
+/// automatic stocktake from the last contact.
+async fn stocktaking(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    for number in ["HW-1", "ＨＷ－２"] {
+        create(
+            &server,
+            "/api/v1/assets",
+            json!({"asset_number": number, "status_id": IN_OPERATION}),
+        )
+        .await;
+    }
+    create(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "L-1", "held": 1}),
+    )
+    .await;
+    let file = "資産管理番号\r\nHW-1\r\nHW-404\r\nＨＷ－２\r\n";
+    let (status, outcome) = post_file(
+        &server,
+        "/api/v1/assets/stocktake?on=2027-01-15",
+        file.as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["updated"], 2);
+    assert_eq!(outcome["unknown"], json!([[3, "HW-404"]]));
+    let (_, page) = server
+        .get("/api/v1/assets?stocktaken_after=2027-01-15")
+        .await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(2));
+    // Shift_JIS read as UTF-8 is refused and named; read as Shift_JIS it works.
+    let sjis = encoding_rs::SHIFT_JIS.encode("ＨＷ－２\r\n").0.into_owned();
+    let (status, body) = post_file(
+        &server,
+        "/api/v1/assets/stocktake?on=2027-02-01",
+        sjis.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Shift_JIS")),
+        "{body}"
+    );
+    let (status, outcome) = post_file(
+        &server,
+        "/api/v1/assets/stocktake?on=2027-02-01&encoding=shift_jis",
+        sjis,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["updated"], 1);
+    let (status, outcome) = post_file(
+        &server,
+        "/api/v1/licences/stocktake?on=2027-02-01",
+        b"L-1\n".to_vec(),
+    )
+    .await;
+    assert_eq!(
+        (status, outcome["updated"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+    let (status, _) = post_file(
+        &server,
+        "/api/v1/assets/stocktake?on=someday",
+        b"HW-1\n".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Automatic: from the last contact, once the settings ask for it.
+    let agent = enrolled(&server, "pc-seen-today").await;
+    let (status, _) = agent.checkin(&sample("pc-seen-today", &[], 8)).await;
+    assert_eq!(status, StatusCode::OK);
+    server.flush().await;
+    let now = jiff::Zoned::now();
+    let start = now
+        .date()
+        .to_zoned(now.time_zone().clone())
+        .expect("midnight")
+        .timestamp()
+        .as_millisecond();
+    let today = now.date().to_string();
+    let db = &server.state().db;
+    assert_eq!(
+        kanri_server::assets::stocktake::from_last_contact(db, start, &today)
+            .await
+            .expect("run"),
+        0,
+        "off by default"
+    );
+    let (_, settings) = server.get("/api/v1/assets/settings").await;
+    let mut changed = settings.clone();
+    changed["stocktake_auto"] = json!("sometimes");
+    let (status, _) = server
+        .api(
+            Method::PUT,
+            "/api/v1/assets/settings",
+            Some(changed.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    changed["stocktake_auto"] = json!("last_contact");
+    let (status, body) = server
+        .api(Method::PUT, "/api/v1/assets/settings", Some(changed))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        kanri_server::assets::stocktake::from_last_contact(db, start, &today)
+            .await
+            .expect("run"),
+        1
+    );
+    let asset = asset_of_device(&server, agent.device_id()).await;
+    assert_eq!(asset["stocktaken_on"], today.as_str());
+    server.shutdown().await;
+}
+both_backends!(stocktaking, stocktaking);

@@ -114,6 +114,9 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/contracts/monthly-costs",
         "/api/v1/vendors",
         "/api/v1/vendors/{id}",
+        "/api/v1/assets/stocktake",
+        "/api/v1/licences/stocktake",
+        "/api/v1/assets/settings",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),
