@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         )
         .route("/devices", get(pages::devices::list))
         .route(pages::hardware::PATH, get(pages::hardware::list))
+        .route("/licences", get(pages::ledger::licences))
+        .route("/licences/managed/{id}", get(pages::ledger::managed))
+        .route("/contracts", get(pages::ledger::contracts))
         .route("/hardware-assets/bulk", post(pages::hardware::bulk_submit))
         .route(
             "/hardware-assets/new",

@@ -165,6 +165,39 @@ async fn asset_screens(backend: Backend) {
         home.contains("LEASE-9") && home.contains(&ends.to_string()),
         "{home}"
     );
+    // The licence screens: the product is exceeded, its unauthorised install is listed.
+    let (status, _, page) = browser.get("/licences").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("class=\"exceeded\"") && page.contains("Acrobat &#60;Pro&#62;"),
+        "{page}"
+    );
+    let product = {
+        let at = page.find("/licences/managed/").expect("a product link") + 18;
+        page[at..]
+            .split(['"', '?'])
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let (_, _, page) = browser
+        .get(&format!(
+            "/licences/managed/{product}?view=installed&only=1"
+        ))
+        .await;
+    assert!(
+        page.contains("kango-pc-07") && page.contains("class=\"num consumed\">1<"),
+        "{page}"
+    );
+    let (_, _, page) = browser
+        .get(&format!("/licences/managed/{product}?view=assigned&only=1"))
+        .await;
+    assert!(!page.contains(">kango-pc-07<"), "nothing assigned: {page}");
+    let (_, _, page) = browser.get("/contracts?expiring=yes").await;
+    assert!(
+        page.contains("LEASE-9") && page.contains("契約中"),
+        "{page}"
+    );
     let (_, _, list) = browser.get("/hardware-assets?status=2").await;
     assert!(list.contains("HW-0007"), "{list}");
     server.shutdown().await;
