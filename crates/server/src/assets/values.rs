@@ -156,3 +156,50 @@ pub async fn planned_line(
     };
     Ok(format!("{label}: {planned} ({})", on.unwrap_or("–")))
 }
+
+/// The departments an actor's lists are limited to (`None`: every department).
+pub fn scope_of(actor: &Actor) -> Option<Vec<i64>> {
+    match &actor.scope {
+        crate::core::auth::Scope::All => None,
+        crate::core::auth::Scope::Departments(ids) => Some(ids.clone()),
+    }
+}
+
+/// Maps "no such row" to a 404 naming `what`.
+pub fn not_found(what: &'static str) -> impl Fn(DbError) -> AppError {
+    move |error| match error {
+        DbError::NotFound => AppError::NotFound(what),
+        other => other.into(),
+    }
+}
+
+/// An id typed in a list's query string.
+///
+/// # Errors
+/// 400 naming `field`.
+pub fn query_id(field: &str, value: &Option<String>) -> Result<Option<i64>, AppError> {
+    crate::core::query::given(value)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| AppError::invalid(field, format!("{field} must be an id")))
+        })
+        .transpose()
+}
+
+/// The audit entry of a change to a ledger record.
+pub fn audit(
+    actor: &Actor,
+    origin: &crate::audit::model::Origin,
+    op: crate::audit::model::Op,
+    id: i64,
+    detail: serde_json::Value,
+) -> crate::audit::model::NewAuditEntry {
+    use crate::audit::model::{Category, NewAuditEntry, Object};
+    NewAuditEntry::by_actor(
+        actor,
+        origin,
+        (Category::ContentAccess, op, Object::AssetInfo),
+        id.to_string(),
+        detail,
+    )
+}

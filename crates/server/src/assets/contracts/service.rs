@@ -13,44 +13,14 @@ use crate::assets::contracts::store::{
 };
 use crate::assets::notes::{self, Record};
 use crate::assets::values;
-use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
-use crate::core::auth::{Actor, Division, Scope};
+use crate::audit::model::{Op, Origin};
+use crate::core::auth::{Actor, Division};
 use crate::core::db::DbError;
 use crate::core::error::AppError;
 use crate::core::paging::{self, Cursor, Page};
 use crate::core::time::now_ms;
 
 const MAX_TEXT_CHARS: usize = 255;
-
-fn scope_of(actor: &Actor) -> Option<Vec<i64>> {
-    match &actor.scope {
-        Scope::All => None,
-        Scope::Departments(ids) => Some(ids.clone()),
-    }
-}
-
-fn audit(
-    actor: &Actor,
-    origin: &Origin,
-    op: Op,
-    id: i64,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry::by_actor(
-        actor,
-        origin,
-        (Category::ContentAccess, op, Object::AssetInfo),
-        id.to_string(),
-        detail,
-    )
-}
-
-fn not_found(what: &'static str) -> impl Fn(DbError) -> AppError {
-    move |error| match error {
-        DbError::NotFound => AppError::NotFound(what),
-        other => other.into(),
-    }
-}
 
 /// A contract the actor may see.
 ///
@@ -62,7 +32,9 @@ pub async fn visible_contract(
     id: i64,
 ) -> Result<Contract, AppError> {
     actor.require_division(Division::Assets)?;
-    let contract = store::get(conn, id).await.map_err(not_found("contract"))?;
+    let contract = store::get(conn, id)
+        .await
+        .map_err(values::not_found("contract"))?;
     if actor.scope.covers(contract.department_id) {
         Ok(contract)
     } else {
@@ -96,15 +68,6 @@ pub struct ContractQuery {
     pub cursor: Option<String>,
 }
 
-fn id_of(field: &str, value: &Option<String>) -> Result<Option<i64>, AppError> {
-    crate::core::query::given(value)
-        .map(|v| {
-            v.parse()
-                .map_err(|_| AppError::invalid(field, format!("{field} must be an id")))
-        })
-        .transpose()
-}
-
 /// Today in the actor's time zone.
 fn today(actor: &Actor) -> jiff::civil::Date {
     jiff::Timestamp::now().to_zoned(actor.tz.clone()).date()
@@ -118,9 +81,9 @@ impl ContractQuery {
     pub fn filter(&self, today: jiff::civil::Date) -> Result<ContractFilter, AppError> {
         use crate::core::query::given;
         let mut filter = ContractFilter {
-            status: id_of("status", &self.status)?,
-            type_id: id_of("type", &self.type_id)?,
-            vendor_id: id_of("vendor", &self.vendor)?,
+            status: values::query_id("status", &self.status)?,
+            type_id: values::query_id("type", &self.type_id)?,
+            vendor_id: values::query_id("vendor", &self.vendor)?,
             text: values::plain("q", given(&self.q).map(String::from), MAX_TEXT_CHARS)?,
             ends_before: given(&self.ends_before)
                 .map(|v| values::day("ends_before", v))
@@ -168,7 +131,7 @@ pub async fn list(
 ) -> Result<Page<Contract>, AppError> {
     actor.require_division(Division::Assets)?;
     let mut filter = query.filter(today(actor))?;
-    filter.scope = scope_of(actor);
+    filter.scope = values::scope_of(actor);
     let limit = crate::core::query::given(&query.limit)
         .map(|l| {
             l.parse()
@@ -349,7 +312,7 @@ pub async fn create(
     }
     crate::audit::store::insert(
         &mut tx,
-        &audit(
+        &values::audit(
             actor,
             origin,
             Op::Add,
@@ -411,7 +374,7 @@ pub async fn update(
     }
     crate::audit::store::insert(
         &mut tx,
-        &audit(actor, origin, Op::Update, id, serde_json::json!({})),
+        &values::audit(actor, origin, Op::Update, id, serde_json::json!({})),
         now,
     )
     .await?;
@@ -450,7 +413,7 @@ pub async fn copy(
     }
     crate::audit::store::insert(
         &mut tx,
-        &audit(
+        &values::audit(
             actor,
             origin,
             Op::Add,
@@ -490,7 +453,7 @@ pub async fn delete(
     store::delete(&mut tx, id).await?;
     crate::audit::store::insert(
         &mut tx,
-        &audit(actor, origin, Op::Delete, id, serde_json::json!({})),
+        &values::audit(actor, origin, Op::Delete, id, serde_json::json!({})),
         now_ms(),
     )
     .await?;
@@ -560,7 +523,7 @@ pub async fn monthly_costs(
             "to must be from 0 to 10 years after from",
         ));
     }
-    let rows = store::costed(&state.db, scope_of(actor).as_deref()).await?;
+    let rows = store::costed(&state.db, values::scope_of(actor).as_deref()).await?;
     let contracts: Vec<Costed> = rows
         .into_iter()
         .filter_map(|(amount, start, end, hardware, licences)| {
@@ -644,7 +607,7 @@ pub async fn save_vendor(
         Some(id) => {
             let current = store::get_vendor(&mut tx, id)
                 .await
-                .map_err(not_found("vendor"))?;
+                .map_err(values::not_found("vendor"))?;
             let version = input
                 .version
                 .ok_or_else(|| AppError::invalid("version", "send the version you last read"))?;
@@ -661,7 +624,7 @@ pub async fn save_vendor(
     let op = if id.is_some() { Op::Update } else { Op::Add };
     crate::audit::store::insert(
         &mut tx,
-        &audit(
+        &values::audit(
             actor,
             origin,
             op,
@@ -690,7 +653,7 @@ pub async fn delete_vendor(
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
     let vendor = store::get_vendor(&mut tx, id)
         .await
-        .map_err(not_found("vendor"))?;
+        .map_err(values::not_found("vendor"))?;
     if !store::delete_vendor(&mut tx, id).await? {
         return Err(AppError::Conflict(format!(
             "{} contracts name {:?}; change them first",
@@ -699,7 +662,7 @@ pub async fn delete_vendor(
     }
     crate::audit::store::insert(
         &mut tx,
-        &audit(
+        &values::audit(
             actor,
             origin,
             Op::Delete,

@@ -29,29 +29,6 @@ const MAX_TEXT_CHARS: usize = 255;
 /// Most rules of one managed software.
 const MAX_RULES: usize = 200;
 
-fn scope_of(actor: &Actor) -> Option<Vec<i64>> {
-    match &actor.scope {
-        Scope::All => None,
-        Scope::Departments(ids) => Some(ids.clone()),
-    }
-}
-
-fn audit(
-    actor: &Actor,
-    origin: &Origin,
-    op: Op,
-    id: i64,
-    detail: serde_json::Value,
-) -> NewAuditEntry {
-    NewAuditEntry::by_actor(
-        actor,
-        origin,
-        (Category::ContentAccess, op, Object::AssetInfo),
-        id.to_string(),
-        detail,
-    )
-}
-
 /// A managed software with its figures.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ManagedWithFigures {
@@ -75,7 +52,7 @@ pub async fn list_managed(
     let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
     let all = managed_store::list(&mut conn).await?;
     drop(conn);
-    let scope = scope_of(actor);
+    let scope = values::scope_of(actor);
     let counts = managed_store::counts(&state.db, scope.as_deref(), None).await?;
     let items = all
         .into_iter()
@@ -108,9 +85,9 @@ pub async fn get_managed(
     let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
     let managed = managed_store::get(&mut conn, id)
         .await
-        .map_err(not_found("managed software"))?;
+        .map_err(values::not_found("managed software"))?;
     drop(conn);
-    let scope = scope_of(actor);
+    let scope = values::scope_of(actor);
     let counts = managed_store::counts(&state.db, scope.as_deref(), Some(id)).await?;
     let (owned, consumed, assigned) = counts.get(&id).copied().unwrap_or_default();
     let figures = Reconciliation::from_counts(id, managed.name.clone(), owned, consumed, assigned);
@@ -135,9 +112,9 @@ pub async fn managed_devices(
     let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
     managed_store::get(&mut conn, id)
         .await
-        .map_err(not_found("managed software"))?;
+        .map_err(values::not_found("managed software"))?;
     drop(conn);
-    let scope = scope_of(actor);
+    let scope = values::scope_of(actor);
     let mut items =
         managed_store::devices(&state.db, id, view, scope.as_deref(), (after, limit + 1)).await?;
     let next = if items.len() > limit as usize {
@@ -224,7 +201,7 @@ pub async fn save_managed(
         Some(id) => Some(
             managed_store::get(&mut tx, id)
                 .await
-                .map_err(not_found("managed software"))?,
+                .map_err(values::not_found("managed software"))?,
         ),
         None => None,
     };
@@ -268,7 +245,7 @@ pub async fn save_managed(
         reconcile::mark_all_pending(&mut tx).await?;
     }
     let op = if created { Op::Add } else { Op::Update };
-    let entry = audit(
+    let entry = values::audit(
         actor,
         origin,
         op,
@@ -302,7 +279,7 @@ pub async fn delete_managed(
     if !managed_store::delete(&mut tx, id).await? {
         return Err(AppError::NotFound("managed software"));
     }
-    let entry = audit(
+    let entry = values::audit(
         actor,
         origin,
         Op::Delete,
@@ -312,13 +289,6 @@ pub async fn delete_managed(
     crate::audit::store::insert(&mut tx, &entry, now_ms()).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(())
-}
-
-fn not_found(what: &'static str) -> impl Fn(DbError) -> AppError {
-    move |error| match error {
-        DbError::NotFound => AppError::NotFound(what),
-        other => other.into(),
-    }
 }
 
 /// A licence the actor may see.
@@ -331,7 +301,9 @@ pub async fn visible_licence(
     id: i64,
 ) -> Result<Licence, AppError> {
     actor.require_division(Division::Assets)?;
-    let licence = store::get(conn, id).await.map_err(not_found("licence"))?;
+    let licence = store::get(conn, id)
+        .await
+        .map_err(values::not_found("licence"))?;
     if actor.scope.covers(licence.department_id) {
         Ok(licence)
     } else {
@@ -369,15 +341,6 @@ pub struct LicenceQuery {
     pub cursor: Option<String>,
 }
 
-fn id_of(field: &str, value: &Option<String>) -> Result<Option<i64>, AppError> {
-    crate::core::query::given(value)
-        .map(|v| {
-            v.parse()
-                .map_err(|_| AppError::invalid(field, format!("{field} must be an id")))
-        })
-        .transpose()
-}
-
 impl LicenceQuery {
     /// The conditions without department subtrees expanded.
     ///
@@ -392,12 +355,12 @@ impl LicenceQuery {
         let managed = match given(&self.managed) {
             None => None,
             Some("none") => Some(None),
-            Some(_) => Some(id_of("managed", &self.managed)?),
+            Some(_) => Some(values::query_id("managed", &self.managed)?),
         };
         let department = match given(&self.department) {
             None => None,
             Some("none") => Some(None),
-            Some(_) => Some(id_of("department", &self.department)?),
+            Some(_) => Some(values::query_id("department", &self.department)?),
         };
         let planned = match given(&self.planned_status) {
             None => None,
@@ -411,8 +374,8 @@ impl LicenceQuery {
             }
         };
         let filter = LicenceFilter {
-            status: id_of("status", &self.status)?,
-            type_id: id_of("type", &self.type_id)?,
+            status: values::query_id("status", &self.status)?,
+            type_id: values::query_id("type", &self.type_id)?,
             managed,
             licence_number: values::plain(
                 "licence_number",
@@ -452,7 +415,7 @@ pub async fn list(
             ))
         }
     };
-    filter.scope = scope_of(actor);
+    filter.scope = values::scope_of(actor);
     let sort = match crate::core::query::given(&query.sort) {
         None => 0,
         Some(name) => store::SORTS
@@ -633,7 +596,7 @@ pub async fn create(
     if let Some(note) = note {
         notes::add(&mut tx, actor, (Record::Licence, id), &note, now).await?;
     }
-    let entry = audit(
+    let entry = values::audit(
         actor,
         origin,
         Op::Add,
@@ -703,7 +666,7 @@ pub async fn update(
     }
     crate::audit::store::insert(
         &mut tx,
-        &audit(actor, origin, Op::Update, id, serde_json::json!({})),
+        &values::audit(actor, origin, Op::Update, id, serde_json::json!({})),
         now,
     )
     .await?;
@@ -735,7 +698,7 @@ pub async fn delete(
     store::delete(&mut tx, id).await?;
     crate::audit::store::insert(
         &mut tx,
-        &audit(actor, origin, Op::Delete, id, serde_json::json!({})),
+        &values::audit(actor, origin, Op::Delete, id, serde_json::json!({})),
         now_ms(),
     )
     .await?;
@@ -791,7 +754,7 @@ pub async fn assign(
     for device_id in device_ids {
         let device = crate::devices::store::get_device(&mut tx, *device_id)
             .await
-            .map_err(not_found("device"))?;
+            .map_err(values::not_found("device"))?;
         if !actor.scope.covers(device.department_id) {
             return Err(AppError::NotFound("device"));
         }
@@ -811,8 +774,12 @@ pub async fn assign(
         });
     }
     let detail = serde_json::json!({"assigned": device_ids});
-    crate::audit::store::insert(&mut tx, &audit(actor, origin, Op::Update, id, detail), now)
-        .await?;
+    crate::audit::store::insert(
+        &mut tx,
+        &values::audit(actor, origin, Op::Update, id, detail),
+        now,
+    )
+    .await?;
     let updated = store::get(&mut tx, id).await?;
     tx.commit().await.map_err(DbError::from)?;
     Ok(updated)
@@ -836,7 +803,7 @@ pub async fn unassign(
     let detail = serde_json::json!({"unassigned": device_id});
     crate::audit::store::insert(
         &mut tx,
-        &audit(actor, origin, Op::Update, id, detail),
+        &values::audit(actor, origin, Op::Update, id, detail),
         now_ms(),
     )
     .await?;
@@ -868,7 +835,7 @@ pub async fn transfer(
     for (field, device_id) in [("from_device_id", from), ("to_device_id", to)] {
         let device = crate::devices::store::get_device(&mut tx, device_id)
             .await
-            .map_err(not_found("device"))?;
+            .map_err(values::not_found("device"))?;
         if !actor.scope.covers(device.department_id) {
             return Err(AppError::NotFound("device"));
         }
