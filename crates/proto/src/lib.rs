@@ -35,6 +35,8 @@ pub mod paths {
     pub const CHANNEL: &str = "/agent/v1/channel";
     /// `POST`: the agent is being uninstalled; revokes its credentials.
     pub const UNINSTALL: &str = "/agent/v1/uninstall";
+    /// `GET`: the user-information form; `POST`: the user's answers.
+    pub const USER_INFO: &str = "/agent/v1/user-info";
 }
 
 /// The HTTP header that carries agent credentials: `Kanri-Agent <agent_id>:<secret>`.

@@ -314,3 +314,56 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
+
+/// What the logged-in user of a PC says about it (利用者情報): the asset of the agent's device
+/// takes these values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInfo {
+    /// Department id, from the form's list; none leaves it unchanged.
+    #[serde(default)]
+    pub department_id: Option<i64>,
+    /// Location id, from the form's list; none leaves it unchanged.
+    #[serde(default)]
+    pub location_id: Option<i64>,
+    /// The user's name.
+    #[serde(default)]
+    pub user_name: Text,
+    /// The user's account.
+    #[serde(default)]
+    pub user_account: Text,
+    /// E-mail.
+    #[serde(default)]
+    pub user_email: Text,
+    /// Phone.
+    #[serde(default)]
+    pub user_phone: Text,
+}
+
+/// One entry of a department or location list offered to the user.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FormChoice {
+    /// Id to send back.
+    pub id: i64,
+    /// Full path in the server's default language (`病院/内科`).
+    pub path: String,
+}
+
+/// `GET /agent/v1/user-info`: the user-information form of the agent's device.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+// Read by agents older than the server: new fields must not break them.
+#[serde(default)]
+pub struct UserInfoForm {
+    /// Whether administrators ask users at all.
+    pub enabled: bool,
+    /// Whether the user should be asked now (never answered, or the answer is older than the
+    /// start time or the interval).
+    pub due: bool,
+    /// Departments to choose from.
+    pub departments: Vec<FormChoice>,
+    /// Locations to choose from.
+    pub locations: Vec<FormChoice>,
+    /// The values the asset holds now.
+    pub current: UserInfo,
+}

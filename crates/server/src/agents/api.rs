@@ -304,3 +304,30 @@ pub async fn agent_binary(State(state): State<AppState>) -> Response {
         Err(other) => other.into_response(),
     }
 }
+
+/// `GET /agent/v1/user-info`: the user-information form of the agent's device.
+pub async fn user_info_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<kanri_proto::UserInfoForm>, AppError> {
+    let auth = service::authenticate(&state, authorization(&headers)).await?;
+    Ok(Json(
+        crate::assets::user_info::form(&state, auth.device_id).await?,
+    ))
+}
+
+/// `POST /agent/v1/user-info`: the user's answers.
+pub async fn user_info_answer(
+    State(state): State<AppState>,
+    origin: crate::audit::model::Origin,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<kanri_proto::UserInfoForm>, AppError> {
+    let auth = service::authenticate(&state, authorization(&headers)).await?;
+    let info: kanri_proto::UserInfo = decode_body(&headers, body, state.config.max_body_bytes)
+        .await
+        .map_err(|error| rejected(error, "user-info"))?;
+    Ok(Json(
+        crate::assets::user_info::answer(&state, auth.device_id, &origin.ip, &info).await?,
+    ))
+}

@@ -15,6 +15,10 @@ pub fn router() -> Router<AppState> {
         .route(kanri_proto::paths::INVENTORY, post(api::inventory))
         .route(kanri_proto::paths::CHANNEL, get(api::channel))
         .route(kanri_proto::paths::UNINSTALL, post(api::uninstall))
+        .route(
+            kanri_proto::paths::USER_INFO,
+            get(api::user_info_form).post(api::user_info_answer),
+        )
         .route("/api/v1/devices/{id}/refresh", post(api::refresh))
         .route(install::SCRIPT_PATH, get(api::install_script))
         .route(install::BINARY_PATH, get(api::agent_binary))

@@ -11,4 +11,5 @@ pub mod notes;
 pub mod routes;
 pub mod settings;
 pub mod stocktake;
+pub mod user_info;
 pub mod values;

@@ -812,3 +812,101 @@ async fn stocktaking(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(stocktaking, stocktaking);
+
+/// The user-information form: due when enabled and never answered; the answers update the
+/// asset and its device; retired departments and bad e-mail addresses are refused; with the
+/// automatic stocktake on user information, an answer is the day's stocktake.
+async fn user_information(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let hospital = create(&server, "/api/v1/departments", json!({"name": "病院"})).await;
+    let internal = create(
+        &server,
+        "/api/v1/departments",
+        json!({"name": "内科", "parent_id": hospital["id"]}),
+    )
+    .await;
+    let old = create(&server, "/api/v1/departments", json!({"name": "旧外来"})).await;
+    let agent = enrolled(&server, "pc-user-7").await;
+    let (status, form) = agent.get_authed(kanri_proto::paths::USER_INFO).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert_eq!(
+        (form["enabled"].clone(), form["due"].clone()),
+        (json!(false), json!(false)),
+        "off by default"
+    );
+
+    let (_, mut settings) = server.get("/api/v1/assets/settings").await;
+    settings["user_info_enabled"] = json!(true);
+    settings["stocktake_auto"] = json!("user_info");
+    let (status, body) = server
+        .api(Method::PUT, "/api/v1/assets/settings", Some(settings))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/departments/{}", old["id"]),
+            Some(json!({"retired": true, "version": old["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, form) = agent.get_authed(kanri_proto::paths::USER_INFO).await;
+    assert_eq!(form["due"], true, "{form}");
+    let paths: Vec<&str> = form["departments"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| d["path"].as_str().expect("path"))
+        .collect();
+    assert_eq!(
+        paths,
+        vec!["病院", "病院/内科"],
+        "retired entries are not offered: {form}"
+    );
+
+    let answer = |department: &Value, email: &str| {
+        serde_json::to_vec(&json!({"department_id": department["id"], "user_name": "山田 花子", "user_account": "hyamada", "user_email": email, "user_phone": "内線 1234"})).expect("json")
+    };
+    let (status, body) = agent
+        .post_raw(
+            kanri_proto::paths::USER_INFO,
+            answer(&old, "h@example.jp"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = agent
+        .post_raw(
+            kanri_proto::paths::USER_INFO,
+            answer(&internal, "no address"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, form) = agent
+        .post_raw(
+            kanri_proto::paths::USER_INFO,
+            answer(&internal, "h@example.jp"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert_eq!(form["due"], false, "answered: {form}");
+    assert_eq!(form["current"]["user_name"], "山田 花子");
+    let asset = asset_of_device(&server, agent.device_id()).await;
+    assert_eq!(asset["department_id"], internal["id"]);
+    assert_eq!(asset["user_phone"], "内線 1234");
+    assert_eq!(
+        asset["stocktaken_on"],
+        jiff::Zoned::now().date().to_string()
+    );
+    let (_, device) = server
+        .get(&format!("/api/v1/devices/{}", agent.device_id()))
+        .await;
+    assert_eq!(
+        device["department_id"], internal["id"],
+        "the device follows its asset"
+    );
+    server.shutdown().await;
+}
+both_backends!(user_information, user_information);

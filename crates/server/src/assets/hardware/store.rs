@@ -768,3 +768,30 @@ pub async fn matching_ids(
     let rows = w.apply(sqlx::query(&sql)).fetch_all(conn).await?;
     rows.iter().map(|row| Ok(row.try_get(0)?)).collect()
 }
+
+/// When the user last completed the user-information form for an asset (0: never).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn user_info_at(conn: &mut AnyConnection, id: i64) -> Result<i64, DbError> {
+    Ok(
+        sqlx::query("SELECT user_info_at FROM hardware_assets WHERE id = $1")
+            .bind(id)
+            .fetch_one(conn)
+            .await?
+            .try_get(0)?,
+    )
+}
+
+/// Records that the user completed the user-information form.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn set_user_info_at(conn: &mut AnyConnection, id: i64, at: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE hardware_assets SET user_info_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -283,6 +283,23 @@ impl ProtoAgent {
         )
     }
 
+    /// A GET of the agent API with the agent's credentials.
+    pub async fn get_authed(&self, path: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base_url))
+            .header("authorization", self.auth())
+            .send()
+            .await
+            .expect("get");
+        let status = response.status();
+        let text = response.text().await.expect("text");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
     /// Posts raw bytes with optional content encoding.
     pub async fn post_raw(
         &self,
