@@ -30,6 +30,21 @@ pub enum Command {
     /// Tell the server this agent is being removed (it revokes the credentials and makes the
     /// device agentless), then delete the agent's state.
     Uninstall(UninstallArgs),
+    /// Ask the user of this PC for department, location, name, account, e-mail and phone
+    /// (利用者情報) in the terminal and send the answers to the server's asset ledger.
+    UserInfo(UserInfoArgs),
+}
+
+/// Arguments of `user-info`.
+#[derive(Debug, Args)]
+pub struct UserInfoArgs {
+    /// Ask only when the server says the answers are due (for a login script); otherwise
+    /// say so and exit.
+    #[arg(long)]
+    pub if_due: bool,
+    /// State directory (the agent's credentials are read from it).
+    #[command(flatten)]
+    pub state: StateDirArg,
 }
 
 /// Where the agent keeps its state; shared by every command that has one.

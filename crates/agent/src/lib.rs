@@ -25,6 +25,7 @@ pub mod state;
 pub mod status;
 pub mod transport;
 pub mod uninstall;
+pub mod user_info;
 
 use std::io::{self, Write};
 
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ResetId(arg) => status::reset_id(&arg),
         Command::Status(arg) => status::status(&arg),
         Command::Uninstall(args) => uninstall::uninstall(&args),
+        Command::UserInfo(args) => user_info::run(&args),
     }
 }
 

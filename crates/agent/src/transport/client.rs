@@ -191,6 +191,26 @@ impl Transport {
         self.post(paths::UNINSTALL, &encode(request)?, true)
     }
 
+    /// `GET paths::USER_INFO`: the user-information form of this agent's device.
+    ///
+    /// # Errors
+    /// See [`TransportError`].
+    pub fn user_info_form(&self) -> Result<kanri_proto::UserInfoForm, TransportError> {
+        let request = self.request("GET", paths::USER_INFO, true)?;
+        finish(request.call(), true)
+    }
+
+    /// `POST paths::USER_INFO`: the user's answers; the reply is the form as it is now.
+    ///
+    /// # Errors
+    /// See [`TransportError`].
+    pub fn user_info_answer(
+        &self,
+        answers: &kanri_proto::UserInfo,
+    ) -> Result<kanri_proto::UserInfoForm, TransportError> {
+        self.post(paths::USER_INFO, &encode(answers)?, true)
+    }
+
     /// `GET paths::CHANNEL`: blocks until the server has commands or its hold time ran out.
     ///
     /// # Errors

@@ -205,3 +205,73 @@ both_backends!(
     refresh_arrives_through_the_channel,
     refresh_arrives_through_the_channel
 );
+
+/// `kanri-agent user-info` in a terminal: the real agent reads the form, the user picks a
+/// department by its number and types a name, and the asset of the PC has them.
+async fn user_info_in_the_terminal(backend: Backend) {
+    use std::io::Write;
+    let server = TestServer::start(backend).await;
+    let (status, ward) = server
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/departments",
+            Some(serde_json::json!({"name": "第二病棟"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ward}");
+    let token = server.enrollment_token(None, None).await;
+    let state = tempfile::tempdir().expect("state dir");
+    let enrolled = agent(
+        &[
+            "enroll",
+            "--server",
+            &server.base_url,
+            "--token",
+            &token,
+            "--insecure-http",
+        ],
+        state.path(),
+    );
+    assert!(
+        enrolled.status.success(),
+        "enroll: {}",
+        String::from_utf8_lossy(&enrolled.stderr)
+    );
+    // Not due (the settings do not ask users): --if-due says so and asks nothing.
+    let quiet = agent(&["user-info", "--if-due"], state.path());
+    assert!(quiet.status.success());
+    assert!(String::from_utf8_lossy(&quiet.stdout).contains("up to date"));
+
+    let mut child = Command::new(agent_binary())
+        .args(["user-info", "--state-dir"])
+        .arg(state.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user-info");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all("1\n看護 次郎\njiro\njiro@example.jp\n内線 55\n".as_bytes())
+        .expect("answers");
+    let done = child.wait_with_output().expect("wait");
+    assert!(
+        done.status.success(),
+        "user-info: {}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let shown = String::from_utf8_lossy(&done.stdout);
+    assert!(
+        shown.contains("1. 第二病棟") && shown.contains("保存しました"),
+        "{shown}"
+    );
+    let (_, page) = server.get("/api/v1/assets?user=jiro").await;
+    let asset = &page["items"][0];
+    assert_eq!(asset["user_name"], "看護 次郎", "{page}");
+    assert_eq!(asset["department_id"], ward["id"]);
+    assert_eq!(asset["user_phone"], "内線 55");
+    server.shutdown().await;
+}
+both_backends!(user_info_in_the_terminal, user_info_in_the_terminal);

@@ -1,0 +1,195 @@
+//! `kanri-agent user-info`: the user-information form (利用者情報の入力) in a terminal. It
+//! reads the form from the server (the lists to choose from and the values the asset holds),
+//! asks for each value with the current one as the default (Enter keeps it), and sends the
+//! answers, which update the PC's asset in the ledger. `--if-due` asks only when the server
+//! says it is time, for a login script.
+//!
+//! It needs the agent's credentials, so it runs as the user the agent runs as (root for the
+//! service) — `sudo kanri-agent user-info` on a desktop.
+
+use std::io::{BufRead, Write};
+
+use anyhow::{bail, Context};
+use kanri_proto::{FormChoice, Text, UserInfo, UserInfoForm};
+
+use crate::cli::UserInfoArgs;
+use crate::state::{resolve_state_dir, State};
+use crate::transport::{SharedCredentials, Transport, TransportConfig};
+
+/// Runs `user-info` on the terminal.
+///
+/// # Errors
+/// No enrollment, an unreachable server, or answers the server refused.
+pub fn run(args: &UserInfoArgs) -> anyhow::Result<()> {
+    let dir = resolve_state_dir(args.state.state_dir.as_deref())?;
+    let state = match State::load(&dir)? {
+        Some(state) if state.credentials.is_some() => state,
+        _ => bail!(
+            "this agent is not enrolled (no credentials in {})",
+            dir.display()
+        ),
+    };
+    let transport = Transport::new(
+        &TransportConfig::requests(&state.server_url, state.pin),
+        SharedCredentials::new(state.credentials.clone()),
+    )?;
+    let form = transport
+        .user_info_form()
+        .context("reading the form from the server")?;
+    if args.if_due && !form.due {
+        println!("User information is up to date.");
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut output = std::io::stdout();
+    let answers = ask(&form, &mut input, &mut output)?;
+    let after = transport
+        .user_info_answer(&answers)
+        .context("sending the answers")?;
+    writeln!(
+        output,
+        "Saved. / 保存しました。 ({})",
+        after.current.user_name.as_str()
+    )?;
+    Ok(())
+}
+
+/// Asks every value of `form` on `output`, reading answers from `input` (Enter keeps the
+/// current value; a list entry is chosen by its number).
+///
+/// # Errors
+/// Terminal I/O errors, or input that ended early.
+pub fn ask(
+    form: &UserInfoForm,
+    input: &mut dyn BufRead,
+    output: &mut dyn Write,
+) -> anyhow::Result<UserInfo> {
+    let current = &form.current;
+    writeln!(
+        output,
+        "利用者情報の入力 / User information (Enter keeps the value in [ ])"
+    )?;
+    let department_id = choose(
+        "部署 / Department",
+        &form.departments,
+        current.department_id,
+        input,
+        output,
+    )?;
+    let location_id = choose(
+        "設置場所 / Location",
+        &form.locations,
+        current.location_id,
+        input,
+        output,
+    )?;
+    let mut text = |label: &str, now: &Text| -> anyhow::Result<Text> {
+        write!(output, "{label} [{}]: ", now.as_str())?;
+        output.flush()?;
+        let line = read_line(input)?;
+        Ok(if line.is_empty() {
+            now.clone()
+        } else {
+            Text::sanitize(&line)
+        })
+    };
+    Ok(UserInfo {
+        department_id,
+        location_id,
+        user_name: text("利用者名 / Name", &current.user_name)?,
+        user_account: text("アカウント / Account", &current.user_account)?,
+        user_email: text("メールアドレス / E-mail", &current.user_email)?,
+        user_phone: text("電話番号 / Phone", &current.user_phone)?,
+    })
+}
+
+fn read_line(input: &mut dyn BufRead) -> anyhow::Result<String> {
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        bail!("the input ended before every question was answered");
+    }
+    Ok(line.trim().to_string())
+}
+
+fn choose(
+    label: &str,
+    choices: &[FormChoice],
+    now: Option<i64>,
+    input: &mut dyn BufRead,
+    output: &mut dyn Write,
+) -> anyhow::Result<Option<i64>> {
+    if choices.is_empty() {
+        return Ok(now);
+    }
+    writeln!(output, "{label}:")?;
+    for (n, choice) in choices.iter().enumerate() {
+        let mark = if Some(choice.id) == now { " *" } else { "" };
+        writeln!(output, "  {:>3}. {}{mark}", n + 1, choice.path)?;
+    }
+    loop {
+        write!(output, "{label} (1–{}): ", choices.len())?;
+        output.flush()?;
+        let line = read_line(input)?;
+        if line.is_empty() {
+            return Ok(now);
+        }
+        match line.parse::<usize>() {
+            Ok(n) if (1..=choices.len()).contains(&n) => return Ok(Some(choices[n - 1].id)),
+            _ => writeln!(
+                output,
+                "  1–{} の番号を入力してください。 / Type a number from the list.",
+                choices.len()
+            )?,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enter_keeps_numbers_choose_and_text_replaces() {
+        let form = UserInfoForm {
+            enabled: true,
+            due: true,
+            departments: vec![
+                FormChoice {
+                    id: 7,
+                    path: "病院".into(),
+                },
+                FormChoice {
+                    id: 9,
+                    path: "病院/内科".into(),
+                },
+            ],
+            locations: vec![FormChoice {
+                id: 3,
+                path: "本館/2F".into(),
+            }],
+            current: UserInfo {
+                department_id: Some(7),
+                location_id: None,
+                user_name: "旧姓".into(),
+                user_account: "yamada".into(),
+                ..UserInfo::default()
+            },
+        };
+        let typed = "x\n2\n\n山田 花子\n\nh@example.jp\n1234\n";
+        let mut out = Vec::new();
+        let answers = ask(&form, &mut typed.as_bytes(), &mut out).expect("answers");
+        assert_eq!(answers.department_id, Some(9));
+        assert_eq!(answers.location_id, None, "Enter kept none");
+        assert_eq!(answers.user_name.as_str(), "山田 花子");
+        assert_eq!(answers.user_account.as_str(), "yamada");
+        assert_eq!(answers.user_email.as_str(), "h@example.jp");
+        let shown = String::from_utf8(out).expect("utf-8");
+        assert!(
+            shown.contains("  1. 病院 *") && shown.contains("番号を入力"),
+            "{shown}"
+        );
+        let short = "1\n";
+        assert!(ask(&form, &mut short.as_bytes(), &mut Vec::new()).is_err());
+    }
+}
