@@ -4,6 +4,7 @@
 pub mod api;
 pub mod choices;
 pub mod contracts;
+pub mod fields;
 pub mod hardware;
 pub mod jobs;
 pub mod licences;

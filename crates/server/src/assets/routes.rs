@@ -7,6 +7,7 @@ use crate::app::AppState;
 use crate::assets::api as ledger;
 use crate::assets::choices::api as choices;
 use crate::assets::contracts::api as contracts;
+use crate::assets::fields::api as fields;
 use crate::assets::hardware::api as hardware;
 use crate::assets::licences::api as licences;
 
@@ -24,6 +25,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/assets/settings",
             get(ledger::get_settings).put(ledger::put_settings),
+        )
+        .route(
+            "/api/v1/assets/fields",
+            get(fields::list).post(fields::create),
+        )
+        .route(
+            "/api/v1/assets/fields/{id}",
+            patch(fields::update).delete(fields::delete),
+        )
+        .route(
+            "/api/v1/assets/fields/{id}/options",
+            post(fields::add_option),
+        )
+        .route(
+            "/api/v1/assets/fields/{id}/options/{option_id}",
+            axum::routing::delete(fields::delete_option),
         )
         .route(
             "/api/v1/assets/choices/{kind}",

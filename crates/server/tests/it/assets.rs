@@ -910,3 +910,127 @@ async fn user_information(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(user_information, user_information);
+
+/// Custom fields: text, selection and hierarchy values checked on assets; the data type is
+/// fixed; options only where they belong; definitions need every department.
+async fn custom_fields(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let lease = create(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "hardware", "name": "リース番号", "data_type": "text"}),
+    )
+    .await;
+    let os = create(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "hardware", "name": "用途", "data_type": "selection", "input": "user"}),
+    )
+    .await;
+    let area = create(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "hardware", "name": "区画", "data_type": "hierarchy"}),
+    )
+    .await;
+    let with = create(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", os["id"]),
+        json!({"name": "電子カルテ"}),
+    )
+    .await;
+    let clinical = with["options"][0]["id"].clone();
+    let (status, body) = server
+        .api(
+            Method::POST,
+            &format!("/api/v1/assets/fields/{}/options", os["id"]),
+            Some(json!({"name": "x", "parent_id": clinical})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "no hierarchy in a selection: {body}"
+    );
+    let tree = create(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", area["id"]),
+        json!({"name": "東棟"}),
+    )
+    .await;
+    let east = tree["options"][0]["id"].clone();
+    let tree = create(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", area["id"]),
+        json!({"name": "3F", "parent_id": east}),
+    )
+    .await;
+    let third = tree["options"][1]["id"].clone();
+    let (status, body) = server
+        .api(
+            Method::POST,
+            &format!("/api/v1/assets/fields/{}/options", lease["id"]),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a text field has no options: {body}"
+    );
+    let (status, body) = server
+        .api(Method::PATCH, &format!("/api/v1/assets/fields/{}", lease["id"]), Some(json!({"name": "リース契約番号", "data_type": "selection", "version": lease["version"]})))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "data_type_fixed");
+
+    let key = |field: &Value| field["id"].to_string();
+    let asset = create(&server, "/api/v1/assets", json!({"name": "pc", "custom": {key(&lease): "L-77", key(&os): clinical, key(&area): third}})).await;
+    assert_eq!(asset["custom"][key(&lease)], "L-77");
+    assert_eq!(asset["custom"][key(&area)], third);
+    for (custom, field) in [
+        (json!({key(&os): 999_999}), key(&os)),
+        (json!({key(&lease): 5}), key(&lease)),
+        (json!({key(&lease): "a\u{1}b"}), key(&lease)),
+    ] {
+        let (status, body) = server
+            .api(
+                Method::POST,
+                "/api/v1/assets",
+                Some(json!({"custom": custom})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["field"], format!("custom.{field}"));
+    }
+    // null removes a value; a deleted field's value goes at the next change.
+    let (status, changed) = patch(
+        &server,
+        &asset["id"],
+        json!({"custom": {key(&lease): null}, "version": asset["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert!(changed["custom"].get(key(&lease)).is_none());
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/fields/{}", area["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, changed) = patch(
+        &server,
+        &asset["id"],
+        json!({"name": "pc-2", "version": changed["version"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["custom"], json!({key(&os): clinical}));
+    let (_, list) = server.get("/api/v1/assets/fields?target=hardware").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    assert_eq!(list[1]["input"], "user");
+    server.shutdown().await;
+}
+both_backends!(custom_fields, custom_fields);

@@ -306,9 +306,10 @@ pub fn apply_patch(
 pub async fn check_references(
     conn: &mut AnyConnection,
     actor: &Actor,
-    fields: &AssetFields,
+    fields: &mut AssetFields,
     except: Option<i64>,
 ) -> Result<(), AppError> {
+    crate::assets::fields::service::check_values(conn, "hardware", &mut fields.custom).await?;
     values::check_choice(conn, "type_id", ChoiceKind::DeviceType, fields.type_id).await?;
     let status = fields.status_id;
     values::check_choice(conn, "status_id", ChoiceKind::HardwareStatus, status).await?;
@@ -375,7 +376,7 @@ pub async fn create(
         ));
     }
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
-    check_references(&mut tx, actor, &fields, None).await?;
+    check_references(&mut tx, actor, &mut fields, None).await?;
     let now = now_ms();
     let id = store::insert(&mut tx, &fields, None, &actor.login, now).await?;
     if let Some(note) = note {
@@ -417,7 +418,7 @@ pub async fn update_in(
         fields.planned_status_id = None;
         fields.planned_on = None;
     }
-    check_references(conn, actor, &fields, Some(current.id)).await?;
+    check_references(conn, actor, &mut fields, Some(current.id)).await?;
     let now = now_ms();
     if !store::update(conn, current.id, &fields, version, now).await? {
         return Err(AppError::Conflict(format!(
