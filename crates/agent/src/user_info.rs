@@ -10,7 +10,7 @@
 use std::io::{BufRead, Write};
 
 use anyhow::{bail, Context};
-use kanri_proto::{FormChoice, Text, UserInfo, UserInfoForm};
+use kanri_proto::{CustomAnswer, FormChoice, Text, UserInfo, UserInfoForm};
 
 use crate::cli::UserInfoArgs;
 use crate::state::{resolve_state_dir, State};
@@ -84,23 +84,68 @@ pub fn ask(
         input,
         output,
     )?;
-    let mut text = |label: &str, now: &Text| -> anyhow::Result<Text> {
-        write!(output, "{label} [{}]: ", now.as_str())?;
-        output.flush()?;
-        let line = read_line(input)?;
-        Ok(if line.is_empty() {
-            now.clone()
+    let user_name = text(input, output, "利用者名 / Name", &current.user_name)?;
+    let user_account = text(input, output, "アカウント / Account", &current.user_account)?;
+    let user_email = text(
+        input,
+        output,
+        "メールアドレス / E-mail",
+        &current.user_email,
+    )?;
+    let user_phone = text(input, output, "電話番号 / Phone", &current.user_phone)?;
+    let mut custom = Vec::new();
+    for field in &form.fields {
+        let now = current.custom.iter().find(|a| a.field_id == field.id);
+        if field.data_type == "text" {
+            let now_text = now.map(|a| a.text.clone()).unwrap_or_default();
+            let value = text(input, output, &field.name, &now_text)?;
+            custom.push(CustomAnswer {
+                field_id: field.id,
+                text: value,
+                option_id: None,
+            });
         } else {
-            Text::sanitize(&line)
-        })
-    };
+            let chosen = choose(
+                &field.name,
+                &field.options,
+                now.and_then(|a| a.option_id),
+                input,
+                output,
+            )?;
+            if let Some(option_id) = chosen {
+                custom.push(CustomAnswer {
+                    field_id: field.id,
+                    text: Text::default(),
+                    option_id: Some(option_id),
+                });
+            }
+        }
+    }
     Ok(UserInfo {
         department_id,
         location_id,
-        user_name: text("利用者名 / Name", &current.user_name)?,
-        user_account: text("アカウント / Account", &current.user_account)?,
-        user_email: text("メールアドレス / E-mail", &current.user_email)?,
-        user_phone: text("電話番号 / Phone", &current.user_phone)?,
+        user_name,
+        user_account,
+        user_email,
+        user_phone,
+        custom,
+    })
+}
+
+/// Asks one text value; Enter keeps `now`.
+fn text(
+    input: &mut dyn BufRead,
+    output: &mut dyn Write,
+    label: &str,
+    now: &Text,
+) -> anyhow::Result<Text> {
+    write!(output, "{label} [{}]: ", now.as_str())?;
+    output.flush()?;
+    let line = read_line(input)?;
+    Ok(if line.is_empty() {
+        now.clone()
+    } else {
+        Text::sanitize(&line)
     })
 }
 
@@ -168,6 +213,15 @@ mod tests {
                 id: 3,
                 path: "本館/2F".into(),
             }],
+            fields: vec![kanri_proto::FormField {
+                id: 5,
+                name: "用途".into(),
+                data_type: "selection".into(),
+                options: vec![FormChoice {
+                    id: 50,
+                    path: "電子カルテ".into(),
+                }],
+            }],
             current: UserInfo {
                 department_id: Some(7),
                 location_id: None,
@@ -176,7 +230,7 @@ mod tests {
                 ..UserInfo::default()
             },
         };
-        let typed = "x\n2\n\n山田 花子\n\nh@example.jp\n1234\n";
+        let typed = "x\n2\n\n山田 花子\n\nh@example.jp\n1234\n1\n";
         let mut out = Vec::new();
         let answers = ask(&form, &mut typed.as_bytes(), &mut out).expect("answers");
         assert_eq!(answers.department_id, Some(9));
@@ -184,6 +238,8 @@ mod tests {
         assert_eq!(answers.user_name.as_str(), "山田 花子");
         assert_eq!(answers.user_account.as_str(), "yamada");
         assert_eq!(answers.user_email.as_str(), "h@example.jp");
+        assert_eq!(answers.custom.len(), 1);
+        assert_eq!(answers.custom[0].option_id, Some(50));
         let shown = String::from_utf8(out).expect("utf-8");
         assert!(
             shown.contains("  1. 病院 *") && shown.contains("番号を入力"),

@@ -338,6 +338,37 @@ pub struct UserInfo {
     /// Phone.
     #[serde(default)]
     pub user_phone: Text,
+    /// Answers to the fields administrators let users enter.
+    #[serde(default)]
+    pub custom: Vec<CustomAnswer>,
+}
+
+/// The answer to one user-entered custom field: text, or a choice.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomAnswer {
+    /// The field.
+    pub field_id: i64,
+    /// A text field's value.
+    #[serde(default)]
+    pub text: Text,
+    /// A selection or hierarchy field's option.
+    #[serde(default)]
+    pub option_id: Option<i64>,
+}
+
+/// A custom field the user fills in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FormField {
+    /// Field id.
+    pub id: i64,
+    /// Its name in the server's default language.
+    pub name: String,
+    /// `text`, `selection` or `hierarchy`.
+    pub data_type: String,
+    /// Options (full paths for a hierarchy).
+    pub options: Vec<FormChoice>,
 }
 
 /// One entry of a department or location list offered to the user.
@@ -366,4 +397,6 @@ pub struct UserInfoForm {
     pub locations: Vec<FormChoice>,
     /// The values the asset holds now.
     pub current: UserInfo,
+    /// Custom fields the user fills in.
+    pub fields: Vec<FormField>,
 }

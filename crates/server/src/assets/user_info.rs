@@ -5,7 +5,7 @@
 //! records). With the automatic stocktake set to `user_info`, an answer is also the day's
 //! stocktake.
 
-use kanri_proto::{FormChoice, UserInfo, UserInfoForm};
+use kanri_proto::{CustomAnswer, FormChoice, FormField, UserInfo, UserInfoForm};
 
 use crate::app::AppState;
 use crate::assets::hardware::store;
@@ -48,6 +48,43 @@ pub fn choices(entries: &[Department]) -> Vec<FormChoice> {
     out
 }
 
+/// A user-entered field as the form shows it: hierarchy options as full paths.
+fn form_field(field: &crate::assets::fields::CustomField) -> FormField {
+    let nodes: Vec<Department> = field
+        .options
+        .iter()
+        .map(|o| Department {
+            id: o.id,
+            parent_id: o.parent_id,
+            name: o.name.clone(),
+            name_en: o.name_en.clone(),
+            description: String::new(),
+            description_en: String::new(),
+            retired: false,
+            created_at: 0,
+            updated_at: 0,
+            version: 0,
+        })
+        .collect();
+    FormField {
+        id: field.id,
+        name: field.name.clone(),
+        data_type: field.data_type.clone(),
+        options: if field.data_type == "selection" {
+            field
+                .options
+                .iter()
+                .map(|o| FormChoice {
+                    id: o.id,
+                    path: o.name.clone(),
+                })
+                .collect()
+        } else {
+            choices(&nodes)
+        },
+    }
+}
+
 /// Whether an answer given at `answered_at` is due again at `now`.
 pub fn due(settings: &LedgerSettings, answered_at: i64, now: i64) -> bool {
     let interval = settings.user_info_interval_days.saturating_mul(86_400_000);
@@ -70,6 +107,12 @@ pub async fn form(state: &AppState, device_id: i64) -> Result<UserInfoForm, AppE
         Some(id) => Some(store::get(&mut conn, id).await?),
         None => None,
     };
+    let fields: Vec<crate::assets::fields::CustomField> =
+        crate::assets::fields::store::list(&mut conn, "hardware")
+            .await?
+            .into_iter()
+            .filter(|f| f.input == "user")
+            .collect();
     let (current, answered_at) = match &asset {
         Some(a) => (
             UserInfo {
@@ -79,6 +122,17 @@ pub async fn form(state: &AppState, device_id: i64) -> Result<UserInfoForm, AppE
                 user_account: a.user_account.as_str().into(),
                 user_email: a.user_email.as_str().into(),
                 user_phone: a.user_phone.as_str().into(),
+                custom: fields
+                    .iter()
+                    .filter_map(|f| {
+                        let value = a.custom.get(f.id.to_string())?;
+                        Some(CustomAnswer {
+                            field_id: f.id,
+                            text: value.as_str().unwrap_or("").into(),
+                            option_id: value.as_i64(),
+                        })
+                    })
+                    .collect(),
             },
             store::user_info_at(&mut conn, a.id).await?,
         ),
@@ -90,6 +144,7 @@ pub async fn form(state: &AppState, device_id: i64) -> Result<UserInfoForm, AppE
         departments: choices(&departments),
         locations: choices(&locations),
         current,
+        fields: fields.iter().map(form_field).collect(),
     })
 }
 
@@ -134,9 +189,39 @@ pub async fn answer(
         user_phone: Some(info.user_phone.as_str().to_string()),
         department_id: info.department_id.map(Some),
         location_id: info.location_id.map(Some),
+        custom: Some(
+            info.custom
+                .iter()
+                .map(|a| {
+                    let value = match a.option_id {
+                        Some(id) => serde_json::Value::from(id),
+                        None => serde_json::Value::from(a.text.as_str()),
+                    };
+                    (a.field_id.to_string(), value)
+                })
+                .collect(),
+        ),
         ..Default::default()
     };
     crate::assets::hardware::service::apply_patch(&mut fields, patch)?;
+    // Only the fields users may enter.
+    let users_fields: Vec<String> = crate::assets::fields::store::list(&mut tx, "hardware")
+        .await?
+        .into_iter()
+        .filter(|f| f.input == "user")
+        .map(|f| f.id.to_string())
+        .collect();
+    if let Some(answer) = info
+        .custom
+        .iter()
+        .find(|a| !users_fields.contains(&a.field_id.to_string()))
+    {
+        return Err(AppError::invalid(
+            format!("custom.{}", answer.field_id),
+            "users do not enter this field",
+        ));
+    }
+    crate::assets::fields::service::check_values(&mut tx, "hardware", &mut fields.custom).await?;
     let now = now_ms();
     if settings.stocktake_auto == "user_info" {
         fields.stocktaken_on = Some(jiff::Zoned::now().date().to_string());

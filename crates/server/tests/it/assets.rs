@@ -850,8 +850,32 @@ async fn user_information(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let purpose = create(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "hardware", "name": "用途", "data_type": "selection", "input": "user"}),
+    )
+    .await;
+    let purpose = create(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", purpose["id"]),
+        json!({"name": "電子カルテ"}),
+    )
+    .await;
+    let secret = create(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "hardware", "name": "管理者メモ", "data_type": "text"}),
+    )
+    .await;
     let (_, form) = agent.get_authed(kanri_proto::paths::USER_INFO).await;
     assert_eq!(form["due"], true, "{form}");
+    assert_eq!(
+        form["fields"].as_array().map(Vec::len),
+        Some(1),
+        "only user-entered fields: {form}"
+    );
+    assert_eq!(form["fields"][0]["options"][0]["path"], "電子カルテ");
     let paths: Vec<&str> = form["departments"]
         .as_array()
         .expect("list")
@@ -883,10 +907,24 @@ async fn user_information(backend: Backend) {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let with_admin_field = serde_json::to_vec(
+        &json!({"user_name": "x", "custom": [{"field_id": secret["id"], "text": "!"}]}),
+    )
+    .expect("json");
+    let (status, body) = agent
+        .post_raw(kanri_proto::paths::USER_INFO, with_admin_field, None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "users do not enter administrators' fields: {body}"
+    );
+    let mut full: Value = serde_json::from_slice(&answer(&internal, "h@example.jp")).expect("json");
+    full["custom"] = json!([{"field_id": purpose["id"], "option_id": purpose["options"][0]["id"]}]);
     let (status, form) = agent
         .post_raw(
             kanri_proto::paths::USER_INFO,
-            answer(&internal, "h@example.jp"),
+            serde_json::to_vec(&full).expect("json"),
             None,
         )
         .await;
@@ -896,6 +934,10 @@ async fn user_information(backend: Backend) {
     let asset = asset_of_device(&server, agent.device_id()).await;
     assert_eq!(asset["department_id"], internal["id"]);
     assert_eq!(asset["user_phone"], "内線 1234");
+    assert_eq!(
+        asset["custom"][purpose["id"].to_string()],
+        purpose["options"][0]["id"]
+    );
     assert_eq!(
         asset["stocktaken_on"],
         jiff::Zoned::now().date().to_string()
