@@ -424,6 +424,11 @@ pub struct Msgs {
     pub no_contracts: &'static str,
     pub rules: &'static str,
     pub contract_vendor: &'static str,
+    pub link_device: &'static str,
+    pub device_id_label: &'static str,
+    pub as_representative: &'static str,
+    pub unlink: &'static str,
+    pub relate_asset: &'static str,
 }
 
 /// 日本語.
@@ -800,6 +805,11 @@ pub static JA: Msgs = Msgs {
     no_contracts: "該当する契約はありません。",
     rules: "対象のソフトウェア",
     contract_vendor: "契約会社",
+    link_device: "機器情報を追加",
+    device_id_label: "機器ID",
+    as_representative: "代表の機器にする",
+    unlink: "外す",
+    relate_asset: "関連資産を追加",
 };
 
 /// English.
@@ -1176,6 +1186,11 @@ pub static EN: Msgs = Msgs {
     no_contracts: "No contracts match.",
     rules: "Installed software counted",
     contract_vendor: "Vendor",
+    link_device: "Add a device record",
+    device_id_label: "Device ID",
+    as_representative: "Make it the representative",
+    unlink: "Remove",
+    relate_asset: "Add a related asset",
 };
 
 impl Msgs {

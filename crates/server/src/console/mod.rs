@@ -47,6 +47,14 @@ pub fn router() -> Router<AppState> {
             "/hardware-assets/{id}/notes",
             post(pages::hardware::add_note),
         )
+        .route(
+            "/hardware-assets/{id}/devices",
+            post(pages::hardware::devices_submit),
+        )
+        .route(
+            "/hardware-assets/{id}/related",
+            post(pages::hardware::related_submit),
+        )
         .route("/devices/bulk", post(pages::devices::bulk_submit))
         .route("/devices/{id}/notes", post(pages::device::add_note))
         .route("/events", get(pages::events::list))

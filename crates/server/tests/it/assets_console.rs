@@ -128,6 +128,44 @@ async fn asset_screens(backend: Backend) {
         .get("/hardware-assets?stocktaken_before=2027-03-31")
         .await;
     assert!(list.contains("該当する資産はありません"), "{list}");
+    // Device records and related assets from the asset page.
+    let mut second = ProtoAgent::new(&server, "kango-vm-07");
+    second.enroll(&token).await;
+    let (_, _, page) = browser.get(&format!("/hardware-assets/{id}")).await;
+    let csrf = csrf_in(&page);
+    let device = second.device_id().to_string();
+    let (status, _, _) = browser
+        .post(
+            &format!("/hardware-assets/{id}/devices"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("device_id", device.as_str()),
+                ("representative", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = browser
+        .post(
+            &format!("/hardware-assets/{id}/related"),
+            &[("csrf", csrf.as_str()), ("other_id", new_id.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = browser.get(&format!("/hardware-assets/{id}")).await;
+    assert!(
+        page.contains(&format!("data-device=\"{device}\"")) && page.contains("kango-vm-07"),
+        "{page}"
+    );
+    assert!(page.contains("DISP-1 モニタ"), "{page}");
+    let (status, _, page) = browser
+        .post(
+            &format!("/hardware-assets/{id}/related"),
+            &[("csrf", csrf.as_str()), ("other_id", "999999")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+
     // The home panels of the ledger: a product with no licence but an install, and a contract
     // ending within three months.
     let inventory = crate::support::inventory::sample("kango-pc-07", &[("acrobat", "1")], 8);

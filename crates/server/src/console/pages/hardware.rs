@@ -623,3 +623,75 @@ pub async fn add_note(
         Err(error) => app_error_page(user.lang, &error),
     }
 }
+
+/// `POST /hardware-assets/{id}/devices`: link (`device_id`, `representative`) or unlink
+/// (`unlink`) a device record.
+pub async fn devices_submit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    let result = if let Ok(device) = form.get("unlink").parse::<i64>() {
+        service::unlink_device(&state, &user.actor, &origin, (id, device)).await
+    } else {
+        match form.get("device_id").trim().parse::<i64>() {
+            Ok(device) => {
+                let representative = form.get("representative") == "1";
+                service::link_device(&state, &user.actor, &origin, (id, device), representative)
+                    .await
+                    .map(|_| ())
+            }
+            Err(_) => Err(AppError::invalid("device_id", user.m().device_id_label)),
+        }
+    };
+    after_change(&state, &user, id, result).await
+}
+
+/// `POST /hardware-assets/{id}/related`: relate (`other_id`) or unrelate (`remove`).
+pub async fn related_submit(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
+        return page;
+    }
+    let result = if let Ok(other) = form.get("remove").parse::<i64>() {
+        service::relate(&state, &user.actor, &origin, (id, other), false).await
+    } else {
+        match form.get("other_id").trim().parse::<i64>() {
+            Ok(other) => service::relate(&state, &user.actor, &origin, (id, other), true).await,
+            Err(_) => Err(AppError::invalid("other_id", user.m().asset_id)),
+        }
+    };
+    after_change(&state, &user, id, result).await
+}
+
+/// Back to the asset page, or the page with the reason when refused.
+async fn after_change(
+    state: &AppState,
+    user: &ConsoleUser,
+    id: i64,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("{PATH}/{id}")).into_response(),
+        Err(error @ (AppError::Invalid { .. } | AppError::NotFound(_))) => {
+            let message = match &error {
+                AppError::NotFound(_) => user.m().not_found.to_string(),
+                other => refusal(user.m(), other, user.m().conflict),
+            };
+            asset_page(state, user, Some(id), None, Some(message)).await
+        }
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
