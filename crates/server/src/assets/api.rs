@@ -95,3 +95,39 @@ pub async fn put_settings(
         settings::put(&state.db, &actor, &origin, &body).await?,
     ))
 }
+
+/// Body of a bulk change of licences or contracts.
+#[derive(Debug, Deserialize)]
+pub struct LedgerBulkBody {
+    ids: Vec<i64>,
+    #[serde(flatten)]
+    action: crate::assets::bulk::LedgerBulkAction,
+}
+
+/// `POST /api/v1/licences/bulk`.
+pub async fn bulk_licences(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiJson(body): ApiJson<LedgerBulkBody>,
+) -> Result<Json<crate::devices::bulk::BulkOutcome>, AppError> {
+    let kind = crate::assets::bulk::Kind::Licences;
+    Ok(Json(
+        crate::assets::bulk::apply(&state, &actor, &origin, (kind, &body.ids), &body.action)
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/contracts/bulk`.
+pub async fn bulk_contracts(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiJson(body): ApiJson<LedgerBulkBody>,
+) -> Result<Json<crate::devices::bulk::BulkOutcome>, AppError> {
+    let kind = crate::assets::bulk::Kind::Contracts;
+    Ok(Json(
+        crate::assets::bulk::apply(&state, &actor, &origin, (kind, &body.ids), &body.action)
+            .await?,
+    ))
+}

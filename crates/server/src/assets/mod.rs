@@ -2,6 +2,7 @@
 //! lists (statuses and types) and notes. Licences, contracts, vendors and imports join here.
 
 pub mod api;
+pub mod bulk;
 pub mod choices;
 pub mod contracts;
 pub mod fields;

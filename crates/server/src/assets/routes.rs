@@ -18,6 +18,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/assets/count", get(hardware::count))
         .route("/api/v1/assets/bulk", post(hardware::bulk))
         .route("/api/v1/assets/stocktake", post(ledger::stocktake_assets))
+        .route("/api/v1/licences/bulk", post(ledger::bulk_licences))
+        .route("/api/v1/contracts/bulk", post(ledger::bulk_contracts))
         .route(
             "/api/v1/licences/stocktake",
             post(ledger::stocktake_licences),

@@ -181,3 +181,83 @@ async fn contracts_and_vendors(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(contracts_and_vendors, contracts_and_vendors);
+
+/// Bulk status changes of contracts and licences, with a note each; the delete rule applies
+/// to each record.
+async fn bulk_ledger_changes(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let a = created(
+        &server,
+        "/api/v1/contracts",
+        json!({"contract_number": "B-1"}),
+    )
+    .await;
+    let b = created(
+        &server,
+        "/api/v1/contracts",
+        json!({"contract_number": "B-2"}),
+    )
+    .await;
+    let (status, outcome) = server
+        .api(Method::POST, "/api/v1/contracts/bulk", Some(json!({"ids": [a["id"], b["id"], 999999], "action": "set_status", "status_id": 53, "note": "年度末"})))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["done"], json!([a["id"], b["id"]]));
+    assert_eq!(outcome["failed"][0]["code"], "not_found");
+    let (_, detail) = server.get(&format!("/api/v1/contracts/{}", a["id"])).await;
+    assert!(
+        detail["notes"][0]["body"]
+            .as_str()
+            .is_some_and(|n| n.contains("契約中 → 満了") && n.contains("年度末")),
+        "{detail}"
+    );
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/contracts/bulk",
+            Some(json!({"ids": [a["id"]], "action": "stocktake", "on": "2027-01-01"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let l = created(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "BL-1", "held": 1}),
+    )
+    .await;
+    let (_, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/licences/bulk",
+            Some(json!({"ids": [l["id"]], "action": "delete"})),
+        )
+        .await;
+    assert_eq!(
+        outcome["failed"][0]["code"], "status_forbids_delete",
+        "in use: {outcome}"
+    );
+    let (_, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/licences/bulk",
+            Some(json!({"ids": [l["id"]], "action": "stocktake", "on": "2027-03-31"})),
+        )
+        .await;
+    assert_eq!(outcome["done"], json!([l["id"]]), "{outcome}");
+    let (_, detail) = server.get(&format!("/api/v1/licences/{}", l["id"])).await;
+    assert_eq!(detail["stocktaken_on"], "2027-03-31");
+    let (_, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/contracts/bulk",
+            Some(json!({"ids": [a["id"], b["id"]], "action": "delete"})),
+        )
+        .await;
+    assert_eq!(
+        outcome["done"].as_array().map(Vec::len),
+        Some(2),
+        "expired ones go: {outcome}"
+    );
+    server.shutdown().await;
+}
+both_backends!(bulk_ledger_changes, bulk_ledger_changes);

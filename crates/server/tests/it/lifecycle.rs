@@ -117,6 +117,8 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/assets/stocktake",
         "/api/v1/licences/stocktake",
         "/api/v1/assets/settings",
+        "/api/v1/licences/bulk",
+        "/api/v1/contracts/bulk",
         "/api/v1/assets/fields",
         "/api/v1/assets/fields/{id}",
         "/api/v1/assets/fields/{id}/options",
