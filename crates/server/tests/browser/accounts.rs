@@ -310,8 +310,16 @@ async fn an_administrator_adds_an_account_that_sees_its_department() {
     assert_eq!(other.text("header form.user a").await, "sato");
     assert_eq!(
         other.texts("header nav a").await,
-        [JA.home, JA.devices, JA.software, JA.events],
-        "no settings without a privilege"
+        [
+            JA.home,
+            JA.devices,
+            JA.hardware_assets,
+            JA.licences_title,
+            JA.contracts_title,
+            JA.software,
+            JA.events
+        ],
+        "the assets division's screens, no settings without a privilege"
     );
     other.goto("/devices").await;
     assert_eq!(

@@ -259,7 +259,9 @@ async fn columns_conditions_saved_filters_and_bulk_actions() {
             JA.devices_by_os,
             JA.agents_not_seen,
             JA.unconfirmed_events,
-            JA.new_software
+            JA.new_software,
+            JA.exceeded_licences,
+            JA.expiring_contracts
         ]
     );
     browser.screenshot("home-panels").await;

@@ -43,7 +43,9 @@ async fn pages_follow_the_browser_then_the_account() {
             "OS別の機器数",
             "一定期間接続のない管理対象機器",
             "未確認のイベント",
-            "新しく見つかったソフトウェア"
+            "新しく見つかったソフトウェア",
+            "超過したソフトウェアライセンス",
+            "3か月以内に満了する契約"
         ]
     );
     assert_eq!(
@@ -51,6 +53,9 @@ async fn pages_follow_the_browser_then_the_account() {
         [
             "ホーム",
             "機器",
+            "ハードウェア資産",
+            "ソフトウェアライセンス",
+            "契約",
             "ソフトウェア",
             "イベント",
             "監査ログ",
@@ -108,7 +113,9 @@ async fn pages_follow_the_browser_then_the_account() {
             "Devices by OS",
             "Managed devices not seen recently",
             "Unconfirmed events",
-            "Newly found software"
+            "Newly found software",
+            "Exceeded software licences",
+            "Contracts expiring within 3 months"
         ]
     );
     assert_eq!(browser.text("header form.user button").await, "Sign out");

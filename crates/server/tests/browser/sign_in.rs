@@ -58,6 +58,9 @@ async fn first_login_changes_the_password_first() {
         [
             JA.home,
             JA.devices,
+            JA.hardware_assets,
+            JA.licences_title,
+            JA.contracts_title,
             JA.software,
             JA.events,
             JA.audit_log,

@@ -30,6 +30,8 @@ pub struct Nav {
     pub system_admin: bool,
     /// Whether the settings entry shows (system or user-account administrators).
     pub settings: bool,
+    /// Whether the asset ledger's entries show (assets division).
+    pub assets: bool,
 }
 
 impl Nav {
@@ -41,6 +43,10 @@ impl Nav {
             current,
             system_admin: user.actor.system_admin,
             settings: user.actor.system_admin || user.actor.account_admin,
+            assets: user
+                .actor
+                .divisions
+                .contains(crate::core::auth::Division::Assets),
         }
     }
 }
