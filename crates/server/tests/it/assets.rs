@@ -15,26 +15,6 @@ const IN_OPERATION: i64 = 2;
 const IN_STOCK: i64 = 3;
 const DISPOSED: i64 = 4;
 
-async fn api_as(
-    server: &TestServer,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = server
-        .client
-        .request(method, format!("{}{path}", server.base_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 async fn account(
     server: &TestServer,
     login: &str,
@@ -629,7 +609,9 @@ async fn scope_and_division(backend: Backend) {
         &[ward["id"].as_i64().expect("id")],
     )
     .await;
-    let (status, page) = api_as(&server, &token, Method::GET, "/api/v1/assets", None).await;
+    let (status, page) = server
+        .api_as(&token, Method::GET, "/api/v1/assets", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let names: Vec<&str> = page["items"]
         .as_array()
@@ -638,39 +620,41 @@ async fn scope_and_division(backend: Backend) {
         .map(|a| a["name"].as_str().expect("name"))
         .collect();
     assert_eq!(names, vec!["ward pc"]);
-    let (status, _) = api_as(
-        &server,
-        &token,
-        Method::GET,
-        &format!("/api/v1/assets/{}", theirs["id"]),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .api_as(
+            &token,
+            Method::GET,
+            &format!("/api/v1/assets/{}", theirs["id"]),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, body) = api_as(
-        &server,
-        &token,
-        Method::PATCH,
-        &format!("/api/v1/assets/{}", mine["id"]),
-        Some(json!({"department_id": office["id"], "version": mine["version"]})),
-    )
-    .await;
+    let (status, body) = server
+        .api_as(
+            &token,
+            Method::PATCH,
+            &format!("/api/v1/assets/{}", mine["id"]),
+            Some(json!({"department_id": office["id"], "version": mine["version"]})),
+        )
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body) = api_as(
-        &server,
-        &token,
-        Method::POST,
-        "/api/v1/assets",
-        Some(json!({"name": "unknown dept"})),
-    )
-    .await;
+    let (status, body) = server
+        .api_as(
+            &token,
+            Method::POST,
+            "/api/v1/assets",
+            Some(json!({"name": "unknown dept"})),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
         "a scoped account cannot file an asset under Unknown: {body}"
     );
     let devices_only = account(&server, "devices-only", &["devices"], &[]).await;
-    let (status, body) = api_as(&server, &devices_only, Method::GET, "/api/v1/assets", None).await;
+    let (status, body) = server
+        .api_as(&devices_only, Method::GET, "/api/v1/assets", None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert_eq!(body["code"], "division_required");
     server.shutdown().await;

@@ -22,27 +22,6 @@ fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-/// A REST call with another account's token.
-async fn api_as(
-    server: &TestServer,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = server
-        .client
-        .request(method, format!("{}{path}", server.base_url))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// An account (with a token) that works on devices in `departments` only.
 async fn scoped_account(server: &TestServer, login: &str, departments: &[&Value]) -> String {
     let ids: Vec<Value> = departments.iter().map(|d| d["id"].clone()).collect();
@@ -240,24 +219,19 @@ async fn conditions_combine(backend: Backend) {
     );
     // A scoped account asking for another department gets nothing of it.
     let token = scoped_account(&server, "yakuzai-admin", &[&pharmacy]).await;
-    let (status, page) = api_as(
-        &server,
-        &token,
-        Method::GET,
-        &format!("/api/v1/devices?department={}", hospital["id"]),
-        None,
-    )
-    .await;
+    let (status, page) = server
+        .api_as(
+            &token,
+            Method::GET,
+            &format!("/api/v1/devices?department={}", hospital["id"]),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(hostnames(&page).is_empty());
-    let (_, page) = api_as(
-        &server,
-        &token,
-        Method::GET,
-        "/api/v1/devices?department=none",
-        None,
-    )
-    .await;
+    let (_, page) = server
+        .api_as(&token, Method::GET, "/api/v1/devices?department=none", None)
+        .await;
     assert!(
         hostnames(&page).is_empty(),
         "no-department devices are outside its scope"
@@ -344,20 +318,22 @@ async fn conditions_combine(backend: Backend) {
         (status, body["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("location"))
     );
-    let (_, seen) = api_as(&server, &token, Method::GET, "/api/v1/locations", None).await;
+    let (_, seen) = server
+        .api_as(&token, Method::GET, "/api/v1/locations", None)
+        .await;
     assert_eq!(
         seen.as_array().map(Vec::len),
         Some(2),
         "locations do not scope: {seen}"
     );
-    let (status, _) = api_as(
-        &server,
-        &token,
-        Method::POST,
-        "/api/v1/locations",
-        Some(json!({"name": "別館"})),
-    )
-    .await;
+    let (status, _) = server
+        .api_as(
+            &token,
+            Method::POST,
+            "/api/v1/locations",
+            Some(json!({"name": "別館"})),
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -570,9 +546,7 @@ async fn bulk_actions_follow_single_device_rules(backend: Backend) {
     move_to(&server, ids[2], &pharmacy).await;
     let scoped = scoped_account(&server, "kango-admin", &[&nursing]).await;
     move_to(&server, ids[0], &nursing).await;
-    let (status, body) = api_as(
-        &server,
-        &scoped,
+    let (status, body) = server.api_as(&scoped,
         Method::POST,
         "/api/v1/devices/bulk",
         Some(json!({"ids": [ids[0]], "action": "set_department", "department_id": pharmacy["id"]})),
@@ -582,9 +556,7 @@ async fn bulk_actions_follow_single_device_rules(backend: Backend) {
         (status, body["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("department_id"))
     );
-    let (status, outcome) = api_as(
-        &server,
-        &scoped,
+    let (status, outcome) = server.api_as(&scoped,
         Method::POST,
         "/api/v1/devices/bulk",
         Some(json!({"ids": [ids[0], ids[2]], "action": "add_note", "body": "点検済み <b>OK</b>"})),
@@ -780,14 +752,14 @@ async fn saved_filters_and_columns(backend: Backend) {
 
     let ward = department(&server, "病棟", None).await;
     let other = scoped_account(&server, "other", &[&ward]).await;
-    let (_, listed) = api_as(
-        &server,
-        &other,
-        Method::GET,
-        "/api/v1/saved-filters?list=devices",
-        None,
-    )
-    .await;
+    let (_, listed) = server
+        .api_as(
+            &other,
+            Method::GET,
+            "/api/v1/saved-filters?list=devices",
+            None,
+        )
+        .await;
     let seen: Vec<&str> = listed
         .as_array()
         .expect("list")
@@ -795,27 +767,27 @@ async fn saved_filters_and_columns(backend: Backend) {
         .filter_map(|f| f["name"].as_str())
         .collect();
     assert_eq!(seen, vec!["30日未接続"], "only the shared one");
-    let (status, _) = api_as(
-        &server,
-        &other,
-        Method::DELETE,
-        &format!("/api/v1/saved-filters/{}", private["id"]),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .api_as(
+            &other,
+            Method::DELETE,
+            &format!("/api/v1/saved-filters/{}", private["id"]),
+            None,
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
         "another's private filter is invisible"
     );
-    let (status, _) = api_as(
-        &server,
-        &other,
-        Method::DELETE,
-        &format!("/api/v1/saved-filters/{}", shared["id"]),
-        None,
-    )
-    .await;
+    let (status, _) = server
+        .api_as(
+            &other,
+            Method::DELETE,
+            &format!("/api/v1/saved-filters/{}", shared["id"]),
+            None,
+        )
+        .await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -865,14 +837,9 @@ async fn saved_filters_and_columns(backend: Backend) {
     assert_eq!(columns["columns"], json!(["serial", "hostname", "memory"]));
     let (_, columns) = server.get("/api/v1/list-columns/devices").await;
     assert_eq!(columns["columns"], json!(["serial", "hostname", "memory"]));
-    let (_, theirs) = api_as(
-        &server,
-        &other,
-        Method::GET,
-        "/api/v1/list-columns/devices",
-        None,
-    )
-    .await;
+    let (_, theirs) = server
+        .api_as(&other, Method::GET, "/api/v1/list-columns/devices", None)
+        .await;
     assert_eq!(
         theirs["columns"][0], "hostname",
         "another account keeps the default"
@@ -929,42 +896,39 @@ async fn software_and_dashboard_in_scope(backend: Backend) {
     let (_, new) = server.get("/api/v1/software?new_days=7").await;
     assert_eq!(counts(&new), vec![("libreoffice-core".to_string(), 2)]);
     let token = scoped_account(&server, "kango-admin", &[&nursing]).await;
-    let (status, scoped) = api_as(&server, &token, Method::GET, "/api/v1/software", None).await;
+    let (status, scoped) = server
+        .api_as(&token, Method::GET, "/api/v1/software", None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         counts(&scoped),
         vec![("bash".to_string(), 1), ("libreoffice-core".to_string(), 1)],
         "counted over its own devices only"
     );
-    let (_, scoped) = api_as(
-        &server,
-        &token,
-        Method::GET,
-        "/api/v1/software?name=libre&new_days=7",
-        None,
-    )
-    .await;
+    let (_, scoped) = server
+        .api_as(
+            &token,
+            Method::GET,
+            "/api/v1/software?name=libre&new_days=7",
+            None,
+        )
+        .await;
     assert_eq!(counts(&scoped), vec![("libreoffice-core".to_string(), 1)]);
-    let (_, paged) = api_as(
-        &server,
-        &token,
-        Method::GET,
-        "/api/v1/software?limit=1",
-        None,
-    )
-    .await;
+    let (_, paged) = server
+        .api_as(&token, Method::GET, "/api/v1/software?limit=1", None)
+        .await;
     let cursor = paged["next_cursor"]
         .as_str()
         .expect("a second page")
         .to_string();
-    let (_, rest) = api_as(
-        &server,
-        &token,
-        Method::GET,
-        &format!("/api/v1/software?limit=1&cursor={cursor}"),
-        None,
-    )
-    .await;
+    let (_, rest) = server
+        .api_as(
+            &token,
+            Method::GET,
+            &format!("/api/v1/software?limit=1&cursor={cursor}"),
+            None,
+        )
+        .await;
     assert_eq!(counts(&paged).len() + counts(&rest).len(), 2);
     assert_ne!(counts(&paged), counts(&rest));
 

@@ -337,17 +337,9 @@ async fn departments_and_scope(backend: Backend) {
         kanri_server::accounts::service::create_api_token(&server.state().db, "ward", "t", None)
             .await
             .expect("token");
-    let response = server
-        .client
-        .get(format!(
-            "{}/api/v1/managed-software/{}",
-            server.base_url, acrobat["id"]
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("get");
-    let scoped: Value = response.json().await.expect("json");
+    let path = format!("/api/v1/managed-software/{}", acrobat["id"]);
+    let (status, scoped) = server.api_as(&token, Method::GET, &path, None).await;
+    assert_eq!(status, StatusCode::OK, "{scoped}");
     assert_eq!(
         (
             scoped["figures"]["owned"].clone(),
@@ -357,15 +349,11 @@ async fn departments_and_scope(backend: Backend) {
         "{scoped}"
     );
     // Shared definitions need every department.
-    let response = server
-        .client
-        .post(format!("{}/api/v1/managed-software", server.base_url))
-        .bearer_auth(&token)
-        .json(&json!({"name": "x"}))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body = Some(json!({"name": "x"}));
+    let (status, _) = server
+        .api_as(&token, Method::POST, "/api/v1/managed-software", body)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
     server.shutdown().await;
 }
 both_backends!(departments_and_scope, departments_and_scope);

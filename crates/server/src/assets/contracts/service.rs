@@ -605,13 +605,12 @@ pub async fn save_vendor(
     let key = match id {
         None => None,
         Some(id) => {
-            let current = store::get_vendor(&mut tx, id)
+            store::get_vendor(&mut tx, id)
                 .await
                 .map_err(values::not_found("vendor"))?;
             let version = input
                 .version
                 .ok_or_else(|| AppError::invalid("version", "send the version you last read"))?;
-            let _ = current;
             Some((id, version))
         }
     };

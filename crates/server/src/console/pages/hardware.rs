@@ -286,9 +286,10 @@ pub async fn list(
         }
         Err(error) => return app_error_page(user.lang, &error),
     };
-    page.total = service::count(&state, &user.actor, &query)
-        .await
-        .unwrap_or(0);
+    page.total = match service::count(&state, &user.actor, &query).await {
+        Ok(total) => total,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
     page.rows = result
         .items
         .iter()

@@ -162,10 +162,21 @@ impl TestServer {
         path: &str,
         body: Option<Value>,
     ) -> (StatusCode, Value) {
+        self.api_as(&self.api_token, method, path, body).await
+    }
+
+    /// [`TestServer::api`] with another account's API token.
+    pub async fn api_as(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self
             .client
             .request(method, format!("{}{path}", self.base_url))
-            .bearer_auth(&self.api_token);
+            .bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
