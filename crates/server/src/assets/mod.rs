@@ -1,9 +1,11 @@
 //! The asset ledger (資産管理): hardware assets fed by the devices feature, their choice
-//! lists (statuses and types) and notes. Licences, contracts, vendors and imports join here.
+//! lists (statuses and types) and notes; licences and managed software, contracts and vendors;
+//! the CSV import of all of them (`import`).
 
 pub mod choices;
 pub mod contracts;
 pub mod hardware;
+pub mod import;
 pub mod licences;
 pub mod notes;
 pub mod routes;
