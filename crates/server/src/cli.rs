@@ -75,7 +75,10 @@ enum Command {
     /// Import a CSV file into the asset ledger through an import template (the seeds'
     /// ioutils importasset): rows whose mapping key finds a record update it, others add
     /// one; invalid rows are written to FILE.invalid.csv. Exit 80 when the file is refused
-    /// (nothing imported), 72 when the template does not exist.
+    /// (nothing imported), 72 when the template does not exist. On SQLite the import holds
+    /// the database's write lock while it applies (≈ 7 s per 100,000 rows), and a running
+    /// server's writes wait for it (10 s at most): import large files through the REST
+    /// API, or with the server stopped.
     Import(ImportArgs),
     /// Import templates as JSON documents (the seeds' exporttemplate/importtemplate).
     Templates {

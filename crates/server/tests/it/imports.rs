@@ -852,8 +852,20 @@ async fn department_scope(backend: Backend) {
     .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // The vendor list has no department: a scoped account keeps it too.
-    template(&server, "vendors", "会社", "name", &[("会社名", "name"), ("住所", "address")]).await;
-    imported(&server, "kind=vendors&template=会社", "会社名,住所\nケア商事,東京\n").await;
+    template(
+        &server,
+        "vendors",
+        "会社",
+        "name",
+        &[("会社名", "name"), ("住所", "address")],
+    )
+    .await;
+    imported(
+        &server,
+        "kind=vendors&template=会社",
+        "会社名,住所\nケア商事,東京\n",
+    )
+    .await;
     let vendors = "会社名,住所\nケア商事,大阪\n".as_bytes().to_vec();
     let (status, result) = import_as(&server, &token, "kind=vendors&template=会社", vendors).await;
     assert_eq!(status, StatusCode::OK, "{result}");

@@ -321,11 +321,25 @@ fn check_file(
     kind: Kind,
     mapping: &Mapping,
     encoding: CsvEncoding,
-) -> Result<(Vec<String>, Resolved), Refusal> {
+) -> Result<Checked, Refusal> {
     let mut sheet = Sheet::open(source, encoding, mapping.header_row, mapping.data_row)?;
     let resolved = mapping.resolve(kind, &sheet.header)?;
-    while sheet.next_record()?.is_some() {}
-    Ok((sheet.header.clone(), resolved))
+    let mut rows = 0;
+    while sheet.next_record()?.is_some() {
+        rows += 1;
+    }
+    Ok(Checked {
+        header: sheet.header.clone(),
+        resolved,
+        rows,
+    })
+}
+
+/// What pass 1 found.
+struct Checked {
+    header: Vec<String>,
+    resolved: Resolved,
+    rows: usize,
 }
 
 /// A chunk of records from the reader thread.
@@ -382,11 +396,11 @@ fn read_chunks(
 async fn apply_rows<K: Importer>(
     conn: &mut AnyConnection,
     ctx: &mut Ctx<'_>,
-    (kind, resolved): (Kind, &Resolved),
+    (kind, resolved, rows): (Kind, &Resolved, usize),
     mut chunks: tokio::sync::mpsc::Receiver<Result<Chunk, Refusal>>,
 ) -> Result<(), ImportError> {
     let key_field = kind.fields()[resolved.key].name;
-    let mut seen = SeenKeys::default();
+    let mut seen = SeenKeys::with_capacity(rows);
     while let Some(chunk) = chunks.recv().await {
         let chunk = chunk.map_err(|refusal| ImportError::Refused { refusal, id: None })?;
         let kept = ctx.outcome.invalid.len();
@@ -466,10 +480,10 @@ fn prepare<K: Importer>(
 async fn apply_kind(
     conn: &mut AnyConnection,
     ctx: &mut Ctx<'_>,
-    (kind, resolved): (Kind, &Resolved),
+    at: (Kind, &Resolved, usize),
     chunks: tokio::sync::mpsc::Receiver<Result<Chunk, Refusal>>,
 ) -> Result<(), ImportError> {
-    let at = (kind, resolved);
+    let kind = at.0;
     match kind {
         Kind::Assets => apply_rows::<kinds::assets::Assets>(conn, ctx, at, chunks).await,
         Kind::Licences => apply_rows::<kinds::licences::Licences>(conn, ctx, at, chunks).await,
@@ -504,6 +518,8 @@ struct Job {
     kind: Kind,
     mapping: Mapping,
     resolved: Resolved,
+    /// Data rows pass 1 counted.
+    rows: usize,
     encoding: CsvEncoding,
     write: bool,
 }
@@ -531,7 +547,7 @@ async fn pass_two(conn: &mut AnyConnection, job: &Job) -> Result<Outcome, Import
         rules_changed: false,
     };
     let chunks = read_chunks(job.source.clone(), job.encoding, &job.mapping);
-    apply_kind(conn, &mut ctx, (job.kind, &job.resolved), chunks).await?;
+    apply_kind(conn, &mut ctx, (job.kind, &job.resolved, job.rows), chunks).await?;
     Ok(ctx.outcome)
 }
 
@@ -600,11 +616,11 @@ pub async fn run(
             .await
             .map_err(|error| AppError::Internal(format!("the import check stopped: {error}")))?
     };
-    let (header, resolved) = match checked {
+    let checked = match checked {
         Ok(checked) => checked,
         Err(refusal) => return refuse(entry, refusal).await,
     };
-    entry.header = header;
+    entry.header = checked.header;
     let job = Job {
         db: db.clone(),
         actor: actor.clone(),
@@ -612,7 +628,8 @@ pub async fn run(
         source,
         kind: request.kind,
         mapping: template.mapping,
-        resolved,
+        resolved: checked.resolved,
+        rows: checked.rows,
         encoding,
         write: !request.check,
     };

@@ -17,12 +17,17 @@ use crate::console::i18n::Lang;
 use crate::core::db::DbError;
 use crate::departments::store::{Department, Tree};
 
-/// A key's hash.
-pub fn key_hash(key: &str) -> u128 {
+/// A key's 128-bit hash, as two words (8-byte aligned: a `u128` would pad each map entry
+/// to 32 bytes).
+pub fn key_hash(key: &str) -> (u64, u64) {
     let hash = blake3::hash(key.as_bytes());
-    let mut low = [0u8; 16];
-    low.copy_from_slice(&hash.as_bytes()[..16]);
-    u128::from_le_bytes(low)
+    let bytes = hash.as_bytes();
+    let word = |at: usize| {
+        let mut part = [0u8; 8];
+        part.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(part)
+    };
+    (word(0), word(8))
 }
 
 /// The record a key value finds.
@@ -39,7 +44,7 @@ pub struct Match {
 /// Key values → records.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    map: HashMap<u128, Match>,
+    map: HashMap<(u64, u64), Match>,
 }
 
 impl KeyIndex {
@@ -78,10 +83,18 @@ impl KeyIndex {
 /// are refused after the first).
 #[derive(Debug, Default)]
 pub struct SeenKeys {
-    map: HashMap<u128, u64>,
+    map: HashMap<(u64, u64), u64>,
 }
 
 impl SeenKeys {
+    /// Room for `count` keys at once, so the map never grows by doubling (which holds the
+    /// old and the new table together).
+    pub fn with_capacity(count: usize) -> SeenKeys {
+        SeenKeys {
+            map: HashMap::with_capacity(count),
+        }
+    }
+
     /// Records `key` on `line`; returns the earlier line if the key was seen already.
     pub fn first_line(&mut self, key: &str, line: u64) -> Option<u64> {
         match self.map.entry(key_hash(key)) {
