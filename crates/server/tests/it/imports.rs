@@ -1206,3 +1206,49 @@ async fn command_line(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(command_line, command_line);
+
+/// Disposing an asset by import deletes its device records, as the editor does, and the
+/// status change leaves its note.
+async fn disposal_by_import(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = crate::support::ProtoAgent::new(&server, "pc-to-dispose");
+    let (status, body) = agent.enroll(&token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let serial = agent.facts.serial.as_ref().expect("serial").to_string();
+    template(
+        &server,
+        "assets",
+        "棚卸",
+        "serial",
+        &[("シリアル", "serial"), ("状態", "status")],
+    )
+    .await;
+    let result = imported(
+        &server,
+        "kind=assets&template=棚卸",
+        &format!("シリアル,状態\n{serial},滅却\n"),
+    )
+    .await;
+    assert_eq!(counts(&result), [0, 1, 0, 0], "{result}");
+    let (status, _) = server
+        .get(&format!("/api/v1/devices/{}", agent.device_id()))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the device record is deleted"
+    );
+    let (_, page) = server.get(&format!("/api/v1/assets?serial={serial}")).await;
+    let asset = &page["items"][0];
+    assert_eq!(asset["status_id"], 4, "{page}");
+    let (_, detail) = server.get(&format!("/api/v1/assets/{}", asset["id"])).await;
+    assert!(
+        detail["notes"][0]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("→ 滅却")),
+        "{detail}"
+    );
+    server.shutdown().await;
+}
+both_backends!(disposal_by_import, disposal_by_import);

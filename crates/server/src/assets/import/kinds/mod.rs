@@ -221,15 +221,6 @@ impl<'a> Row<'a> {
             .and_then(|index| self.cells.get(index).copied().flatten())
             .map_or(Cell::Keep, Cell::of)
     }
-
-    /// Whether the template maps a field.
-    pub fn maps(&self, field: &str) -> bool {
-        self.fields
-            .iter()
-            .position(|f| f.name == field)
-            .and_then(|index| self.cells.get(index).copied().flatten())
-            .is_some()
-    }
 }
 
 /// A text field: `None` keeps, `Some("")` clears.
