@@ -9,13 +9,16 @@ use crate::assets::choices::api as choices;
 use crate::assets::contracts::api as contracts;
 use crate::assets::fields::api as fields;
 use crate::assets::hardware::api as hardware;
+use crate::assets::import::api as imports;
 use crate::assets::licences::api as licences;
 
-/// `/api/v1/assets…`.
+/// `/api/v1/assets…`, licences, managed software, contracts, vendors, imports and import
+/// templates.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/assets", get(hardware::list).post(hardware::create))
         .route("/api/v1/assets/count", get(hardware::count))
+        .route("/api/v1/assets/export", get(hardware::export))
         .route("/api/v1/assets/bulk", post(hardware::bulk))
         .route("/api/v1/assets/stocktake", post(ledger::stocktake_assets))
         .route("/api/v1/licences/bulk", post(ledger::bulk_licences))
@@ -89,6 +92,7 @@ pub fn router() -> Router<AppState> {
             get(licences::list).post(licences::create),
         )
         .route("/api/v1/licences/transfer", post(licences::transfer))
+        .route("/api/v1/licences/export", get(licences::export))
         .route(
             "/api/v1/licences/{id}",
             get(licences::show)
@@ -122,5 +126,29 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/vendors/{id}",
             patch(contracts::update_vendor).delete(contracts::delete_vendor),
+        )
+        .route("/api/v1/imports", get(imports::list).post(imports::create))
+        .route("/api/v1/imports/{id}", get(imports::show))
+        .route(
+            "/api/v1/imports/{id}/invalid-rows",
+            get(imports::invalid_rows),
+        )
+        .route(
+            "/api/v1/import-templates",
+            get(imports::list_templates).post(imports::create_template),
+        )
+        .route(
+            "/api/v1/import-templates/import",
+            post(imports::import_template),
+        )
+        .route(
+            "/api/v1/import-templates/{id}",
+            get(imports::show_template)
+                .patch(imports::update_template)
+                .delete(imports::delete_template),
+        )
+        .route(
+            "/api/v1/import-templates/{id}/export",
+            get(imports::export_template),
         )
 }

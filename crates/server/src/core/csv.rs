@@ -275,6 +275,15 @@ impl CsvEncoding {
     }
 }
 
+/// A cell as written before [`rows`] guarded it against formulas (`'=…` → `=…`), for files
+/// read back.
+pub fn unguard(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
 /// Rows as CSV text (CRLF line ends, quoted where needed), one writer for all of them. A cell
 /// starting with `=`, `+`, `-` or `@` gets a leading `'`, so a spreadsheet shows it as text
 /// instead of running it as a formula (CSV injection).
@@ -283,8 +292,11 @@ where
     R: IntoIterator<Item = F>,
     F: AsRef<[u8]>,
 {
+    // Flexible: rows of another length than the first (an import's invalid rows) are
+    // written as they are instead of failing the write.
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .flexible(true)
         .from_writer(Vec::new());
     for row in rows {
         for field in row {
@@ -530,6 +542,14 @@ mod tests {
         assert_eq!(
             row(&["a,b".into(), "say \"hi\"".into(), "plain".into()]),
             "\"a,b\",\"say \"\"hi\"\"\",plain\r\n"
+        );
+    }
+
+    #[test]
+    fn rows_of_other_lengths_are_written_as_they_are() {
+        assert_eq!(
+            rows([vec!["a", "b", "c"], vec!["d"], vec!["e", "f"]]),
+            "a,b,c\r\nd\r\ne,f\r\n"
         );
     }
 

@@ -44,7 +44,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::core::csv::CsvEncoding;
+use crate::core::csv::{unguard, CsvEncoding};
 use crate::core::error::AppError;
 use crate::departments::service::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, PATH_SEPARATOR};
 use crate::departments::store::{Department, Tree};
@@ -304,14 +304,6 @@ fn is_header(first_cell: &str) -> bool {
     first_cell == HEADER[0] || first_cell.eq_ignore_ascii_case(COLUMN_NAMES[0])
 }
 
-/// A cell as written before the export's formula guard (`'=…` → `=…`).
-fn unguard(cell: &str) -> &str {
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
-        _ => cell,
-    }
-}
-
 fn error(line: usize, problem: Problem, message: impl Into<String>) -> RowError {
     RowError {
         line,
@@ -522,6 +514,14 @@ pub fn error_log(lines: &[String], errors: &[RowError]) -> String {
 /// Each entry's Japanese path, levels joined by `/`.
 pub fn japanese_paths(entries: &[Department]) -> HashMap<i64, String> {
     paths(entries, |entry| entry.name.as_str())
+        .into_iter()
+        .map(|(id, levels)| (id, levels.join("/")))
+        .collect()
+}
+
+/// Each entry's English path (levels without an English name in Japanese), joined by `/`.
+pub fn english_paths(entries: &[Department]) -> HashMap<i64, String> {
+    paths(entries, Department::english_name)
         .into_iter()
         .map(|(id, levels)| (id, levels.join("/")))
         .collect()

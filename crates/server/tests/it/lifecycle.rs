@@ -123,6 +123,15 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/assets/fields/{id}",
         "/api/v1/assets/fields/{id}/options",
         "/api/v1/assets/fields/{id}/options/{option_id}",
+        "/api/v1/assets/export",
+        "/api/v1/licences/export",
+        "/api/v1/imports",
+        "/api/v1/imports/{id}",
+        "/api/v1/imports/{id}/invalid-rows",
+        "/api/v1/import-templates",
+        "/api/v1/import-templates/{id}",
+        "/api/v1/import-templates/{id}/export",
+        "/api/v1/import-templates/import",
     ] {
         assert!(
             openapi["paths"].get(path).is_some(),

@@ -20,6 +20,7 @@ mod events_list;
 mod fields;
 mod history;
 mod identity;
+mod imports;
 mod jobs;
 mod licences;
 mod lifecycle;

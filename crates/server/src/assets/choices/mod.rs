@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_CUSTOM: i64 = 100;
 
 /// Which list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChoiceKind {
     /// Hardware asset status (資産状態).

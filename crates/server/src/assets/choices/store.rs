@@ -50,6 +50,19 @@ pub async fn all(db: &Db) -> Result<Vec<Choice>, DbError> {
     rows.iter().map(choice).collect()
 }
 
+/// Every entry of every list, read on `conn` (an import reads them in its transaction).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn all_in(conn: &mut AnyConnection) -> Result<Vec<Choice>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM asset_choices ORDER BY kind, position, id"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(choice).collect()
+}
+
 /// One entry.
 ///
 /// # Errors

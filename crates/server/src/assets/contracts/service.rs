@@ -188,7 +188,12 @@ pub struct ContractPatch {
     pub version: Option<i64>,
 }
 
-fn apply_patch(f: &mut ContractFields, p: &ContractPatch) -> Result<Option<String>, AppError> {
+/// Applies a patch to contract values (links are written apart); returns the note typed with
+/// it.
+///
+/// # Errors
+/// 400 naming the field.
+pub fn apply_patch(f: &mut ContractFields, p: &ContractPatch) -> Result<Option<String>, AppError> {
     if let Some(v) = values::plain("contract_number", p.contract_number.clone(), 64)? {
         f.contract_number = v;
     }

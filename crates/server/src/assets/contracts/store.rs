@@ -1,5 +1,8 @@
 //! SQL for `contracts`, `contract_assets`, `contract_licences` and `vendors`.
 
+use std::collections::HashMap;
+
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -130,6 +133,41 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Contract, DbError>
     .await?
     .ok_or(DbError::NotFound)?;
     contract(&row)
+}
+
+/// Several contracts, in no particular order (absent ids are left out).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn get_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Contract>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM contracts c WHERE {}",
+        ids_in("c.id", ids)
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(contract).collect()
+}
+
+/// Calls `f` with the number, id and department of every numbered contract, streaming.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn each_number(
+    conn: &mut AnyConnection,
+    mut f: impl FnMut(String, i64, Option<i64>),
+) -> Result<(), DbError> {
+    let mut rows = sqlx::query(
+        "SELECT contract_number, id, department_id FROM contracts WHERE contract_number <> ''",
+    )
+    .fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    }
+    Ok(())
 }
 
 /// Inserts a contract; returns its id.
@@ -270,6 +308,35 @@ pub async fn links(conn: &mut AnyConnection, id: i64, kind: Linked) -> Result<Ve
     .fetch_all(conn)
     .await?;
     rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+}
+
+/// The ids each of several contracts covers, by contract (contracts covering none are
+/// absent).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn links_of_many(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+    kind: Linked,
+) -> Result<HashMap<i64, Vec<i64>>, DbError> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let (table, column) = kind.table();
+    let rows = sqlx::query(&format!(
+        "SELECT contract_id, {column} FROM {table} WHERE {} ORDER BY contract_id, {column}",
+        ids_in("contract_id", ids)
+    ))
+    .fetch_all(conn)
+    .await?;
+    for row in &rows {
+        out.entry(row.try_get(0)?)
+            .or_default()
+            .push(row.try_get(1)?);
+    }
+    Ok(out)
 }
 
 /// Replaces the ids a contract covers.
@@ -468,6 +535,19 @@ pub async fn vendors(db: &Db) -> Result<Vec<Vendor>, DbError> {
         "SELECT {VENDOR_COLUMNS} FROM vendors v ORDER BY v.name, v.id"
     ))
     .fetch_all(db.read())
+    .await?;
+    rows.iter().map(vendor).collect()
+}
+
+/// Every vendor, by name, read on `conn`.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn vendors_in(conn: &mut AnyConnection) -> Result<Vec<Vendor>, DbError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {VENDOR_COLUMNS} FROM vendors v ORDER BY v.name, v.id"
+    ))
+    .fetch_all(conn)
     .await?;
     rows.iter().map(vendor).collect()
 }

@@ -27,6 +27,36 @@ pub async fn list(
     Ok(Json(service::list(&state, &actor, &query).await?))
 }
 
+/// `GET /api/v1/assets/export`: the filtered, sorted list as CSV (`encoding`, `lang`),
+/// re-importable through a template made from its header.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiQuery(query): ApiQuery<AssetQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let encoding = crate::core::csv::CsvEncoding::requested(query.encoding.as_deref())?;
+    let lang = export_lang(&state, &actor, query.lang.as_deref()).await?;
+    crate::assets::hardware::export::response(state, &actor, &origin, &query, (encoding, lang))
+        .await
+}
+
+/// The language of an export: the one asked for, else the account's.
+///
+/// # Errors
+/// Storage errors.
+pub async fn export_lang(
+    state: &AppState,
+    actor: &Actor,
+    asked: Option<&str>,
+) -> Result<crate::console::i18n::Lang, AppError> {
+    let owner = crate::accounts::store::get_user(&state.db, actor.user_id).await?;
+    Ok(crate::console::i18n::Lang::pick(
+        Some(asked.unwrap_or(&owner.fields.language)),
+        None,
+    ))
+}
+
 /// `GET /api/v1/assets/count`: how many assets the conditions match.
 pub async fn count(
     State(state): State<AppState>,

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bulk;
+pub mod export;
 pub mod link;
 pub mod model;
 pub mod query;

@@ -1,5 +1,6 @@
 //! SQL for `hardware_assets`, `asset_links` and the asset side of `devices.asset_id`.
 
+use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -126,6 +127,58 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<HardwareAsset, DbE
     .await?
     .ok_or(DbError::NotFound)?;
     asset(&row)
+}
+
+/// Several assets, in no particular order (absent ids are left out).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn get_many(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<HardwareAsset>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM hardware_assets a WHERE {}",
+        ids_in("a.id", ids)
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(asset).collect()
+}
+
+/// The columns an import may match assets by (its mapping keys).
+pub const KEY_COLUMNS: [&str; 5] = [
+    "asset_number",
+    "serial",
+    "ip_address",
+    "mac_address",
+    "hostname",
+];
+
+/// Calls `f` with the value, id and department of every asset whose `column` (one of
+/// [`KEY_COLUMNS`]) is set, streaming: an import reads them once instead of once per row.
+///
+/// # Errors
+/// [`DbError`] from the database; [`DbError::Corrupt`] for another column.
+pub async fn each_key(
+    conn: &mut AnyConnection,
+    column: &str,
+    mut f: impl FnMut(String, i64, Option<i64>),
+) -> Result<(), DbError> {
+    let column = KEY_COLUMNS
+        .iter()
+        .find(|known| **known == column)
+        .ok_or_else(|| DbError::Corrupt(format!("{column} is not a key column")))?;
+    let sql =
+        format!("SELECT {column}, id, department_id FROM hardware_assets WHERE {column} <> ''");
+    let mut rows = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    }
+    Ok(())
 }
 
 /// Inserts an asset; returns its id.

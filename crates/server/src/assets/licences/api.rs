@@ -136,6 +136,21 @@ pub async fn list(
     Ok(Json(service::list(&state, &actor, &query).await?))
 }
 
+/// `GET /api/v1/licences/export`: the filtered, sorted list as CSV (`encoding`, `lang`),
+/// re-importable through a template made from its header.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiQuery(query): ApiQuery<LicenceQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let encoding = crate::core::csv::CsvEncoding::requested(query.encoding.as_deref())?;
+    let lang =
+        crate::assets::hardware::api::export_lang(&state, &actor, query.lang.as_deref()).await?;
+    crate::assets::licences::export::response(state, &actor, &origin, &query, (encoding, lang))
+        .await
+}
+
 /// `POST /api/v1/licences`.
 pub async fn create(
     State(state): State<AppState>,

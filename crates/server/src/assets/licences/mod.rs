@@ -3,6 +3,7 @@
 //! reconciliation of owned against installed, kept current as inventories arrive.
 
 pub mod api;
+pub mod export;
 pub mod jobs;
 pub mod managed_store;
 pub mod matching;

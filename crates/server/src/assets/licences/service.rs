@@ -149,7 +149,11 @@ pub struct ManagedInput {
     pub version: Option<i64>,
 }
 
-fn check_rules(rules: &[Rule]) -> Result<(), AppError> {
+/// Checks a managed software's rules: at most 200, each with a name of plain text.
+///
+/// # Errors
+/// 400 naming the rule.
+pub fn check_rules(rules: &[Rule]) -> Result<(), AppError> {
     if rules.len() > MAX_RULES {
         return Err(AppError::invalid(
             "rules",
@@ -339,6 +343,10 @@ pub struct LicenceQuery {
     pub limit: Option<String>,
     /// Cursor.
     pub cursor: Option<String>,
+    /// Export only: encoding.
+    pub encoding: Option<String>,
+    /// Export only: header and value language.
+    pub lang: Option<String>,
 }
 
 impl LicenceQuery {
@@ -393,15 +401,16 @@ impl LicenceQuery {
     }
 }
 
-/// One page of the licence list.
+/// The list's conditions with the department subtree expanded and the actor's scope
+/// applied (the list and its export).
 ///
 /// # Errors
-/// 400, 403.
-pub async fn list(
+/// 400 for bad conditions; 403 without the assets division.
+pub async fn filter_of(
     state: &AppState,
     actor: &Actor,
     query: &LicenceQuery,
-) -> Result<Page<Licence>, AppError> {
+) -> Result<LicenceFilter, AppError> {
     actor.require_division(Division::Assets)?;
     let (mut filter, department) = query.parts()?;
     filter.department = match department {
@@ -416,6 +425,14 @@ pub async fn list(
         }
     };
     filter.scope = values::scope_of(actor);
+    Ok(filter)
+}
+
+/// The list's sort: the index of its column in [`store::SORTS`], and whether it descends.
+///
+/// # Errors
+/// 400 for an unknown column or order.
+pub fn sort_of(query: &LicenceQuery) -> Result<(usize, bool), AppError> {
     let sort = match crate::core::query::given(&query.sort) {
         None => 0,
         Some(name) => store::SORTS
@@ -428,6 +445,20 @@ pub async fn list(
         Some("desc") => true,
         Some(_) => return Err(AppError::invalid("order", "order must be asc or desc")),
     };
+    Ok((sort, descending))
+}
+
+/// One page of the licence list.
+///
+/// # Errors
+/// 400, 403.
+pub async fn list(
+    state: &AppState,
+    actor: &Actor,
+    query: &LicenceQuery,
+) -> Result<Page<Licence>, AppError> {
+    let filter = filter_of(state, actor, query).await?;
+    let (sort, descending) = sort_of(query)?;
     let limit = crate::core::query::given(&query.limit)
         .map(|l| {
             l.parse()

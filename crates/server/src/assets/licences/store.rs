@@ -1,5 +1,6 @@
 //! SQL for `licences` and `licence_assignments`.
 
+use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -94,6 +95,41 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Licence, DbError> 
         .await?
         .ok_or(DbError::NotFound)?;
     licence(&row)
+}
+
+/// Several licences, in no particular order (absent ids are left out).
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn get_many(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Licence>, DbError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM licences l WHERE {}",
+        ids_in("l.id", ids)
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(licence).collect()
+}
+
+/// Calls `f` with the number, id and department of every numbered licence, streaming.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn each_number(
+    conn: &mut AnyConnection,
+    mut f: impl FnMut(String, i64, Option<i64>),
+) -> Result<(), DbError> {
+    let mut rows = sqlx::query(
+        "SELECT licence_number, id, department_id FROM licences WHERE licence_number <> ''",
+    )
+    .fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    }
+    Ok(())
 }
 
 /// Inserts a licence; returns its id.
