@@ -19,6 +19,9 @@ use axum::Router;
 use crate::app::AppState;
 use crate::departments::api::{Departments, Locations};
 
+/// The largest import file the wizard takes, with room for the form around it.
+const UPLOAD_LIMIT: usize = crate::assets::import::format::MAX_FILE_BYTES as usize + (1 << 20);
+
 /// The console's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -34,6 +37,21 @@ pub fn router() -> Router<AppState> {
         .route("/licences", get(pages::ledger::licences))
         .route("/licences/managed/{id}", get(pages::ledger::managed))
         .route("/contracts", get(pages::ledger::contracts))
+        .route(
+            "/imports",
+            get(pages::imports::start)
+                .post(pages::imports::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/imports/{token}",
+            get(pages::imports::mapping).post(pages::imports::run),
+        )
+        .route("/imports/{token}/discard", post(pages::imports::discard))
+        .route(
+            "/imports/history/{id}/invalid-rows.csv",
+            get(pages::imports::invalid_rows),
+        )
         .route("/hardware-assets/bulk", post(pages::hardware::bulk_submit))
         .route(
             "/hardware-assets/new",

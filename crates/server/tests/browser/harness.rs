@@ -225,6 +225,16 @@ impl Browser {
         input.send_keys(value).await.expect("type into input");
     }
 
+    /// Chooses the file at `path` in the file input matching `css`, as a user picking it
+    /// in the file dialog.
+    pub async fn choose_file(&self, css: &str, path: &Path) {
+        self.find(css)
+            .await
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("choose the file");
+    }
+
     /// Clicks the element matching `css`.
     pub async fn click(&self, css: &str) {
         self.find(css).await.click().await.expect("click");

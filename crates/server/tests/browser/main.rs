@@ -20,5 +20,6 @@ mod assets;
 mod device_list;
 mod devices;
 mod events;
+mod imports;
 mod language;
 mod sign_in;

@@ -34,6 +34,43 @@ impl Browser {
         path: &str,
         form: Option<&[(&str, &str)]>,
     ) -> (StatusCode, String, String) {
+        let (status, location, body) = self.send_raw(method, path, form, None).await;
+        (
+            status,
+            location,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    async fn send_body(
+        &mut self,
+        method: Method,
+        path: &str,
+        (content_type, body): (&str, Vec<u8>),
+    ) -> (StatusCode, String, String) {
+        let (status, location, body) = self
+            .send_raw(method, path, None, Some((content_type, body)))
+            .await;
+        (
+            status,
+            location,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    /// A GET whose answer is bytes (a download in another encoding than UTF-8).
+    pub(crate) async fn get_bytes(&mut self, path: &str) -> (StatusCode, Vec<u8>) {
+        let (status, _, body) = self.send_raw(Method::GET, path, None, None).await;
+        (status, body)
+    }
+
+    async fn send_raw(
+        &mut self,
+        method: Method,
+        path: &str,
+        form: Option<&[(&str, &str)]>,
+        raw: Option<(&str, Vec<u8>)>,
+    ) -> (StatusCode, String, Vec<u8>) {
         let cookie_header: Vec<String> = self
             .cookies
             .iter()
@@ -46,6 +83,11 @@ impl Browser {
             .header(COOKIE, cookie_header.join("; "));
         if let Some(form) = form {
             request = request.form(form);
+        }
+        if let Some((content_type, body)) = raw {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body);
         }
         let response = request.send().await.expect("request");
         for value in response.headers().get_all(SET_COOKIE) {
@@ -64,7 +106,12 @@ impl Browser {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        (status, location, response.text().await.unwrap_or_default())
+        let body = response
+            .bytes()
+            .await
+            .map(|b| b.to_vec())
+            .unwrap_or_default();
+        (status, location, body)
     }
 
     /// Submits the login form with a fresh form token.
@@ -92,6 +139,38 @@ impl Browser {
         form: &[(&str, &str)],
     ) -> (StatusCode, String, String) {
         self.send(Method::POST, path, Some(form)).await
+    }
+
+    /// Posts a `multipart/form-data` form as a browser sends a file input: the text fields,
+    /// then the file as `file_field` named `file_name`.
+    pub(crate) async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        (file_field, file_name, bytes): (&str, &str, &[u8]),
+    ) -> (StatusCode, String, String) {
+        let boundary = "----kanri-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{file_field}\"; \
+                 filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send_body(Method::POST, path, (&content_type, body))
+            .await
     }
 }
 

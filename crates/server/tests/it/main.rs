@@ -21,6 +21,7 @@ mod fields;
 mod history;
 mod identity;
 mod imports;
+mod imports_console;
 mod jobs;
 mod licences;
 mod lifecycle;

@@ -50,5 +50,6 @@ pub mod history;
 pub mod kinds;
 pub mod mapping;
 pub mod refs;
+pub mod staged;
 pub mod store;
 pub mod templates;

@@ -193,6 +193,19 @@ impl AssetsPage {
         self.url(&self.sort, &self.order, None)
     }
 
+    /// The whole filtered list as CSV (the API's export, which the import reads back).
+    pub fn csv_link(&self, encoding: &str) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in self.query.filter_pairs() {
+            query.append_pair(key, value);
+        }
+        query.append_pair("sort", &self.sort);
+        query.append_pair("order", &self.order);
+        query.append_pair("encoding", encoding);
+        query.append_pair("lang", self.lang.code());
+        format!("/api/v1/assets/export?{}", query.finish())
+    }
+
     fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
         field.as_deref().unwrap_or("")
     }

@@ -8,6 +8,7 @@ pub mod devices;
 pub mod events;
 pub mod hardware;
 pub mod home;
+pub mod imports;
 pub mod ledger;
 pub mod lists;
 pub mod login;
