@@ -12,6 +12,7 @@ pub mod import;
 pub mod jobs;
 pub mod licences;
 pub mod notes;
+pub mod numbers;
 pub mod routes;
 pub mod settings;
 pub mod stocktake;

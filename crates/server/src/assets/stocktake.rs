@@ -27,7 +27,8 @@ pub enum Ledger {
 }
 
 impl Ledger {
-    fn table(self) -> (&'static str, &'static str) {
+    /// The table and its number column.
+    pub fn table(self) -> (&'static str, &'static str) {
         match self {
             Ledger::Assets => ("hardware_assets", "asset_number"),
             Ledger::Licences => ("licences", "licence_number"),

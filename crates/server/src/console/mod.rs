@@ -10,6 +10,7 @@
 pub mod assets;
 pub mod i18n;
 pub mod pages;
+pub mod record_form;
 pub mod sections;
 pub mod web;
 
@@ -36,7 +37,65 @@ pub fn router() -> Router<AppState> {
         .route(pages::hardware::PATH, get(pages::hardware::list))
         .route("/licences", get(pages::ledger::licences))
         .route("/licences/managed/{id}", get(pages::ledger::managed))
+        .route(
+            "/licences/new",
+            get(pages::licence_edit::new_licence).post(pages::licence_edit::create_licence),
+        )
+        .route(
+            "/licences/{id}",
+            get(pages::licence_edit::show_licence).post(pages::licence_edit::save_licence),
+        )
+        .route(
+            "/licences/{id}/delete",
+            post(pages::licence_edit::delete_licence),
+        )
+        .route("/licences/{id}/assign", post(pages::licence_edit::assign))
+        .route(
+            "/licences/{id}/unassign/{device_id}",
+            post(pages::licence_edit::unassign),
+        )
+        .route(
+            "/licences/managed/new",
+            get(pages::licence_edit::new_managed).post(pages::licence_edit::create_managed),
+        )
+        .route(
+            "/licences/managed/{id}/edit",
+            get(pages::licence_edit::edit_managed).post(pages::licence_edit::update_managed),
+        )
+        .route(
+            "/licences/managed/{id}/delete",
+            post(pages::licence_edit::delete_managed),
+        )
         .route("/contracts", get(pages::ledger::contracts))
+        .route(
+            "/contracts/new",
+            get(pages::contract_edit::new_contract).post(pages::contract_edit::create_contract),
+        )
+        .route(
+            "/contracts/{id}",
+            get(pages::contract_edit::show_contract).post(pages::contract_edit::save_contract),
+        )
+        .route(
+            "/contracts/{id}/copy",
+            post(pages::contract_edit::copy_contract),
+        )
+        .route(
+            "/contracts/{id}/delete",
+            post(pages::contract_edit::delete_contract),
+        )
+        .route("/vendors", get(pages::contract_edit::vendors))
+        .route(
+            "/vendors/new",
+            get(pages::contract_edit::new_vendor).post(pages::contract_edit::create_vendor),
+        )
+        .route(
+            "/vendors/{id}",
+            get(pages::contract_edit::show_vendor).post(pages::contract_edit::update_vendor),
+        )
+        .route(
+            "/vendors/{id}/delete",
+            post(pages::contract_edit::delete_vendor),
+        )
         .route(
             "/imports",
             get(pages::imports::start)

@@ -23,6 +23,7 @@ mod identity;
 mod imports;
 mod imports_console;
 mod jobs;
+mod ledger_console;
 mod licences;
 mod lifecycle;
 mod loadgen;

@@ -23,7 +23,7 @@ pub struct ManagedSoftware {
 }
 
 /// A software licence (ソフトウェアライセンス).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Licence {
     /// Id.
     pub id: i64,

@@ -760,6 +760,33 @@ pub async fn detail(
     Ok((licence, assigned, notes))
 }
 
+/// The devices the actor sees whose host name is `hostname` (any case): how the console
+/// names the device a licence goes to.
+///
+/// # Errors
+/// Storage errors.
+pub async fn devices_named(
+    state: &AppState,
+    actor: &Actor,
+    hostname: &str,
+) -> Result<Vec<i64>, AppError> {
+    let scope = match &actor.scope {
+        Scope::All => String::new(),
+        Scope::Departments(ids) => {
+            format!(" AND {}", crate::core::sql::ids_in("department_id", ids))
+        }
+    };
+    let sql = format!(
+        "SELECT id FROM devices WHERE lower(hostname) = lower($1){scope} ORDER BY id LIMIT 10"
+    );
+    let ids: Vec<i64> = sqlx::query_scalar(&sql)
+        .bind(hostname.trim())
+        .fetch_all(state.db.read())
+        .await
+        .map_err(DbError::from)?;
+    Ok(ids)
+}
+
 /// Assigns a licence to devices the actor sees, within the held count.
 ///
 /// # Errors

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit;
+pub mod contract_edit;
 pub mod device;
 pub mod devices;
 pub mod events;
@@ -10,6 +11,7 @@ pub mod hardware;
 pub mod home;
 pub mod imports;
 pub mod ledger;
+pub mod licence_edit;
 pub mod lists;
 pub mod login;
 pub mod password;

@@ -1,0 +1,366 @@
+//! The console's licence, managed software, contract and vendor forms over HTTP: what they
+//! register is what the REST API reads back, refusals show the page again with the reason
+//! and change nothing, deletions need their confirmation box.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::both_backends;
+use crate::console::{csrf_in, signed_in_admin, Browser};
+use crate::support::{Backend, ProtoAgent, TestServer};
+
+fn id_in(location: &str, prefix: &str) -> i64 {
+    location
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("{location} is not under {prefix}"))
+}
+
+fn version_in(page: &str) -> String {
+    let at = page
+        .find("name=\"version\" value=\"")
+        .expect("a version field")
+        + 22;
+    page[at..].split('"').next().unwrap_or("").to_string()
+}
+
+async fn get_json(server: &TestServer, path: &str) -> Value {
+    let (status, body) = server.api(Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
+}
+
+async fn post(
+    browser: &mut Browser,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let (_, _, page) = browser.get("/licences").await;
+    let csrf = csrf_in(&page);
+    let mut all = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(form);
+    browser.post(path, &all).await
+}
+
+async fn licences_and_managed_software(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    for host in ["kango-pc-01", "kango-pc-02"] {
+        ProtoAgent::new(&server, host).enroll(&token).await;
+    }
+    let mut admin = signed_in_admin(&server).await;
+
+    // Managed software: rules one per line; a rule without a name refuses the whole form.
+    let (status, _, page) = post(
+        &mut admin,
+        "/licences/managed/new",
+        &[
+            ("name", "Office"),
+            ("name_en", ""),
+            ("rules", "pattern:Microsoft Office*\npattern:"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("role=\"alert\"") && page.contains("has no name"),
+        "{page}"
+    );
+    let listed = get_json(&server, "/api/v1/managed-software").await;
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(0),
+        "{listed}"
+    );
+    let (status, location, _) = post(
+        &mut admin,
+        "/licences/managed/new",
+        &[
+            ("name", "Microsoft Office"),
+            ("name_en", ""),
+            ("rules", "pattern:Microsoft Office*\r\nVisio@16.*"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let managed = id_in(&location, "/licences/managed/");
+    let stored = get_json(&server, &format!("/api/v1/managed-software/{managed}")).await;
+    assert_eq!(
+        stored["rules"],
+        json!([
+            {"pattern": true, "name": "Microsoft Office*", "version": ""},
+            {"pattern": false, "name": "Visio", "version": "16.*"}
+        ]),
+        "{stored}"
+    );
+    let (_, _, edit) = admin
+        .get(&format!("/licences/managed/{managed}/edit"))
+        .await;
+    assert!(
+        edit.contains("pattern:Microsoft Office*\nexact:Visio@16.*"),
+        "{edit}"
+    );
+
+    // A licence of it, held once.
+    let (status, _, page) = post(
+        &mut admin,
+        "/licences/new",
+        &[
+            ("licence_number", "L-0001"),
+            ("name", "Office 2024"),
+            ("managed_id", &managed.to_string()),
+            ("held", "one"),
+            ("type_id", "41"),
+            ("status_id", "31"),
+            ("planned_status_id", ""),
+            ("planned_on", ""),
+            ("department_id", ""),
+            ("stocktaken_on", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("数値を入力") && page.contains("value=\"L-0001\""),
+        "kept as typed"
+    );
+    let (status, location, _) = post(
+        &mut admin,
+        "/licences/new",
+        &[
+            ("licence_number", "L-0001"),
+            ("name", "Office 2024"),
+            ("managed_id", &managed.to_string()),
+            ("held", "1"),
+            ("type_id", "41"),
+            ("status_id", "31"),
+            ("planned_status_id", ""),
+            ("planned_on", ""),
+            ("department_id", ""),
+            ("stocktaken_on", "2026-04-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let licence = id_in(&location, "/licences/");
+    let path = format!("/licences/{licence}");
+    let api = format!("/api/v1/licences/{licence}");
+    let stored = get_json(&server, &api).await;
+    assert_eq!(
+        (
+            &stored["held"],
+            &stored["managed_id"],
+            &stored["stocktaken_on"]
+        ),
+        (&json!(1), &json!(managed), &json!("2026-04-01")),
+        "{stored}"
+    );
+
+    // Assign by host name (any case); beyond the held count and unknown names are refused.
+    let (status, _, _) = post(
+        &mut admin,
+        &format!("{path}/assign"),
+        &[("hostname", "KANGO-PC-01")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = post(
+        &mut admin,
+        &format!("{path}/assign"),
+        &[("hostname", "kango-pc-02")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("the licence holds 1"), "{page}");
+    let (status, _, page) = post(
+        &mut admin,
+        &format!("{path}/assign"),
+        &[("hostname", "nai-pc")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("そのホスト名の機器はありません"), "{page}");
+    let stored = get_json(&server, &api).await;
+    assert_eq!(stored["devices"][0]["hostname"], "kango-pc-01", "{stored}");
+    assert_eq!(stored["devices"].as_array().map(Vec::len), Some(1));
+    let (_, _, page) = admin.get(&path).await;
+    assert!(
+        page.contains("kango-pc-01") && page.contains("(1/1)"),
+        "{page}"
+    );
+    let device = stored["devices"][0]["id"].as_i64().expect("device id");
+    let (status, _, _) = post(&mut admin, &format!("{path}/unassign/{device}"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(get_json(&server, &api).await["assigned"], 0);
+
+    // Dispose with a reason (noted); a stale version is refused.
+    let (_, _, page) = admin.get(&path).await;
+    let version = version_in(&page);
+    let form = |version: &str, status: &str| {
+        vec![
+            ("version", version.to_string()),
+            ("licence_number", "L-0001".to_string()),
+            ("name", "Office 2024".to_string()),
+            ("managed_id", managed.to_string()),
+            ("held", "1".to_string()),
+            ("type_id", "41".to_string()),
+            ("status_id", status.to_string()),
+            ("planned_status_id", String::new()),
+            ("planned_on", String::new()),
+            ("department_id", String::new()),
+            ("stocktaken_on", "2026-04-01".to_string()),
+            ("note", "更新せず廃棄".to_string()),
+        ]
+    };
+    let fields = form(&version, "32");
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _) = post(&mut admin, &path, &borrowed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let stored = get_json(&server, &api).await;
+    assert_eq!(stored["status_id"], 32);
+    assert!(
+        stored["notes"].to_string().contains("更新せず廃棄"),
+        "{stored}"
+    );
+    let fields = form(&version, "31");
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, page) = post(&mut admin, &path, &borrowed).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("ほかの管理者が同時に変更しました"), "{page}");
+    assert_eq!(get_json(&server, &api).await["status_id"], 32, "unchanged");
+
+    // Deleting needs the box ticked.
+    let (status, _, _) = post(&mut admin, &format!("{path}/delete"), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, location, _) =
+        post(&mut admin, &format!("{path}/delete"), &[("confirm", "1")]).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/licences")
+    );
+    let (status, _) = server.api(Method::GET, &api, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    server.shutdown().await;
+}
+
+both_backends!(licences_and_managed_software, licences_and_managed_software);
+
+async fn contracts_and_vendors(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (status, asset) = server
+        .api(
+            Method::POST,
+            "/api/v1/assets",
+            Some(json!({"asset_number": "HW-0100", "name": "複合機"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{asset}");
+    let mut admin = signed_in_admin(&server).await;
+
+    let (status, _, _) = post(
+        &mut admin,
+        "/vendors/new",
+        &[
+            ("name", "東京医療システム"),
+            ("address", "東京都"),
+            ("contact_person", "佐藤"),
+            ("contact", "03-0000-0000"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let vendors = get_json(&server, "/api/v1/vendors").await;
+    let vendor = vendors[0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{vendors}"));
+    let (_, _, list) = admin.get("/vendors").await;
+    assert!(
+        list.contains("東京医療システム") && list.contains("佐藤"),
+        "{list}"
+    );
+
+    let contract = |assets: &str| {
+        vec![
+            ("contract_number", "C-2026-01".to_string()),
+            ("name", "複合機リース".to_string()),
+            ("type_id", "62".to_string()),
+            ("status_id", "51".to_string()),
+            ("contracted_on", "2026-03-15".to_string()),
+            ("starts_on", "2026-04-01".to_string()),
+            ("ends_on", "2031-03-31".to_string()),
+            ("amount", "600000".to_string()),
+            ("vendor_id", vendor.to_string()),
+            ("department_id", String::new()),
+            ("asset_numbers", assets.to_string()),
+            ("licence_numbers", String::new()),
+        ]
+    };
+    let fields = contract("HW-0100\nHW-0404");
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, page) = post(&mut admin, "/contracts/new", &borrowed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("HW-0404") && !page.contains("no such number: HW-0100"),
+        "{page}"
+    );
+    let listed = get_json(&server, "/api/v1/contracts").await;
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing half-made"
+    );
+    let fields = contract("HW-0100");
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, location, _) = post(&mut admin, "/contracts/new", &borrowed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id = id_in(&location, "/contracts/");
+    let stored = get_json(&server, &format!("/api/v1/contracts/{id}")).await;
+    assert_eq!(stored["asset_ids"], json!([asset["id"]]), "{stored}");
+    assert_eq!(stored["vendor_id"], vendor);
+    let (_, _, page) = admin.get(&location).await;
+    assert!(page.contains(">HW-0100</textarea>"), "{page}");
+
+    // Save as another contract: a copy without a number, with the same links.
+    let (status, location, _) = post(&mut admin, &format!("/contracts/{id}/copy"), &[]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let copy = id_in(&location, "/contracts/");
+    assert_ne!(copy, id);
+    let copied = get_json(&server, &format!("/api/v1/contracts/{copy}")).await;
+    assert_eq!(
+        (
+            &copied["contract_number"],
+            &copied["name"],
+            &copied["asset_ids"]
+        ),
+        (&json!(""), &json!("複合機リース"), &json!([asset["id"]])),
+        "{copied}"
+    );
+
+    // An active contract is kept; a named vendor is kept.
+    let (status, _, page) = post(
+        &mut admin,
+        &format!("/contracts/{id}/delete"),
+        &[("confirm", "1")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    let (status, _, page) = post(
+        &mut admin,
+        &format!("/vendors/{vendor}/delete"),
+        &[("confirm", "1")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(page.contains("contracts name"), "{page}");
+    assert_eq!(
+        get_json(&server, "/api/v1/vendors")
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    server.shutdown().await;
+}
+
+both_backends!(contracts_and_vendors, contracts_and_vendors);
