@@ -510,6 +510,8 @@ pub struct Msgs {
     pub vendor_contact_person: &'static str,
     pub vendor_contact: &'static str,
     pub edit_managed: &'static str,
+    pub dispose_confirm: &'static str,
+    pub dispose_confirm_needed: &'static str,
 }
 
 /// 日本語.
@@ -972,6 +974,8 @@ pub static JA: Msgs = Msgs {
     vendor_contact_person: "担当者",
     vendor_contact: "連絡先",
     edit_managed: "名称と条件を編集",
+    dispose_confirm: "滅却すると、この資産の機器情報は削除され、エージェントは再登録が必要になります。よろしければチェックしてください。",
+    dispose_confirm_needed: "滅却の確認欄にチェックしてから、もう一度保存してください。",
 };
 
 /// English.
@@ -1434,6 +1438,8 @@ pub static EN: Msgs = Msgs {
     vendor_contact_person: "Contact person",
     vendor_contact: "Contact",
     edit_managed: "Edit the name and rules",
+    dispose_confirm: "Disposing deletes this asset's device records; their agents must enroll again. Tick to confirm.",
+    dispose_confirm_needed: "Tick the disposal confirmation and save again.",
 };
 
 impl Msgs {

@@ -211,7 +211,8 @@ async fn asset_screens(backend: Backend) {
         "{page}"
     );
     let product = {
-        let at = page.find("/licences/managed/").expect("a product link") + 18;
+        let at = page.find("table class=\"list managed\"").expect("the products") + 1;
+        let at = at + page[at..].find("/licences/managed/").expect("a product link") + 18;
         page[at..]
             .split(['"', '?'])
             .next()
@@ -241,3 +242,79 @@ async fn asset_screens(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(asset_screens, asset_screens);
+
+/// Disposing from the asset page or the list deletes device records, so it is confirmed
+/// first: without the box nothing changes and the page asks for it.
+async fn disposal_is_confirmed(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    let mut agent = ProtoAgent::new(&server, "haiki-pc-01");
+    agent.enroll(&token).await;
+    let device = agent.device_id().to_string();
+    let mut browser = signed_in_admin(&server).await;
+    let (_, _, list) = browser.get("/hardware-assets").await;
+    let id = {
+        let at = list.find("data-id=\"").expect("a row") + 9;
+        list[at..].split('"').next().unwrap_or("").to_string()
+    };
+    let csrf = csrf_in(&list);
+    let (status, _, page) = browser
+        .post(
+            "/hardware-assets/bulk",
+            &[
+                ("csrf", csrf.as_str()),
+                ("action", "set_status"),
+                ("status_id", "4"),
+                ("ids", id.as_str()),
+                ("back", "/hardware-assets"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("滅却の確認欄"), "{page}");
+
+    let (_, _, page) = browser.get(&format!("/hardware-assets/{id}")).await;
+    assert!(
+        !page.contains("name=\"confirm_dispose\""),
+        "asked only when disposing"
+    );
+    let version = value_of(&page, "version");
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("version", version.as_str()),
+        ("asset_number", ""),
+        ("name", ""),
+        ("type_id", "11"),
+        ("status_id", "4"),
+        ("planned_status_id", ""),
+        ("planned_on", ""),
+        ("department_id", "none"),
+        ("location_id", "none"),
+        ("hostname", "haiki-pc-01"),
+        ("note", "リース返却"),
+    ];
+    let (status, _, page) = browser.post(&format!("/hardware-assets/{id}"), &form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("name=\"confirm_dispose\" value=\"1\" required"),
+        "{page}"
+    );
+    let device_path = format!("/api/v1/devices/{device}");
+    let (status, _) = server.api(reqwest::Method::GET, &device_path, None).await;
+    assert_eq!(status, StatusCode::OK, "nothing deleted yet");
+
+    form.push(("confirm_dispose", "1"));
+    let (status, _, _) = browser.post(&format!("/hardware-assets/{id}"), &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _) = server.api(reqwest::Method::GET, &device_path, None).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "disposal deleted the device record"
+    );
+    let (_, _, page) = browser.get(&format!("/hardware-assets/{id}")).await;
+    assert!(page.contains("class=\"status\">滅却"), "{page}");
+    server.shutdown().await;
+}
+
+both_backends!(disposal_is_confirmed, disposal_is_confirmed);

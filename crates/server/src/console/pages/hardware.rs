@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
-use crate::assets::choices::{Choice, ChoiceKind};
+use crate::assets::choices::{builtin, Choice, ChoiceKind};
 use crate::assets::hardware::bulk::{self, AssetBulkAction};
 use crate::assets::hardware::model::{AssetDetail, AssetSort, HardwareAsset};
 use crate::assets::hardware::query::AssetQuery;
@@ -345,6 +345,14 @@ pub async fn bulk_submit(
             id => id.parse().map(Some).map_err(|_| ()),
         }
     };
+    let disposing = form.get("action") == "set_status"
+        && form.get("status_id") == builtin::DISPOSED.to_string();
+    if disposing && form.get("confirm_dispose") != "1" {
+        return app_error_page(
+            user.lang,
+            &AppError::invalid("confirm_dispose", m.dispose_confirm_needed),
+        );
+    }
     let action = match form.get("action") {
         "set_status" => form
             .get("status_id")
@@ -427,6 +435,8 @@ pub struct AssetForm {
     ip_address: String,
     mac_address: String,
     version: String,
+    /// Disposal was chosen without its confirmation: the form asks for it.
+    confirm_dispose: bool,
 }
 
 impl AssetForm {
@@ -454,6 +464,7 @@ impl AssetForm {
             ip_address: asset.ip_address.clone(),
             mac_address: asset.mac_address.clone(),
             version: asset.version.to_string(),
+            confirm_dispose: false,
         }
     }
 
@@ -478,6 +489,7 @@ impl AssetForm {
             ip_address: get("ip_address"),
             mac_address: get("mac_address"),
             version: get("version"),
+            confirm_dispose: false,
         }
     }
 
@@ -597,9 +609,23 @@ pub async fn save(
     if let Some(page) = user.csrf_refusal(form.get("csrf")) {
         return page;
     }
-    let typed = AssetForm::from_pairs(&form);
+    let mut typed = AssetForm::from_pairs(&form);
     let patch = typed.patch(form.get("note"));
     let id = id.map(|Path(id)| id);
+    if let Some(id) = id {
+        // Disposing deletes the asset's device records: it is confirmed first.
+        if typed.status_id == builtin::DISPOSED.to_string() && form.get("confirm_dispose") != "1" {
+            let disposed = match service::get(&state, &user.actor, id).await {
+                Ok(detail) => detail.asset.status_id == builtin::DISPOSED,
+                Err(error) => return app_error_page(user.lang, &error),
+            };
+            if !disposed {
+                typed.confirm_dispose = true;
+                let message = user.m().dispose_confirm_needed.to_string();
+                return asset_page(&state, &user, Some(id), Some(typed), Some(message)).await;
+            }
+        }
+    }
     let result = match id {
         None => service::create(&state, &user.actor, &origin, patch).await,
         Some(id) => service::update(&state, &user.actor, &origin, id, patch).await,
