@@ -150,6 +150,34 @@ pub fn router() -> Router<AppState> {
         )
         .route("/settings", get(pages::settings::hub))
         .route(
+            "/settings/ledger",
+            get(pages::ledger_settings::show).post(pages::ledger_settings::save),
+        )
+        .route(
+            "/settings/ledger/choices/{kind}",
+            post(pages::ledger_settings::add_choice),
+        )
+        .route(
+            "/settings/ledger/choices/{kind}/{id}/delete",
+            post(pages::ledger_settings::delete_choice),
+        )
+        .route(
+            "/settings/ledger/fields",
+            post(pages::ledger_settings::add_field),
+        )
+        .route(
+            "/settings/ledger/fields/{id}/delete",
+            post(pages::ledger_settings::delete_field),
+        )
+        .route(
+            "/settings/ledger/fields/{id}/options",
+            post(pages::ledger_settings::add_option),
+        )
+        .route(
+            "/settings/ledger/fields/{id}/options/{option_id}/delete",
+            post(pages::ledger_settings::delete_option),
+        )
+        .route(
             "/settings/policy",
             get(pages::settings::policy).post(pages::settings::save_policy),
         )

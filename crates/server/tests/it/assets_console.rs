@@ -211,8 +211,15 @@ async fn asset_screens(backend: Backend) {
         "{page}"
     );
     let product = {
-        let at = page.find("table class=\"list managed\"").expect("the products") + 1;
-        let at = at + page[at..].find("/licences/managed/").expect("a product link") + 18;
+        let at = page
+            .find("table class=\"list managed\"")
+            .expect("the products")
+            + 1;
+        let at = at
+            + page[at..]
+                .find("/licences/managed/")
+                .expect("a product link")
+            + 18;
         page[at..]
             .split(['"', '?'])
             .next()

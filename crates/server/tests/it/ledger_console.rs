@@ -364,3 +364,160 @@ async fn contracts_and_vendors(backend: Backend) {
 }
 
 both_backends!(contracts_and_vendors, contracts_and_vendors);
+
+fn ids_after(page: &str, marker: &str) -> Vec<i64> {
+    page.match_indices(marker)
+        .filter_map(|(at, _)| {
+            page[at + marker.len()..]
+                .split(['/', '"'])
+                .next()
+                .and_then(|id| id.parse().ok())
+        })
+        .collect()
+}
+
+async fn ledger_settings_screen(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut admin = signed_in_admin(&server).await;
+    let (_, _, hub) = admin.get("/settings").await;
+    assert!(hub.contains("href=\"/settings/ledger\""), "{hub}");
+    let (status, _, page) = admin.get("/settings/ledger").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_in(&page);
+    let version = version_in(&page);
+
+    // Automatic stocktake and user information; a bad interval changes nothing.
+    let settings = |interval: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("version", version.clone()),
+            ("stocktake_auto", "last_contact".to_string()),
+            ("user_info_enabled", "1".to_string()),
+            ("user_info_start", "2026-04-01".to_string()),
+            ("user_info_interval_days", interval.to_string()),
+        ]
+    };
+    let form = settings("ninety");
+    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, page) = admin.post("/settings/ledger", &borrowed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("数値を入力"), "{page}");
+    assert_eq!(
+        get_json(&server, "/api/v1/assets/settings").await["stocktake_auto"],
+        "off"
+    );
+    let form = settings("90");
+    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _) = admin.post("/settings/ledger", &borrowed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let stored = get_json(&server, "/api/v1/assets/settings").await;
+    assert_eq!(
+        (
+            &stored["stocktake_auto"],
+            &stored["user_info_enabled"],
+            &stored["user_info_interval_days"]
+        ),
+        (&json!("last_contact"), &json!(true), &json!(90)),
+        "{stored}"
+    );
+    let (_, _, page) = admin.get("/settings/ledger").await;
+    assert!(
+        page.contains("name=\"user_info_start\" value=\"2026-04-01\""),
+        "{page}"
+    );
+
+    // An entry of the administrators' own in a choice list, then deleted.
+    let (status, _, _) = admin
+        .post(
+            "/settings/ledger/choices/hardware_status",
+            &[("csrf", &csrf), ("name", "貸出中"), ("name_en", "On loan")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = admin.get("/settings/ledger").await;
+    assert!(page.contains("貸出中"), "{page}");
+    let choice = *ids_after(&page, "/settings/ledger/choices/hardware_status/")
+        .first()
+        .expect("a deletable entry");
+    assert!(
+        choice > 1000,
+        "only custom entries can be deleted: {choice}"
+    );
+    let (status, _, _) = admin
+        .post(
+            &format!("/settings/ledger/choices/hardware_status/{choice}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = admin.get("/settings/ledger").await;
+    assert!(!page.contains("貸出中"));
+
+    // A hierarchy field with a node under a node; deleting the field needs the box.
+    let (status, _, _) = admin
+        .post(
+            "/settings/ledger/fields",
+            &[
+                ("csrf", &csrf),
+                ("target", "hardware"),
+                ("name", "病棟"),
+                ("name_en", "Ward"),
+                ("data_type", "hierarchy"),
+                ("input", "user"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let fields = get_json(&server, "/api/v1/assets/fields?target=hardware").await;
+    let field = fields[0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{fields}"));
+    let options = format!("/settings/ledger/fields/{field}/options");
+    let (status, _, _) = admin
+        .post(
+            &options,
+            &[
+                ("csrf", &csrf),
+                ("parent_id", ""),
+                ("name", "本館"),
+                ("name_en", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let fields = get_json(&server, "/api/v1/assets/fields?target=hardware").await;
+    let parent = fields[0]["options"][0]["id"].as_i64().expect("node");
+    let (status, _, _) = admin
+        .post(
+            &options,
+            &[
+                ("csrf", &csrf),
+                ("parent_id", &parent.to_string()),
+                ("name", "3階"),
+                ("name_en", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = admin.get("/settings/ledger").await;
+    assert!(page.contains("本館 / 3階"), "{page}");
+    let (status, _, _) = admin
+        .post(
+            &format!("/settings/ledger/fields/{field}/delete"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = admin
+        .post(
+            &format!("/settings/ledger/fields/{field}/delete"),
+            &[("csrf", &csrf), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let fields = get_json(&server, "/api/v1/assets/fields?target=hardware").await;
+    assert_eq!(fields.as_array().map(Vec::len), Some(0), "{fields}");
+    server.shutdown().await;
+}
+
+both_backends!(ledger_settings_screen, ledger_settings_screen);

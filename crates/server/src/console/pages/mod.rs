@@ -11,6 +11,7 @@ pub mod hardware;
 pub mod home;
 pub mod imports;
 pub mod ledger;
+pub mod ledger_settings;
 pub mod licence_edit;
 pub mod lists;
 pub mod login;
