@@ -99,6 +99,7 @@ pub fn router() -> Router<AppState> {
                 .patch(licences::update)
                 .delete(licences::delete),
         )
+        .route("/api/v1/licences/{id}/move", post(licences::move_held))
         .route("/api/v1/licences/{id}/assignments", post(licences::assign))
         .route(
             "/api/v1/licences/{id}/assignments/{device_id}",

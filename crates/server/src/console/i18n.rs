@@ -540,6 +540,10 @@ pub struct Msgs {
     pub licence_status: &'static str,
     pub contract_status: &'static str,
     pub contract_type: &'static str,
+    pub move_licences: &'static str,
+    pub move_count: &'static str,
+    pub move_to_department: &'static str,
+    pub move_button: &'static str,
 }
 
 /// 日本語.
@@ -1032,6 +1036,10 @@ pub static JA: Msgs = Msgs {
     licence_status: "ライセンス状態",
     contract_status: "契約状態",
     contract_type: "契約種別",
+    move_licences: "部署間の移動",
+    move_count: "移動する保有数",
+    move_to_department: "移動先の部署",
+    move_button: "移動",
 };
 
 /// English.
@@ -1524,6 +1532,10 @@ pub static EN: Msgs = Msgs {
     licence_status: "Licence status",
     contract_status: "Contract status",
     contract_type: "Contract type",
+    move_licences: "Move to another department",
+    move_count: "Held licences to move",
+    move_to_department: "Target department",
+    move_button: "Move",
 };
 
 impl Msgs {

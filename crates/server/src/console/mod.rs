@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
             post(pages::licence_edit::delete_licence),
         )
         .route("/licences/{id}/assign", post(pages::licence_edit::assign))
+        .route("/licences/{id}/move", post(pages::licence_edit::move_held))
         .route(
             "/licences/{id}/unassign/{device_id}",
             post(pages::licence_edit::unassign),

@@ -189,6 +189,21 @@ pub struct Section {
     pub add: Option<AddForm>,
 }
 
+/// A small form of its own under the record's (move held licences…).
+#[derive(Debug, Clone)]
+pub struct ExtraForm {
+    /// Heading.
+    pub title: String,
+    /// Where it posts.
+    pub action: String,
+    /// A class for the form (and tests).
+    pub class: &'static str,
+    /// Its fields.
+    pub fields: Vec<Field>,
+    /// The button.
+    pub button: String,
+}
+
 /// A button that posts to `path` (delete, copy).
 #[derive(Debug, Clone)]
 pub struct Action {
@@ -230,6 +245,8 @@ pub struct RecordPage {
     pub error: Option<String>,
     /// Lists under the form.
     pub sections: Vec<Section>,
+    /// Forms of their own under the lists.
+    pub extra_forms: Vec<ExtraForm>,
     /// Buttons under the form.
     pub actions: Vec<Action>,
     /// The record's notes: (when, who, text).

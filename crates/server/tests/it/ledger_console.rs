@@ -194,6 +194,36 @@ async fn licences_and_managed_software(backend: Backend) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(get_json(&server, &api).await["assigned"], 0);
 
+    // Move the held licence to another department: the new licence's page opens.
+    let (_, clinic) = server
+        .api(
+            Method::POST,
+            "/api/v1/departments",
+            Some(json!({"name": "外来"})),
+        )
+        .await;
+    let (_, _, page) = admin.get(&path).await;
+    assert!(
+        page.contains("action=\"/licences/") && page.contains("/move\""),
+        "{page}"
+    );
+    let clinic = clinic["id"].to_string();
+    let (status, location, _) = post(
+        &mut admin,
+        &format!("{path}/move"),
+        &[("count", "1"), ("department_id", &clinic)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let target = id_in(&location, "/licences/");
+    assert_ne!(target, licence);
+    let moved = get_json(&server, &format!("/api/v1/licences/{target}")).await;
+    assert_eq!(
+        (&moved["held"], &moved["department_id"].to_string()),
+        (&json!(1), &clinic)
+    );
+    assert_eq!(get_json(&server, &api).await["held"], 0);
+
     // Dispose with a reason (noted); a stale version is refused.
     let (_, _, page) = admin.get(&path).await;
     let version = version_in(&page);

@@ -357,3 +357,113 @@ async fn departments_and_scope(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(departments_and_scope, departments_and_scope);
+
+/// Moving held licences between departments: the count leaves the source and joins the
+/// target department's licence of the same product and type, created the first time; the
+/// figures by department follow; what is assigned cannot move.
+async fn moving_between_departments(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ward = created(&server, "/api/v1/departments", json!({"name": "病棟"})).await;
+    let clinic = created(&server, "/api/v1/departments", json!({"name": "外来"})).await;
+    let a = agent_with(&server, "ward-pc", &[("acrobat", "1")]).await;
+    let acrobat = created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "Acrobat", "rules": [{"name": "acrobat"}]}),
+    )
+    .await;
+    let source = created(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "AC-1", "name": "Acrobat 2024", "managed_id": acrobat["id"],
+               "held": 5, "department_id": ward["id"]}),
+    )
+    .await;
+    let path = format!("/api/v1/licences/{}", source["id"]);
+    let (status, _) = server
+        .api(
+            Method::POST,
+            &format!("{path}/assignments"),
+            Some(json!({"device_ids": [a.device_id()]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let moving =
+        |count: i64, department: &Value| json!({"count": count, "department_id": department["id"]});
+
+    let (status, body) = server
+        .api(
+            Method::POST,
+            &format!("{path}/move"),
+            Some(moving(5, &clinic)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "one is assigned: {body}");
+    let (status, _) = server
+        .api(
+            Method::POST,
+            &format!("{path}/move"),
+            Some(moving(1, &ward)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the same department");
+    let (status, moved) = server
+        .api(
+            Method::POST,
+            &format!("{path}/move"),
+            Some(moving(2, &clinic)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{moved}");
+    assert_eq!(moved["created"], true);
+    assert_eq!(moved["source"]["held"], 3);
+    assert_eq!(
+        (
+            &moved["target"]["held"],
+            &moved["target"]["department_id"],
+            &moved["target"]["managed_id"]
+        ),
+        (&json!(2), &clinic["id"], &acrobat["id"]),
+        "{moved}"
+    );
+    assert_eq!(moved["target"]["licence_number"], "", "numbers stay unique");
+    let (status, again) = server
+        .api(
+            Method::POST,
+            &format!("{path}/move"),
+            Some(moving(1, &clinic)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["created"], false);
+    assert_eq!(again["target"]["id"], moved["target"]["id"]);
+    assert_eq!(again["target"]["held"], 3);
+    assert_eq!(again["source"]["held"], 2);
+    let (_, target) = server
+        .get(&format!("/api/v1/licences/{}", moved["target"]["id"]))
+        .await;
+    assert!(target["notes"].to_string().contains("+1"), "{target}");
+
+    reconcile(&server).await;
+    let (_, detail) = server
+        .get(&format!("/api/v1/managed-software/{}", acrobat["id"]))
+        .await;
+    assert_eq!(
+        detail["figures"]["owned"], 5,
+        "the total is unchanged: {detail}"
+    );
+    let owned: Vec<(Value, Value)> = detail["departments"]
+        .as_array()
+        .expect("departments")
+        .iter()
+        .map(|d| (d["department_id"].clone(), d["owned"].clone()))
+        .collect();
+    assert!(owned.contains(&(ward["id"].clone(), json!(2))), "{owned:?}");
+    assert!(
+        owned.contains(&(clinic["id"].clone(), json!(3))),
+        "{owned:?}"
+    );
+    server.shutdown().await;
+}
+
+both_backends!(moving_between_departments, moving_between_departments);

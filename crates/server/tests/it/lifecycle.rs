@@ -116,6 +116,7 @@ async fn health_metrics_and_openapi(backend: Backend) {
         "/api/v1/vendors/{id}",
         "/api/v1/assets/stocktake",
         "/api/v1/licences/stocktake",
+        "/api/v1/licences/{id}/move",
         "/api/v1/assets/settings",
         "/api/v1/licences/bulk",
         "/api/v1/contracts/bulk",

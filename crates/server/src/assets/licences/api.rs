@@ -261,3 +261,16 @@ pub async fn transfer(
     .await?;
     Ok(Json(json!({"moved": moved})))
 }
+
+/// `POST /api/v1/licences/{id}/move`: held licences move to another department.
+pub async fn move_held(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    Path(id): Path<i64>,
+    ApiJson(input): ApiJson<crate::assets::licences::moving::MoveInput>,
+) -> Result<Json<crate::assets::licences::moving::Moved>, AppError> {
+    let moved =
+        crate::assets::licences::moving::move_held(&state, &actor, &origin, id, input).await?;
+    Ok(Json(moved))
+}

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod managed_store;
 pub mod matching;
 pub mod model;
+pub mod moving;
 pub mod reconcile;
 pub mod service;
 pub mod store;

@@ -39,6 +39,7 @@ fn page(user: &ConsoleUser, title: String, action: String, fields: Vec<Field>) -
         with_note: false,
         error: None,
         sections: Vec::new(),
+        extra_forms: Vec::new(),
         actions: Vec::new(),
         notes: Vec::new(),
     }

@@ -12,12 +12,13 @@ use crate::app::AppState;
 use crate::assets::choices::ChoiceKind;
 use crate::assets::import::kinds::managed::{format_rules, parse_rules};
 use crate::assets::licences::model::{Licence, ManagedSoftware};
+use crate::assets::licences::moving::MoveInput;
 use crate::assets::licences::service::{self, LicencePatch, ManagedInput};
 use crate::audit::model::Origin;
 use crate::console::pages::Nav;
 use crate::console::record_form::{
-    id_value, keep_typed, to_json, Action, AddForm, Field, Input, Json, RecordPage, Section,
-    SectionRow,
+    id_value, keep_typed, to_json, Action, AddForm, ExtraForm, Field, Input, Json, RecordPage,
+    Section, SectionRow,
 };
 use crate::console::web::{
     app_error_page, department_paths, render, ConsoleUser, Entries, FormPairs,
@@ -190,6 +191,7 @@ fn page(user: &ConsoleUser, title: String, action: String, fields: Vec<Field>) -
         with_note: false,
         error: None,
         sections: Vec::new(),
+        extra_forms: Vec::new(),
         actions: Vec::new(),
         notes: Vec::new(),
     }
@@ -229,6 +231,24 @@ async fn licence_page(
             button: m.assign.to_string(),
         }),
     });
+    if licence.held > licence.assigned {
+        page.extra_forms.push(ExtraForm {
+            title: m.move_licences.to_string(),
+            action: format!("/licences/{id}/move"),
+            class: "move",
+            fields: vec![
+                Field::new("count", m.move_count, Input::Number, Json::Int)
+                    .value((licence.held - licence.assigned).to_string()),
+                Field::new(
+                    "department_id",
+                    m.move_to_department,
+                    Input::Select(department_options(state, user).await?),
+                    Json::OptionalInt,
+                ),
+            ],
+            button: m.move_button.to_string(),
+        });
+    }
     page.actions.push(Action {
         path: format!("/licences/{id}/delete"),
         label: m.delete.to_string(),
@@ -388,6 +408,34 @@ pub async fn assign(
     }
     .await;
     after_button(&state, &user, id, result).await
+}
+
+/// `POST /licences/{id}/move` (`count`, `department_id`): held licences move to another
+/// department; the page of the licence that received them opens.
+pub async fn move_held(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
+        return refusal;
+    }
+    let fields = [
+        Field::new("count", user.m().move_count, Input::Number, Json::Int),
+        Field::new("department_id", "", Input::Text, Json::OptionalInt),
+    ];
+    let result = async {
+        let input: MoveInput = patch_of(to_json(&fields, &form, user.m())?)?;
+        crate::assets::licences::moving::move_held(&state, &user.actor, &origin, id, input).await
+    }
+    .await;
+    match result {
+        Ok(moved) => Redirect::to(&format!("/licences/{}", moved.target.id)).into_response(),
+        Err(error) => after_button(&state, &user, id, Err(error)).await,
+    }
 }
 
 /// `POST /licences/{id}/unassign/{device_id}`.
