@@ -8,6 +8,7 @@
 //! [`Actor`]: crate::core::auth::Actor
 
 pub mod assets;
+pub mod custom_inputs;
 pub mod i18n;
 pub mod pages;
 pub mod record_form;

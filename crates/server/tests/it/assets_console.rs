@@ -325,3 +325,110 @@ async fn disposal_is_confirmed(backend: Backend) {
 }
 
 both_backends!(disposal_is_confirmed, disposal_is_confirmed);
+
+/// The asset page shows the hardware custom fields as inputs; what is chosen or typed is
+/// stored (checked against the definitions), and an emptied input clears the value.
+async fn custom_fields_on_the_asset_page(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.enrollment_token(None, None).await;
+    ProtoAgent::new(&server, "custom-pc-01")
+        .enroll(&token)
+        .await;
+    let (status, ward) = server
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/assets/fields",
+            Some(
+                serde_json::json!({"target": "hardware", "name": "病棟", "data_type": "selection"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{ward}");
+    let ward_id = ward["id"].as_i64().expect("id");
+    let (status, option) = server
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/assets/fields/{ward_id}/options"),
+            Some(serde_json::json!({"name": "東3病棟"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{option}");
+    let (_, memo) = server
+        .api(
+            reqwest::Method::POST,
+            "/api/v1/assets/fields",
+            Some(serde_json::json!({"target": "hardware", "name": "備考", "data_type": "text"})),
+        )
+        .await;
+    let memo_id = memo["id"].as_i64().expect("id");
+    let option_id = option["options"]
+        .as_array()
+        .and_then(|options| options.first())
+        .map_or_else(|| option["id"].clone(), |o| o["id"].clone())
+        .to_string();
+
+    let mut browser = signed_in_admin(&server).await;
+    let (_, _, list) = browser.get("/hardware-assets").await;
+    let id = {
+        let at = list.find("data-id=\"").expect("a row") + 9;
+        list[at..].split('"').next().unwrap_or("").to_string()
+    };
+    let path = format!("/hardware-assets/{id}");
+    let (_, _, page) = browser.get(&path).await;
+    assert!(
+        page.contains(&format!("name=\"custom_{ward_id}\"")) && page.contains("東3病棟"),
+        "{page}"
+    );
+    let save = |page: &str, ward: &str, memo: &str| {
+        let csrf = csrf_in(page);
+        let version = value_of(page, "version");
+        [
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("type_id", "11"),
+            ("status_id", "1"),
+            ("department_id", "none"),
+            ("location_id", "none"),
+            ("hostname", "custom-pc-01"),
+            (&format!("custom_{ward_id}"), ward),
+            (&format!("custom_{memo_id}"), memo),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<Vec<_>>()
+    };
+    let form = save(&page, "999999", "窓際");
+    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, refused) = browser.post(&path, &borrowed).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "not a value of the field");
+    assert!(
+        refused.contains("value=\"窓際\""),
+        "kept as typed: {refused}"
+    );
+    let form = save(&page, &option_id, "窓際");
+    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = browser.post(&path, &borrowed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, stored) = server.get(&format!("/api/v1/assets/{id}")).await;
+    assert_eq!(
+        stored["custom"],
+        serde_json::json!({ward_id.to_string(): option_id.parse::<i64>().expect("id"), memo_id.to_string(): "窓際"}),
+        "{stored}"
+    );
+    let (_, _, page) = browser.get(&path).await;
+    let form = save(&page, &option_id, "");
+    let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, _, _) = browser.post(&path, &borrowed).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, stored) = server.get(&format!("/api/v1/assets/{id}")).await;
+    assert!(
+        stored["custom"].get(memo_id.to_string()).is_none(),
+        "{stored}"
+    );
+    server.shutdown().await;
+}
+
+both_backends!(
+    custom_fields_on_the_asset_page,
+    custom_fields_on_the_asset_page
+);

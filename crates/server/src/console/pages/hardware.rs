@@ -14,6 +14,7 @@ use crate::assets::hardware::model::{AssetDetail, AssetSort, HardwareAsset};
 use crate::assets::hardware::query::AssetQuery;
 use crate::assets::hardware::service::{self, AssetPatch};
 use crate::audit::model::Origin;
+use crate::console::custom_inputs::CustomInput;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::devices::{BulkResultPage, PAGE_SIZES};
 use crate::console::pages::lists::SavedChoice;
@@ -409,6 +410,8 @@ pub struct AssetPage {
     detail: Option<AssetDetail>,
     /// The values shown in the form (stored, or as typed when refused).
     form: AssetForm,
+    /// The custom fields' inputs.
+    custom: Vec<CustomInput>,
     lists: Lists,
     error: Option<String>,
     tz: jiff::tz::TimeZone,
@@ -437,6 +440,8 @@ pub struct AssetForm {
     version: String,
     /// Disposal was chosen without its confirmation: the form asks for it.
     confirm_dispose: bool,
+    /// Custom field values as sent (`custom_<id>`), shown again on a refusal.
+    custom: Vec<(String, String)>,
 }
 
 impl AssetForm {
@@ -465,6 +470,7 @@ impl AssetForm {
             mac_address: asset.mac_address.clone(),
             version: asset.version.to_string(),
             confirm_dispose: false,
+            custom: Vec::new(),
         }
     }
 
@@ -490,6 +496,12 @@ impl AssetForm {
             mac_address: get("mac_address"),
             version: get("version"),
             confirm_dispose: false,
+            custom: form
+                .0
+                .iter()
+                .filter(|(name, _)| name.starts_with("custom_"))
+                .cloned()
+                .collect(),
         }
     }
 
@@ -564,6 +576,17 @@ async fn asset_page(
             ..AssetForm::default()
         },
     };
+    let stored = detail
+        .as_ref()
+        .map_or(serde_json::Value::Null, |d| d.asset.custom.clone());
+    let mut custom =
+        match crate::console::custom_inputs::inputs(state, user, "hardware", &stored).await {
+            Ok(custom) => custom,
+            Err(error) => return app_error_page(user.lang, &error),
+        };
+    if !form.custom.is_empty() {
+        crate::console::custom_inputs::keep_typed(&mut custom, &FormPairs(form.custom.clone()));
+    }
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -576,6 +599,7 @@ async fn asset_page(
         csrf: user.session.csrf_token.clone(),
         detail,
         form,
+        custom,
         lists,
         error,
         tz: user.tz.clone(),
@@ -610,7 +634,26 @@ pub async fn save(
         return page;
     }
     let mut typed = AssetForm::from_pairs(&form);
-    let patch = typed.patch(form.get("note"));
+    let mut patch = typed.patch(form.get("note"));
+    let inputs = match crate::console::custom_inputs::inputs(
+        &state,
+        &user,
+        "hardware",
+        &serde_json::Value::Null,
+    )
+    .await
+    {
+        Ok(inputs) => inputs,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
+    patch.custom = match crate::console::custom_inputs::patch(&inputs, &form) {
+        Ok(custom) => Some(custom),
+        Err(error) => {
+            let message = refusal(user.m(), &error, user.m().conflict);
+            let id = id.map(|Path(id)| id);
+            return asset_page(&state, &user, id, Some(typed), Some(message)).await;
+        }
+    };
     let id = id.map(|Path(id)| id);
     if let Some(id) = id {
         // Disposing deletes the asset's device records: it is confirmed first.

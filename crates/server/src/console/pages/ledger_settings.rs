@@ -92,34 +92,6 @@ fn day_of(user: &ConsoleUser, ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// Options as paths (`親 / 子`) in tree order.
-fn option_paths(field: &CustomField, lang: Lang) -> Vec<(i64, String)> {
-    let name = |o: &crate::assets::fields::FieldOption| match lang {
-        Lang::En if !o.name_en.is_empty() => o.name_en.clone(),
-        _ => o.name.clone(),
-    };
-    let path = |id: i64| {
-        let mut parts = Vec::new();
-        let mut at = field.options.iter().find(|o| o.id == id);
-        while let Some(option) = at {
-            parts.push(name(option));
-            at = option
-                .parent_id
-                .and_then(|parent| field.options.iter().find(|o| o.id == parent));
-            if parts.len() > 32 {
-                break;
-            }
-        }
-        parts.reverse();
-        parts.join(" / ")
-    };
-    let mut paths: Vec<(i64, String)> = field.options.iter().map(|o| (o.id, path(o.id))).collect();
-    if field.data_type == "hierarchy" {
-        paths.sort_by(|a, b| a.1.cmp(&b.1));
-    }
-    paths
-}
-
 async fn page(
     state: &AppState,
     user: &ConsoleUser,
@@ -142,7 +114,7 @@ async fn page(
         for field in crate::assets::fields::service::list(state, &user.actor, target).await? {
             fields.push(FieldRow {
                 target: target_label(m, target),
-                options: option_paths(&field, user.lang),
+                options: crate::console::custom_inputs::option_paths(&field, user.lang),
                 field,
             });
         }
