@@ -544,6 +544,13 @@ pub struct Msgs {
     pub move_count: &'static str,
     pub move_to_department: &'static str,
     pub move_button: &'static str,
+    pub import_templates: &'static str,
+    pub import_template_updated: &'static str,
+    pub import_template_export: &'static str,
+    pub import_template_file: &'static str,
+    pub import_template_overwrite: &'static str,
+    pub import_template_import: &'static str,
+    pub import_not_template: &'static str,
 }
 
 /// 日本語.
@@ -1040,6 +1047,13 @@ pub static JA: Msgs = Msgs {
     move_count: "移動する保有数",
     move_to_department: "移動先の部署",
     move_button: "移動",
+    import_templates: "インポートテンプレート",
+    import_template_updated: "更新日時",
+    import_template_export: "エクスポート",
+    import_template_file: "テンプレートファイル（JSON）",
+    import_template_overwrite: "同じ名前のテンプレートを上書きする",
+    import_template_import: "テンプレートをインポート",
+    import_not_template: "エクスポートしたテンプレートのファイルではありません",
 };
 
 /// English.
@@ -1536,6 +1550,13 @@ pub static EN: Msgs = Msgs {
     move_count: "Held licences to move",
     move_to_department: "Target department",
     move_button: "Move",
+    import_templates: "Import templates",
+    import_template_updated: "Updated",
+    import_template_export: "Export",
+    import_template_file: "Template file (JSON)",
+    import_template_overwrite: "Replace a template of the same name",
+    import_template_import: "Import a template",
+    import_not_template: "The file is not an exported template",
 };
 
 impl Msgs {

@@ -109,6 +109,11 @@ pub fn router() -> Router<AppState> {
             get(pages::imports::mapping).post(pages::imports::run),
         )
         .route("/imports/{token}/discard", post(pages::imports::discard))
+        .route("/imports/templates", post(pages::imports::import_template))
+        .route(
+            "/imports/templates/{id}/delete",
+            post(pages::imports::delete_template),
+        )
         .route(
             "/imports/history/{id}/invalid-rows.csv",
             get(pages::imports::invalid_rows),

@@ -71,6 +71,7 @@ async fn an_administrator_adds_an_account_that_sees_its_department() {
             JA.agents_title,
             JA.departments,
             JA.locations,
+            JA.ledger_settings,
             JA.account_policy,
             JA.audit_log
         ]

@@ -244,6 +244,63 @@ async fn wizard(backend: Backend) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (status, _, _) = admin.get(&location).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "a discarded file is gone");
+
+    // Templates leave as JSON documents and come back.
+    let (_, _, start) = admin.get("/imports").await;
+    let export = format!("/api/v1/import-templates/{template_id}/export");
+    assert!(start.contains(&export), "{start}");
+    let (status, document) = admin.get_bytes(&export).await;
+    assert_eq!(status, StatusCode::OK);
+    let delete = format!("/imports/templates/{template_id}/delete");
+    let (status, _, _) = admin.post(&delete, &[("csrf", &csrf)]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the box is needed");
+    let (status, _, _) = admin
+        .post(&delete, &[("csrf", &csrf), ("confirm", "1")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, listed) = server
+        .api(Method::GET, "/api/v1/import-templates?kind=assets", None)
+        .await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+    let (status, _, _) = admin
+        .post_file(
+            "/imports/templates",
+            &[("csrf", &csrf)],
+            ("file", "template.json", &document),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = admin
+        .post_file(
+            "/imports/templates",
+            &[("csrf", &csrf)],
+            ("file", "template.json", &document),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "the name is taken");
+    assert!(page.contains("資産台帳（病院）"), "{page}");
+    let (status, _, _) = admin
+        .post_file(
+            "/imports/templates",
+            &[("csrf", &csrf), ("overwrite", "1")],
+            ("file", "template.json", &document),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = admin
+        .post_file(
+            "/imports/templates",
+            &[("csrf", &csrf)],
+            ("file", "other.json", b"{\"format\": \"something else\"}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("not an exported import template"), "{page}");
+    let (_, listed) = server
+        .api(Method::GET, "/api/v1/import-templates?kind=assets", None)
+        .await;
+    assert_eq!(listed[0]["name"], "資産台帳（病院）", "{listed}");
+    assert_eq!(listed[0]["mapping"]["key"], "asset_number");
 }
 
 both_backends!(import_wizard, wizard);

@@ -76,6 +76,7 @@ pub struct ImportsPage {
     kinds: Vec<(&'static str, &'static str)>,
     kind: &'static str,
     history: Vec<HistoryRow>,
+    templates: Vec<(ImportTemplate, &'static str, String)>,
     message: String,
 }
 
@@ -113,6 +114,15 @@ async fn imports_page(
             entry,
         })
         .collect();
+    let templates = templates::list(&state.db, &user.actor, None)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let label = kind_label(m, t.kind);
+            let at = user.time(t.updated_at);
+            (t, label, at)
+        })
+        .collect();
     Ok(ImportsPage {
         lang: user.lang,
         m,
@@ -124,6 +134,7 @@ async fn imports_page(
             .collect(),
         kind: kind.as_str(),
         history,
+        templates,
         message,
     })
 }
@@ -757,5 +768,81 @@ pub async fn discard(
             Redirect::to(&format!("/imports?kind={}", staged.meta.kind.as_str())).into_response()
         }
         Err(_) => error_page(user.lang, StatusCode::NOT_FOUND, user.m().not_found),
+    }
+}
+
+/// Largest template document the console takes.
+const MAX_TEMPLATE_BYTES: usize = 1 << 20;
+
+/// `POST /imports/templates` (multipart: `csrf`, `overwrite`, `file`): imports an exported
+/// template document (テンプレートのインポート).
+pub async fn import_template(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    mut multipart: Multipart,
+) -> Response {
+    let result = async {
+        let bad = |error: axum::extract::multipart::MultipartError| {
+            AppError::invalid("file", format!("the upload could not be read: {error}"))
+        };
+        let (mut csrf, mut overwrite, mut bytes) = (String::new(), false, Vec::new());
+        while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+            match field.name().unwrap_or("") {
+                "csrf" => csrf = field.text().await.map_err(bad)?,
+                "overwrite" => overwrite = field.text().await.map_err(bad)? == "1",
+                "file" => {
+                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                        if bytes.len() + chunk.len() > MAX_TEMPLATE_BYTES {
+                            return Err(AppError::invalid("file", user.m().import_not_template));
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(refusal) = user.csrf_refusal(&csrf) {
+            return Ok(Err(refusal));
+        }
+        let document = templates::read_document(&bytes)?;
+        templates::import(&state.db, &user.actor, &origin, document, (None, overwrite)).await?;
+        Ok(Ok(()))
+    }
+    .await;
+    match result {
+        Ok(Ok(())) => Redirect::to("/imports#templates").into_response(),
+        Ok(Err(refusal)) => refusal,
+        Err(AppError::Invalid { message, .. }) => {
+            match imports_page(&state, &user, Kind::Assets, message).await {
+                Ok(page) => (StatusCode::BAD_REQUEST, render(&page)).into_response(),
+                Err(error) => app_error_page(user.lang, &error),
+            }
+        }
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
+
+/// `POST /imports/templates/{id}/delete` (`confirm=1`).
+pub async fn delete_template(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = FormPairs::parse(&body);
+    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
+        return refusal;
+    }
+    if form.get("confirm") != "1" {
+        return app_error_page(
+            user.lang,
+            &AppError::invalid("confirm", user.m().confirm_delete),
+        );
+    }
+    match templates::delete(&state.db, &user.actor, &origin, id).await {
+        Ok(()) => Redirect::to("/imports#templates").into_response(),
+        Err(error) => app_error_page(user.lang, &error),
     }
 }
