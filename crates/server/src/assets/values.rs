@@ -65,6 +65,41 @@ pub fn reason(note: Option<String>) -> Result<Option<String>, AppError> {
     }
 }
 
+/// Merges the custom values a create or update sends into a record's: a value replaces the
+/// stored one, `null` removes it, fields not named keep theirs (the values are checked
+/// afterwards by `fields::service::check_values`, against the stored ones).
+pub fn merge_custom(
+    custom: &mut serde_json::Value,
+    patch: Option<serde_json::Map<String, serde_json::Value>>,
+) {
+    let Some(patch) = patch else {
+        return;
+    };
+    let mut merged = custom.as_object().cloned().unwrap_or_default();
+    for (key, value) in patch {
+        if value.is_null() {
+            merged.remove(&key);
+        } else {
+            merged.insert(key, value);
+        }
+    }
+    *custom = serde_json::Value::Object(merged);
+}
+
+/// The stored custom values a change leaves as they are (those whose field the patch does
+/// not name): `fields::service::check_values` drops such a value when its option was
+/// deleted since, instead of refusing the change.
+pub fn kept_custom(
+    stored: &serde_json::Value,
+    patch: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut kept = stored.as_object().cloned().unwrap_or_default();
+    if let Some(patch) = patch {
+        kept.retain(|key, _| !patch.contains_key(key));
+    }
+    kept
+}
+
 /// 400 unless `id` is an entry of list `kind`.
 ///
 /// # Errors

@@ -1,6 +1,7 @@
 //! Contracts and vendors through the REST API: links to assets and licences, the delete
-//! rule, "save as another contract", the expiring list, monthly costs up to the end day, and
-//! vendors that cannot go while a contract names them.
+//! rule, "save as another contract", the expiring list, monthly costs up to the end day,
+//! vendors that cannot go while a contract names them, and custom values on licences and
+//! contracts.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -261,3 +262,182 @@ async fn bulk_ledger_changes(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(bulk_ledger_changes, bulk_ledger_changes);
+
+/// Custom values on licences and contracts, as on assets: checked against the record kind's
+/// fields, stored, returned, removed with `null`, copied with a contract; a stored value
+/// whose option was deleted is dropped at the next change instead of failing it, while a
+/// value sent is checked strictly.
+async fn custom_values(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let seat = created(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "licence", "name": "契約ID", "data_type": "text"}),
+    )
+    .await;
+    let edition = created(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "licence", "name": "エディション", "data_type": "selection"}),
+    )
+    .await;
+    let with = created(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", edition["id"]),
+        json!({"name": "Pro"}),
+    )
+    .await;
+    let pro = with["options"][0]["id"].clone();
+    let with = created(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", edition["id"]),
+        json!({"name": "Home"}),
+    )
+    .await;
+    let home = with["options"][1]["id"].clone();
+    let budget = created(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "contract", "name": "予算", "data_type": "hierarchy"}),
+    )
+    .await;
+    let tree = created(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", budget["id"]),
+        json!({"name": "情報システム費"}),
+    )
+    .await;
+    let it = tree["options"][0]["id"].clone();
+    let tree = created(
+        &server,
+        &format!("/api/v1/assets/fields/{}/options", budget["id"]),
+        json!({"name": "保守", "parent_id": it}),
+    )
+    .await;
+    let upkeep = tree["options"][1]["id"].clone();
+    let hardware = created(
+        &server,
+        "/api/v1/assets/fields",
+        json!({"target": "hardware", "name": "リース番号", "data_type": "text"}),
+    )
+    .await;
+    let key = |field: &Value| field["id"].to_string();
+
+    // Licences.
+    let licence = created(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "CL-1", "held": 3,
+               "custom": {key(&seat): " K-1 ", key(&edition): pro, key(&hardware): "not a licence field"}}),
+    )
+    .await;
+    assert_eq!(
+        licence["custom"],
+        json!({key(&seat): "K-1", key(&edition): pro}),
+        "text as typed, an option by id, another kind's field dropped"
+    );
+    for (custom, field) in [
+        (json!({key(&edition): 999_999}), key(&edition)),
+        (json!({key(&edition): it}), key(&edition)),
+        (json!({key(&seat): 7}), key(&seat)),
+        (json!({key(&seat): "a\u{1}b"}), key(&seat)),
+    ] {
+        let (status, body) = server
+            .api(
+                Method::POST,
+                "/api/v1/licences",
+                Some(json!({"custom": custom})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{custom}: {body}");
+        assert_eq!(body["field"], format!("custom.{field}"));
+    }
+    let (status, changed) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/licences/{}", licence["id"]),
+            Some(json!({"custom": {key(&seat): null, key(&edition): home}, "version": licence["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["custom"], json!({key(&edition): home}));
+    let (_, detail) = server
+        .get(&format!("/api/v1/licences/{}", licence["id"]))
+        .await;
+    assert_eq!(detail["custom"], json!({key(&edition): home}));
+    // The option goes: a bulk change still applies and drops the stale value; sending it
+    // is refused.
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/fields/{}/options/{home}", edition["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/licences/{}", licence["id"]),
+            Some(json!({"custom": {key(&edition): home}, "version": changed["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], format!("custom.{}", key(&edition)));
+    let (_, outcome) = server
+        .api(
+            Method::POST,
+            "/api/v1/licences/bulk",
+            Some(json!({"ids": [licence["id"]], "action": "stocktake", "on": "2027-03-31"})),
+        )
+        .await;
+    assert_eq!(outcome["done"], json!([licence["id"]]), "{outcome}");
+    let (_, detail) = server
+        .get(&format!("/api/v1/licences/{}", licence["id"]))
+        .await;
+    assert_eq!(detail["custom"], json!({}), "{detail}");
+
+    // Contracts: create, update, copy.
+    let contract = created(
+        &server,
+        "/api/v1/contracts",
+        json!({"contract_number": "CC-1", "custom": {key(&budget): upkeep}}),
+    )
+    .await;
+    assert_eq!(contract["custom"], json!({key(&budget): upkeep}));
+    let (status, body) = server
+        .api(
+            Method::POST,
+            "/api/v1/contracts",
+            Some(json!({"contract_number": "CC-2", "custom": {key(&budget): pro}})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "another field's option: {body}"
+    );
+    assert_eq!(body["field"], format!("custom.{}", key(&budget)));
+    let (status, changed) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/contracts/{}", contract["id"]),
+            Some(json!({"custom": {key(&budget): it}, "version": contract["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(changed["custom"], json!({key(&budget): it}));
+    let copy = created(
+        &server,
+        &format!("/api/v1/contracts/{}/copy", contract["id"]),
+        json!({"contract_number": "CC-3"}),
+    )
+    .await;
+    assert_eq!(copy["custom"], json!({key(&budget): it}), "{copy}");
+    let (_, detail) = server
+        .get(&format!("/api/v1/contracts/{}", copy["id"]))
+        .await;
+    assert_eq!(detail["custom"], json!({key(&budget): it}));
+    server.shutdown().await;
+}
+both_backends!(custom_values, custom_values);

@@ -182,6 +182,8 @@ pub struct ContractPatch {
     pub asset_ids: Option<Vec<i64>>,
     /// Licences covered (replace).
     pub licence_ids: Option<Vec<i64>>,
+    /// Custom values by field id; `null` removes one.
+    pub custom: Option<serde_json::Map<String, serde_json::Value>>,
     /// Note appended with the change.
     pub note: Option<String>,
     /// Version last read (update).
@@ -227,6 +229,7 @@ pub fn apply_patch(f: &mut ContractFields, p: &ContractPatch) -> Result<Option<S
     if let Some(v) = p.department_id {
         f.department_id = v;
     }
+    values::merge_custom(&mut f.custom, p.custom.clone());
     if let (Some(start), Some(end)) = (&f.starts_on, &f.ends_on) {
         if end < start {
             return Err(AppError::invalid(
@@ -238,12 +241,16 @@ pub fn apply_patch(f: &mut ContractFields, p: &ContractPatch) -> Result<Option<S
     values::reason(p.note.clone())
 }
 
+/// Checks what a contract's values refer to: custom values against the contract fields
+/// (those in `kept` leniently), choices of the right lists, a department in the actor's
+/// scope, the vendor, a number no other contract than `except` has.
 async fn check_references(
     conn: &mut AnyConnection,
     actor: &Actor,
-    f: &ContractFields,
-    except: Option<i64>,
+    f: &mut ContractFields,
+    (except, kept): (Option<i64>, &serde_json::Map<String, serde_json::Value>),
 ) -> Result<(), AppError> {
+    crate::assets::fields::service::check_values(conn, "contract", &mut f.custom, kept).await?;
     values::check_choice(conn, "type_id", ChoiceKind::ContractType, f.type_id).await?;
     values::check_choice(conn, "status_id", ChoiceKind::ContractStatus, f.status_id).await?;
     values::check_department(conn, actor, f.department_id).await?;
@@ -308,7 +315,7 @@ pub async fn create(
     };
     let note = apply_patch(&mut f, &patch)?;
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
-    check_references(&mut tx, actor, &f, None).await?;
+    check_references(&mut tx, actor, &mut f, (None, &Default::default())).await?;
     let now = now_ms();
     let id = store::insert(&mut tx, &f, &actor.login, now).await?;
     write_links(&mut tx, actor, id, &patch).await?;
@@ -350,7 +357,8 @@ pub async fn update(
     let current = visible_contract(&mut tx, actor, id).await?;
     let mut f = ContractFields::of(&current);
     let reason = apply_patch(&mut f, &patch)?;
-    check_references(&mut tx, actor, &f, Some(id)).await?;
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
+    check_references(&mut tx, actor, &mut f, (Some(id), &kept)).await?;
     let now = now_ms();
     if !store::update(&mut tx, id, &f, version, now).await? {
         return Err(AppError::Conflict(format!(
@@ -405,7 +413,8 @@ pub async fn copy(
     let mut f = ContractFields::of(&current);
     f.contract_number = String::new();
     let note = apply_patch(&mut f, &patch)?;
-    check_references(&mut tx, actor, &f, None).await?;
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
+    check_references(&mut tx, actor, &mut f, (None, &kept)).await?;
     let now = now_ms();
     let new_id = store::insert(&mut tx, &f, &actor.login, now).await?;
     for kind in [Linked::Assets, Linked::Licences] {

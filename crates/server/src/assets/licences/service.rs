@@ -512,6 +512,8 @@ pub struct LicencePatch {
     /// Stocktake day.
     #[serde(default, deserialize_with = "crate::core::extract::present")]
     pub stocktaken_on: Option<Option<String>>,
+    /// Custom values by field id; `null` removes one.
+    pub custom: Option<serde_json::Map<String, serde_json::Value>>,
     /// A note appended with the change.
     pub note: Option<String>,
     /// Version last read (update).
@@ -556,6 +558,7 @@ pub fn apply_patch(f: &mut LicenceFields, patch: LicencePatch) -> Result<Option<
     if let Some(v) = patch.department_id {
         f.department_id = v;
     }
+    values::merge_custom(&mut f.custom, patch.custom);
     match (f.planned_status_id, &f.planned_on) {
         (Some(_), None) => {
             return Err(AppError::invalid(
@@ -569,12 +572,16 @@ pub fn apply_patch(f: &mut LicenceFields, patch: LicencePatch) -> Result<Option<
     values::reason(patch.note)
 }
 
+/// Checks what a licence's values refer to: custom values against the licence fields (those
+/// in `kept` leniently), choices of the right lists, a department in the
+/// actor's scope, the managed software, a number no other licence than `except` has.
 async fn check_references(
     conn: &mut AnyConnection,
     actor: &Actor,
-    f: &LicenceFields,
-    except: Option<i64>,
+    f: &mut LicenceFields,
+    (except, kept): (Option<i64>, &serde_json::Map<String, serde_json::Value>),
 ) -> Result<(), AppError> {
+    crate::assets::fields::service::check_values(conn, "licence", &mut f.custom, kept).await?;
     values::check_choice(conn, "type_id", ChoiceKind::LicenceType, f.type_id).await?;
     values::check_choice(conn, "status_id", ChoiceKind::LicenceStatus, f.status_id).await?;
     if let Some(planned) = f.planned_status_id {
@@ -621,7 +628,7 @@ pub async fn create(
     };
     let note = apply_patch(&mut f, patch)?;
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
-    check_references(&mut tx, actor, &f, None).await?;
+    check_references(&mut tx, actor, &mut f, (None, &Default::default())).await?;
     let now = now_ms();
     let id = store::insert(&mut tx, &f, &actor.login, now).await?;
     if let Some(note) = note {
@@ -657,12 +664,13 @@ pub async fn update(
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
     let current = visible_licence(&mut tx, actor, id).await?;
     let mut f = LicenceFields::of(&current);
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
     let reason = apply_patch(&mut f, patch)?;
     if f.planned_status_id.is_some() && f.planned_status_id == Some(f.status_id) {
         f.planned_status_id = None;
         f.planned_on = None;
     }
-    check_references(&mut tx, actor, &f, Some(id)).await?;
+    check_references(&mut tx, actor, &mut f, (Some(id), &kept)).await?;
     if f.held < current.assigned {
         return Err(AppError::invalid(
             "held",

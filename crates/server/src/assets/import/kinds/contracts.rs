@@ -181,6 +181,7 @@ impl Importer for Contracts {
             department_id: place(&refs.departments, "department", row.cell("department"))?,
             asset_ids: None,
             licence_ids: None,
+            custom: None,
             note: None,
             version: None,
         };

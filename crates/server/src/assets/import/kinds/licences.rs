@@ -158,6 +158,7 @@ impl Importer for Licences {
             planned_on: day(row.cell("planned_on")),
             department_id: place(&refs.departments, "department", row.cell("department"))?,
             stocktaken_on: day(row.cell("stocktaken_on")),
+            custom: None,
             note: None,
             version: None,
         })
