@@ -221,6 +221,35 @@ pub fn query_id(field: &str, value: &Option<String>) -> Result<Option<i64>, AppE
         .transpose()
 }
 
+/// Records the export of a ledger list in the audit log, before its first byte leaves: the
+/// list, the encoding and the conditions as a query string.
+///
+/// # Errors
+/// Storage errors.
+pub async fn audit_export(
+    db: &crate::core::db::Db,
+    actor: &Actor,
+    origin: &crate::audit::model::Origin,
+    (list, encoding, filter): (&str, crate::core::csv::CsvEncoding, String),
+) -> Result<(), AppError> {
+    use crate::audit::model::{Category, NewAuditEntry, Object, Op};
+    let detail = serde_json::json!({
+        "list": list,
+        "encoding": encoding.name(),
+        "filter": filter,
+    });
+    let entry = NewAuditEntry::by_actor(
+        actor,
+        origin,
+        (Category::ContentAccess, Op::Export, Object::AssetInfo),
+        "",
+        detail,
+    );
+    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    crate::audit::store::insert(&mut conn, &entry, crate::core::time::now_ms()).await?;
+    Ok(())
+}
+
 /// The audit entry of a change to a ledger record.
 pub fn audit(
     actor: &Actor,

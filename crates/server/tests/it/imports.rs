@@ -920,7 +920,7 @@ async fn template_of_export(server: &TestServer, kind: &str, name: &str, key: &s
             "ip_address",
             "mac_address",
         ],
-        _ => &[
+        "licences" => &[
             "licence_number",
             "name",
             "managed_software",
@@ -932,6 +932,23 @@ async fn template_of_export(server: &TestServer, kind: &str, name: &str, key: &s
             "department",
             "stocktaken_on",
         ],
+        "managed-software" => &["name", "name_en", "rules"],
+        "contracts" => &[
+            "contract_number",
+            "name",
+            "type",
+            "status",
+            "contracted_on",
+            "starts_on",
+            "ends_on",
+            "amount",
+            "vendor",
+            "department",
+            "assets",
+            "licences",
+        ],
+        "vendors" => &["name", "address", "contact_person", "contact"],
+        other => panic!("no kind {other}"),
     };
     assert_eq!(header.len(), fields.len(), "{header:?}");
     let columns: Vec<(&str, &str)> = header
@@ -1041,6 +1058,251 @@ async fn import_export_import(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(import_export_import, import_export_import);
+
+/// An import of `file` as `token` that must succeed, with its counts.
+async fn counted(server: &TestServer, token: &str, query: &str, file: Vec<u8>) -> [i64; 4] {
+    let (status, result) = import_as(server, token, query, file).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {result}");
+    counts(&result)
+}
+
+/// Import → export → import changes nothing for the vendor list, managed software and
+/// contracts (covered records the reader cannot name — without a number, or in another
+/// department — are neither written nor dropped), and the second export is the first.
+async fn import_export_import_of_every_list(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, internal, _) = places(&server).await;
+    let token = server.api_token.clone();
+
+    // The vendor list.
+    let export = download(&server, "/api/v1/vendors/export?encoding=utf-8").await;
+    template_of_export(&server, "vendors", "会社台帳", "name", &export).await;
+    let header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{header}株式会社ケア商事,東京都千代田区,佐藤,03-0000-0000\n\
+         \"Medical, Inc.\",\"2F \"\"A\"\"\",,'+81-6-0000-0000\n\
+         '=cmd,,'-,\n"
+    );
+    let first = counted(
+        &server,
+        &token,
+        "kind=vendors&template=会社台帳",
+        file.into(),
+    )
+    .await;
+    assert_eq!(first, [3, 0, 0, 0]);
+    let (_, vendors) = server.get("/api/v1/vendors").await;
+    assert!(
+        vendors
+            .as_array()
+            .expect("vendors")
+            .iter()
+            .any(|v| v["name"] == "=cmd" && v["contact_person"] == "-"),
+        "guarded cells are read back: {vendors}"
+    );
+    let exported = download(&server, "/api/v1/vendors/export?encoding=utf-8").await;
+    let again = counted(
+        &server,
+        &token,
+        "kind=vendors&template=会社台帳",
+        exported.clone(),
+    )
+    .await;
+    assert_eq!(
+        again,
+        [0, 0, 3, 0],
+        "the vendor export re-imports unchanged"
+    );
+    assert_eq!(
+        download(&server, "/api/v1/vendors/export?encoding=utf-8").await,
+        exported
+    );
+
+    // Managed software, in English headers and Shift_JIS.
+    let export = download(
+        &server,
+        "/api/v1/managed-software/export?encoding=utf-8&lang=en",
+    )
+    .await;
+    template_of_export(&server, "managed-software", "software", "name", &export).await;
+    let header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{header}オフィス,Office,pattern:libreoffice-*;exact:firefox-esr@115*\n\
+         圧縮,,exact:pkg@corp@\n\
+         空,,\n"
+    );
+    let first = counted(
+        &server,
+        &token,
+        "kind=managed-software&template=software",
+        file.into(),
+    )
+    .await;
+    assert_eq!(first, [3, 0, 0, 0]);
+    let path = "/api/v1/managed-software/export?encoding=shift_jis&lang=en";
+    let exported = download(&server, path).await;
+    let query = "kind=managed-software&template=software&encoding=shift_jis";
+    let again = counted(&server, &token, query, exported.clone()).await;
+    assert_eq!(
+        again,
+        [0, 0, 3, 0],
+        "the managed software export re-imports unchanged"
+    );
+    assert_eq!(download(&server, path).await, exported);
+
+    // Contracts: assets and licences by number.
+    for (number, department) in [("A-1", &internal), ("A-2", &internal)] {
+        create(
+            &server,
+            "/api/v1/assets",
+            json!({"asset_number": number, "department_id": department["id"]}),
+        )
+        .await;
+    }
+    let (_, surgery) = server.get("/api/v1/departments").await;
+    let surgery = surgery
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["name"] == "外科").cloned())
+        .expect("外科");
+    let elsewhere = create(
+        &server,
+        "/api/v1/assets",
+        json!({"asset_number": "S-1", "department_id": surgery["id"]}),
+    )
+    .await;
+    let unnumbered = create(
+        &server,
+        "/api/v1/assets",
+        json!({"name": "no number", "department_id": internal["id"]}),
+    )
+    .await;
+    create(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "L-1", "held": 3, "department_id": internal["id"]}),
+    )
+    .await;
+    let export = download(&server, "/api/v1/contracts/export?encoding=utf-8").await;
+    template_of_export(&server, "contracts", "契約台帳", "contract_number", &export).await;
+    let header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{header}C-1,保守契約,保守,契約中,2026-03-01,2026-04-01,2027-03-31,\"1,200,000\",株式会社ケア商事,病院/内科,A-1;A-2,L-1\n\
+         C-2,,,,,,,0,,病院/内科,,\n\
+         C-3,リース,リース,満了,,,2025-03-31,0,,,,\n"
+    );
+    let first = counted(
+        &server,
+        &token,
+        "kind=contracts&template=契約台帳",
+        file.into(),
+    )
+    .await;
+    assert_eq!(first, [3, 0, 0, 0]);
+    let (_, page) = server.get("/api/v1/contracts?q=C-1").await;
+    let c1 = page["items"][0].clone();
+    let (_, detail) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    let mut asset_ids = detail["asset_ids"].as_array().cloned().expect("ids");
+    asset_ids.extend([elsewhere["id"].clone(), unnumbered["id"].clone()]);
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/contracts/{}", c1["id"]),
+            Some(json!({"asset_ids": asset_ids, "version": detail["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let linked = |detail: &Value| {
+        let mut ids: Vec<i64> = detail["asset_ids"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .filter_map(Value::as_i64)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let (_, before) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    assert_eq!(linked(&before).len(), 4);
+    let exported = download(&server, "/api/v1/contracts/export?encoding=utf-8").await;
+    assert!(
+        String::from_utf8_lossy(&exported).contains(",A-1;A-2;S-1,L-1\r\n"),
+        "{}",
+        String::from_utf8_lossy(&exported)
+    );
+    let again = counted(
+        &server,
+        &token,
+        "kind=contracts&template=契約台帳",
+        exported.clone(),
+    )
+    .await;
+    assert_eq!(
+        again,
+        [0, 0, 3, 0],
+        "the contract export re-imports unchanged"
+    );
+    let (_, after) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    assert_eq!(after, before, "not even the version moves");
+    assert_eq!(
+        download(&server, "/api/v1/contracts/export?encoding=utf-8").await,
+        exported
+    );
+
+    // A reader of 内科 exports its contracts without S-1 and re-imports them unchanged;
+    // the link to S-1 stays, and so does the one without a number.
+    let scoped = account(
+        &server,
+        "naika",
+        &["assets"],
+        &[internal["id"].as_i64().expect("id")],
+    )
+    .await;
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/contracts/export?encoding=utf-8",
+            server.base_url
+        ))
+        .bearer_auth(&scoped)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let theirs = response.bytes().await.expect("bytes").to_vec();
+    let text = String::from_utf8_lossy(&theirs).into_owned();
+    assert!(
+        text.contains(",A-1;A-2,L-1\r\n") && !text.contains("C-3"),
+        "{text}"
+    );
+    let again = counted(&server, &scoped, "kind=contracts&template=契約台帳", theirs).await;
+    assert_eq!(again, [0, 0, 2, 0]);
+    let (_, after) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    assert_eq!(after, before);
+    // A row that names fewer records drops only those it could name.
+    let file = format!("{header}C-1,,,,,,,,,,A-2,\n");
+    let changed = counted(
+        &server,
+        &scoped,
+        "kind=contracts&template=契約台帳",
+        file.into(),
+    )
+    .await;
+    assert_eq!(changed, [0, 1, 0, 0]);
+    let (_, after) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    let a1 = asset(&server, "A-1").await["id"].as_i64().expect("id");
+    assert_eq!(
+        linked(&after),
+        linked(&before)
+            .into_iter()
+            .filter(|id| *id != a1)
+            .collect::<Vec<_>>()
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    import_export_import_of_every_list,
+    import_export_import_of_every_list
+);
 
 fn file_arg(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temp path")

@@ -66,6 +66,10 @@ pub struct ContractQuery {
     pub limit: Option<String>,
     /// Cursor.
     pub cursor: Option<String>,
+    /// Export only: encoding.
+    pub encoding: Option<String>,
+    /// Export only: header and name language.
+    pub lang: Option<String>,
 }
 
 /// Today in the actor's time zone.
@@ -74,6 +78,25 @@ fn today(actor: &Actor) -> jiff::civil::Date {
 }
 
 impl ContractQuery {
+    /// The given conditions as `(name, value)` pairs, in link order.
+    pub fn filter_pairs(&self) -> Vec<(&str, &str)> {
+        crate::core::query::pairs(&[
+            ("status", &self.status),
+            ("type", &self.type_id),
+            ("vendor", &self.vendor),
+            ("q", &self.q),
+            ("ends_before", &self.ends_before),
+            ("ends_after", &self.ends_after),
+            ("expiring", &self.expiring),
+            ("covers", &self.covers),
+        ])
+    }
+
+    /// The conditions alone as a query string (what an export's audit entry records).
+    pub fn filter_string(&self) -> String {
+        crate::core::query::encode(&self.filter_pairs())
+    }
+
     /// The conditions, with "expiring" counted from `today`.
     ///
     /// # Errors
@@ -120,6 +143,17 @@ impl ContractQuery {
     }
 }
 
+/// The list's conditions with the actor's scope applied (the list and its export).
+///
+/// # Errors
+/// 400 for bad conditions; 403 without the assets division.
+pub fn filter_of(actor: &Actor, query: &ContractQuery) -> Result<ContractFilter, AppError> {
+    actor.require_division(Division::Assets)?;
+    let mut filter = query.filter(today(actor))?;
+    filter.scope = values::scope_of(actor);
+    Ok(filter)
+}
+
 /// One page of contracts, by end day.
 ///
 /// # Errors
@@ -129,9 +163,7 @@ pub async fn list(
     actor: &Actor,
     query: &ContractQuery,
 ) -> Result<Page<Contract>, AppError> {
-    actor.require_division(Division::Assets)?;
-    let mut filter = query.filter(today(actor))?;
-    filter.scope = values::scope_of(actor);
+    let filter = filter_of(actor, query)?;
     let limit = crate::core::query::given(&query.limit)
         .map(|l| {
             l.parse()

@@ -539,6 +539,59 @@ pub async fn vendors(db: &Db) -> Result<Vec<Vendor>, DbError> {
     rows.iter().map(vendor).collect()
 }
 
+/// Up to `limit` vendors ordered by name then id, after `after`'s row (keyset on
+/// `(name, id)`, the list's order); the cursor of the next page when there is one.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn vendor_page(
+    db: &Db,
+    after: Option<&crate::core::paging::Cursor>,
+    limit: u32,
+) -> Result<(Vec<Vendor>, Option<crate::core::paging::Cursor>), DbError> {
+    let mut w = Where::new();
+    let order = w.keyset("v.name", "v.id", false, after);
+    let limit_param = w.int(i64::from(limit) + 1);
+    let sql = format!(
+        "SELECT {VENDOR_COLUMNS} FROM vendors v{} ORDER BY {order} LIMIT {limit_param}",
+        w.clause()
+    );
+    let rows = w.apply(sqlx::query(&sql)).fetch_all(db.read()).await?;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(vendor)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = match (rows.len() > limit as usize, items.last()) {
+        (true, Some(last)) => Some(crate::core::paging::Cursor {
+            value: crate::core::paging::SortValue::Text(last.name.clone()),
+            id: last.id,
+        }),
+        _ => None,
+    };
+    Ok((items, next))
+}
+
+/// The names of the vendors `ids` (absent ids are left out), for a page of contracts.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn vendor_names(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, DbError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!("SELECT id, name FROM vendors WHERE {}", ids_in("id", ids));
+    let mut rows = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        out.insert(row.try_get(0)?, row.try_get(1)?);
+    }
+    Ok(out)
+}
+
 /// Every vendor, by name, read on `conn`.
 ///
 /// # Errors

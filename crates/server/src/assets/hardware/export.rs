@@ -12,15 +12,16 @@ use crate::app::AppState;
 use crate::assets::hardware::query::AssetQuery;
 use crate::assets::hardware::{service, store};
 use crate::assets::import::kinds::assets::{cells, FIELDS};
+use crate::assets::import::kinds::Kind;
 use crate::assets::import::refs::Refs;
-use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
+use crate::assets::values;
+use crate::audit::model::Origin;
 use crate::console::i18n::Lang;
 use crate::core::auth::Actor;
 use crate::core::csv::{self, CsvEncoding};
 use crate::core::db::DbError;
 use crate::core::error::AppError;
 use crate::core::paging::Cursor;
-use crate::core::time::now_ms;
 
 /// Rows read per page while streaming.
 pub const PAGE_ROWS: u32 = 2000;
@@ -39,23 +40,10 @@ pub async fn response(
 ) -> Result<axum::response::Response, AppError> {
     let filter = service::filter_of(&state, actor, query).await?;
     let sort = query.sort()?;
-    let mut conn = state.db.write().acquire().await.map_err(DbError::from)?;
-    let detail = serde_json::json!({
-        "list": "assets",
-        "encoding": encoding.name(),
-        "filter": query.filter_string(),
-    });
-    let entry = NewAuditEntry::by_actor(
-        actor,
-        origin,
-        (Category::ContentAccess, Op::Export, Object::AssetInfo),
-        "",
-        detail,
-    );
-    crate::audit::store::insert(&mut conn, &entry, now_ms()).await?;
-    drop(conn);
+    let audited = ("assets", encoding, query.filter_string());
+    values::audit_export(&state.db, actor, origin, audited).await?;
     let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
-    let refs = Arc::new(Refs::for_export(&mut conn).await?);
+    let refs = Arc::new(Refs::for_export(&mut conn, Kind::Assets).await?);
     drop(conn);
     let header = FIELDS.iter().map(|field| field.label(lang));
     let (db, filter) = (state.db.clone(), Arc::new(filter));

@@ -246,15 +246,17 @@ pub struct Refs {
 }
 
 impl Refs {
-    /// What an export labels its cells with: the choice lists, both hierarchies and the
-    /// managed software (no keys).
+    /// What an export of `kind` labels its cells with: the choice lists, both hierarchies
+    /// and, for licences, the managed software (no keys).
     ///
     /// # Errors
     /// [`DbError`] from the database.
-    pub async fn for_export(conn: &mut AnyConnection) -> Result<Refs, DbError> {
+    pub async fn for_export(conn: &mut AnyConnection, kind: Kind) -> Result<Refs, DbError> {
         let mut refs = Refs::labels(conn).await?;
-        for managed in crate::assets::licences::managed_store::list(conn).await? {
-            refs.managed_records.insert(managed.id, managed);
+        if kind == Kind::Licences {
+            for managed in crate::assets::licences::managed_store::list(conn).await? {
+                refs.managed_records.insert(managed.id, managed);
+            }
         }
         Ok(refs)
     }

@@ -88,7 +88,7 @@ pub async fn get_managed(
         .map_err(values::not_found("managed software"))?;
     drop(conn);
     let scope = values::scope_of(actor);
-    let counts = managed_store::counts(&state.db, scope.as_deref(), Some(id)).await?;
+    let counts = managed_store::counts(&state.db, scope.as_deref(), Some(&[id])).await?;
     let (owned, consumed, assigned) = counts.get(&id).copied().unwrap_or_default();
     let figures = Reconciliation::from_counts(id, managed.name.clone(), owned, consumed, assigned);
     let shares = managed_store::department_shares(&state.db, id, scope.as_deref()).await?;

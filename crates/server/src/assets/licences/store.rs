@@ -1,5 +1,7 @@
 //! SQL for `licences` and `licence_assignments`.
 
+use std::collections::HashMap;
+
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -130,6 +132,31 @@ pub async fn each_number(
         f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     }
     Ok(())
+}
+
+/// The number and department of each of `ids` (absent ids are left out): what a contract's
+/// export writes for the licences it covers, and what its import keeps when a row cannot
+/// name them.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn numbers_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, Option<i64>)>, DbError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT id, licence_number, department_id FROM licences WHERE {}",
+        ids_in("id", ids)
+    );
+    let mut rows = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        out.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+    }
+    Ok(out)
 }
 
 /// Inserts a licence; returns its id.

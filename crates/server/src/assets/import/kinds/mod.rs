@@ -3,8 +3,8 @@
 //! Each kind's module turns a row (the cells the template maps, by field) into that kind's
 //! patch (`parse`, pure, against the snapshot in [`Refs`]) and applies a chunk of patches to
 //! the stored records (`apply`), with the same rules as the REST API's create and update.
-//! The field labels here are also the asset and licence exports' headers, so a template made
-//! from an export's header reads the export back.
+//! The field labels here are also the exports' headers (each kind's `cells` writes a record
+//! as its export does), so a template made from an export's header reads the export back.
 
 pub mod assets;
 pub mod contracts;
