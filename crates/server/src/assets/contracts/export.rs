@@ -51,7 +51,7 @@ pub async fn response(
     let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
     let refs = Arc::new(Refs::for_export(&mut conn, Kind::Contracts).await?);
     drop(conn);
-    let header = kind::FIELDS.iter().map(|field| field.label(lang));
+    let header = crate::assets::hardware::export::header(kind::FIELDS, &refs, lang);
     let (db, filter) = (state.db.clone(), Arc::new(filter));
     let scope = Arc::new(actor.scope.clone());
     let body = csv::stream_pages(encoding, header, move |cursor| {

@@ -1,7 +1,8 @@
 //! CSV export of the asset list as filtered and sorted, in the reader's encoding and
 //! language: the fields the import reads, under the headers an import template made from
 //! the export reads back (so import → export → import changes nothing), choices by name,
-//! departments and locations as paths, and no value (shown as "–") as an empty cell.
+//! departments and locations as paths, one column per custom field (options by path), and
+//! no value (shown as "–") as an empty cell.
 //!
 //! The file is streamed page by page ([`PAGE_ROWS`] rows a page, keyset paging), so memory
 //! stays flat; the export is audited before the first byte.
@@ -12,7 +13,7 @@ use crate::app::AppState;
 use crate::assets::hardware::query::AssetQuery;
 use crate::assets::hardware::{service, store};
 use crate::assets::import::kinds::assets::{cells, FIELDS};
-use crate::assets::import::kinds::Kind;
+use crate::assets::import::kinds::{Field, Kind};
 use crate::assets::import::refs::Refs;
 use crate::assets::values;
 use crate::audit::model::Origin;
@@ -25,6 +26,14 @@ use crate::core::paging::Cursor;
 
 /// Rows read per page while streaming.
 pub const PAGE_ROWS: u32 = 2000;
+
+/// An export's header: the labels of a kind's `fields` in `lang`, then one column per custom
+/// field of the kind (`refs.custom`), named so that no two columns share a header.
+pub fn header(fields: &[Field], refs: &Refs, lang: Lang) -> Vec<String> {
+    let labels: Vec<&str> = fields.iter().map(|field| field.label(lang)).collect();
+    let custom = refs.custom.headers(lang, &labels);
+    labels.into_iter().map(String::from).chain(custom).collect()
+}
 
 /// The export's download: the list's conditions and sort from `query`, the header and
 /// values in `lang`.
@@ -45,7 +54,7 @@ pub async fn response(
     let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
     let refs = Arc::new(Refs::for_export(&mut conn, Kind::Assets).await?);
     drop(conn);
-    let header = FIELDS.iter().map(|field| field.label(lang));
+    let header = header(FIELDS, &refs, lang);
     let (db, filter) = (state.db.clone(), Arc::new(filter));
     let body = csv::stream_pages(encoding, header, move |cursor| {
         let (db, filter, refs) = (db.clone(), filter.clone(), refs.clone());

@@ -60,8 +60,8 @@ pub async fn response(
             (m.id, name)
         })
         .collect();
+    let header = crate::assets::hardware::export::header(licences::FIELDS, &refs, lang);
     let labels = Arc::new((refs, managed));
-    let header = licences::FIELDS.iter().map(|field| field.label(lang));
     let (db, filter) = (state.db.clone(), Arc::new(filter));
     let body = csv::stream_pages(encoding, header, move |cursor| {
         let (db, filter, labels) = (db.clone(), filter.clone(), labels.clone());

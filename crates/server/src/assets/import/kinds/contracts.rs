@@ -121,20 +121,20 @@ pub struct PageNames {
     pub licences: HashMap<i64, String>,
 }
 
-/// One contract's cells as the export writes them, in [`FIELDS`] order: choices and the
-/// vendor by name, the department as a path in `lang`, covered records by number, no value
-/// as an empty cell.
+/// One contract's cells as the export writes them, in [`FIELDS`] order and then one per
+/// custom field: choices and the vendor by name, the department as a path in `lang`,
+/// covered records by number, custom options by path, no value as an empty cell.
 pub fn cells<'a>(
     contract: &'a Contract,
     refs: &'a Refs,
     names: &'a PageNames,
     lang: Lang,
-) -> [Cow<'a, str>; 12] {
+) -> impl Iterator<Item = Cow<'a, str>> + 'a {
     let day = |day: &'a Option<String>| Cow::Borrowed(day.as_deref().unwrap_or(""));
     let named = |map: &'a HashMap<i64, String>, id: Option<i64>| {
         Cow::Borrowed(id.and_then(|id| map.get(&id)).map_or("", String::as_str))
     };
-    [
+    let fixed: [Cow<'a, str>; 12] = [
         Cow::Borrowed(&contract.contract_number),
         Cow::Borrowed(&contract.name),
         Cow::Borrowed(refs.choices.label(contract.type_id, lang)),
@@ -151,7 +151,10 @@ pub fn cells<'a>(
         ),
         named(&names.assets, Some(contract.id)),
         named(&names.licences, Some(contract.id)),
-    ]
+    ];
+    fixed
+        .into_iter()
+        .chain(refs.custom.cells(&contract.custom, lang).map(Cow::Borrowed))
 }
 
 /// Linked records: their ids with their departments (checked against the actor's scope).
@@ -267,7 +270,7 @@ impl Importer for Contracts {
             department_id: place(&refs.departments, "department", row.cell("department"))?,
             asset_ids: None,
             licence_ids: None,
-            custom: None,
+            custom: row.custom_values(refs)?,
             note: None,
             version: None,
         };
@@ -406,6 +409,7 @@ async fn write(
     if fields == before && assets.is_none() && licences.is_none() {
         return Ok(Done::Unchanged);
     }
+    ctx.refs.custom.retain_known(&mut fields.custom);
     if !ctx.write {
         return Ok(Done::Updated);
     }
