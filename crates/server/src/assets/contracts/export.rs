@@ -40,7 +40,7 @@ pub async fn response(
     query: &ContractQuery,
     (encoding, lang): (CsvEncoding, Lang),
 ) -> Result<axum::response::Response, AppError> {
-    let filter = service::filter_of(actor, query)?;
+    let filter = service::filter_of(&state, actor, query).await?;
     values::audit_export(
         &state.db,
         actor,

@@ -70,6 +70,10 @@ pub struct ContractQuery {
     pub encoding: Option<String>,
     /// Export only: header and name language.
     pub lang: Option<String>,
+    /// `custom.<field id>` conditions on custom values (see `fields::query`); other
+    /// parameters the list does not know land here too and are ignored.
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 /// Today in the actor's time zone.
@@ -78,9 +82,9 @@ fn today(actor: &Actor) -> jiff::civil::Date {
 }
 
 impl ContractQuery {
-    /// The given conditions as `(name, value)` pairs, in link order.
+    /// The given conditions as `(name, value)` pairs, in link order (custom ones last).
     pub fn filter_pairs(&self) -> Vec<(&str, &str)> {
-        crate::core::query::pairs(&[
+        let mut pairs = crate::core::query::pairs(&[
             ("status", &self.status),
             ("type", &self.type_id),
             ("vendor", &self.vendor),
@@ -89,7 +93,9 @@ impl ContractQuery {
             ("ends_after", &self.ends_after),
             ("expiring", &self.expiring),
             ("covers", &self.covers),
-        ])
+        ]);
+        pairs.extend(crate::assets::fields::query::pairs(&self.custom));
+        pairs
     }
 
     /// The conditions alone as a query string (what an export's audit entry records).
@@ -103,6 +109,8 @@ impl ContractQuery {
     /// 400 naming the field.
     pub fn filter(&self, today: jiff::civil::Date) -> Result<ContractFilter, AppError> {
         use crate::core::query::given;
+        // Their form only; `filter_of` checks them against the fields.
+        crate::assets::fields::query::parse(&self.custom)?;
         let mut filter = ContractFilter {
             status: values::query_id("status", &self.status)?,
             type_id: values::query_id("type", &self.type_id)?,
@@ -126,6 +134,7 @@ impl ContractQuery {
                 }
             },
             scope: None,
+            custom: Vec::new(),
         };
         match given(&self.expiring) {
             None => {}
@@ -143,13 +152,21 @@ impl ContractQuery {
     }
 }
 
-/// The list's conditions with the actor's scope applied (the list and its export).
+/// The list's conditions with custom conditions checked against the contract fields and the
+/// actor's scope applied (the list and its export).
 ///
 /// # Errors
 /// 400 for bad conditions; 403 without the assets division.
-pub fn filter_of(actor: &Actor, query: &ContractQuery) -> Result<ContractFilter, AppError> {
+pub async fn filter_of(
+    state: &AppState,
+    actor: &Actor,
+    query: &ContractQuery,
+) -> Result<ContractFilter, AppError> {
     actor.require_division(Division::Assets)?;
     let mut filter = query.filter(today(actor))?;
+    let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
+    filter.custom =
+        crate::assets::fields::service::conditions(&mut conn, "contract", &query.custom).await?;
     filter.scope = values::scope_of(actor);
     Ok(filter)
 }
@@ -163,7 +180,7 @@ pub async fn list(
     actor: &Actor,
     query: &ContractQuery,
 ) -> Result<Page<Contract>, AppError> {
-    let filter = filter_of(actor, query)?;
+    let filter = filter_of(state, actor, query).await?;
     let limit = crate::core::query::given(&query.limit)
         .map(|l| {
             l.parse()

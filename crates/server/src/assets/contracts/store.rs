@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::core::db::{Db, DbError};
+use crate::core::db::{Backend, Db, DbError};
 use crate::core::sql::{contains_pattern, ids_in, Where};
 
 /// A contract as stored.
@@ -385,9 +385,11 @@ pub struct ContractFilter {
     pub covers: Option<Linked>,
     /// The actor's scope.
     pub scope: Option<Vec<i64>>,
+    /// Conditions on custom values, checked against the fields by the service.
+    pub custom: Vec<crate::assets::fields::query::CustomCondition>,
 }
 
-fn conditions(filter: &ContractFilter) -> Where {
+fn conditions(filter: &ContractFilter, backend: Backend) -> Where {
     let mut w = Where::new();
     if let Some(scope) = &filter.scope {
         w.push(ids_in("c.department_id", scope));
@@ -422,6 +424,9 @@ fn conditions(filter: &ContractFilter) -> Where {
             "EXISTS (SELECT 1 FROM {table} l WHERE l.contract_id = c.id)"
         ));
     }
+    for condition in &filter.custom {
+        crate::assets::fields::store::push_condition(&mut w, backend, "c.custom", condition);
+    }
     w
 }
 
@@ -436,7 +441,7 @@ pub async fn page(
     after: Option<&crate::core::paging::Cursor>,
     limit: u32,
 ) -> Result<(Vec<Contract>, Option<crate::core::paging::Cursor>), DbError> {
-    let mut w = conditions(filter);
+    let mut w = conditions(filter, db.backend());
     let expr = "COALESCE(c.ends_on, '9999-12-31')";
     let order = w.keyset(expr, "c.id", false, after);
     let limit_param = w.int(i64::from(limit) + 1);
@@ -470,7 +475,7 @@ pub async fn costed(
         scope: scope.map(<[i64]>::to_vec),
         ..ContractFilter::default()
     };
-    let w = conditions(&filter);
+    let w = conditions(&filter, db.backend());
     let sql = format!(
         "SELECT c.amount, c.starts_on, c.ends_on, \
          CASE WHEN EXISTS (SELECT 1 FROM contract_assets l WHERE l.contract_id = c.id) THEN 1 ELSE 0 END, \

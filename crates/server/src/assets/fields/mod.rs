@@ -1,9 +1,10 @@
 //! Custom fields of the ledger (追加管理項目): administrators define, per record kind, text,
 //! selection or hierarchy fields entered by administrators or by the PC's user; records keep
 //! their values by field id (text, or an option id). The data type is fixed once created, so
-//! stored values never change meaning.
+//! stored values never change meaning. Lists filter on them (`query`).
 
 pub mod api;
+pub mod query;
 pub mod service;
 pub mod store;
 

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use crate::app::AppState;
+use crate::assets::fields::query::{self, CustomCondition};
 use crate::assets::fields::{store, CustomField, FieldOption, DATA_TYPES, MAX_TEXT_CHARS, TARGETS};
 use crate::assets::values;
 use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
@@ -402,4 +403,22 @@ fn value_fits(field: &CustomField, value: &serde_json::Value) -> Result<bool, Ap
             .as_i64()
             .is_some_and(|id| field.options.iter().any(|o| o.id == id)),
     })
+}
+
+/// The `custom.<field id>` conditions of a list of `target`'s records, checked against the
+/// target's fields (see [`query::resolve`]).
+///
+/// # Errors
+/// 400 naming `custom.<id>`; storage errors.
+pub async fn conditions(
+    conn: &mut AnyConnection,
+    target: &str,
+    extra: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<CustomCondition>, AppError> {
+    let wanted = query::parse(extra)?;
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = store::list(conn, target).await?;
+    query::resolve(&fields, &wanted)
 }

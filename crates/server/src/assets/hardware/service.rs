@@ -126,8 +126,8 @@ fn not_found(error: DbError) -> AppError {
     }
 }
 
-/// The list's conditions with the department and location subtrees expanded and the actor's
-/// scope applied.
+/// The list's conditions with the department and location subtrees expanded, custom
+/// conditions checked against the hardware fields, and the actor's scope applied.
 ///
 /// # Errors
 /// 400 for bad conditions; storage errors.
@@ -147,6 +147,8 @@ pub async fn filter_of(
         let ids = crate::departments::store::subtree(&mut conn, Tree::Locations, id).await?;
         filter.in_locations = Some(ids);
     }
+    filter.custom =
+        crate::assets::fields::service::conditions(&mut conn, "hardware", &query.custom).await?;
     if let Scope::Departments(ids) = &actor.scope {
         filter.scope = Some(ids.clone());
     }

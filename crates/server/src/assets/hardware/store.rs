@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use crate::assets::hardware::model::{
     AssetFilter, AssetSort, HardwareAsset, LinkedDevice, RelatedAsset,
 };
-use crate::core::db::{Db, DbError};
+use crate::core::db::{Backend, Db, DbError};
 use crate::core::paging::{Cursor, SortValue};
 use crate::core::sql::{contains_pattern, ids_in, Where};
 
@@ -689,7 +689,7 @@ fn sort_expr(sort: AssetSort) -> &'static str {
 }
 
 /// The conditions of `filter` on `hardware_assets a`.
-fn conditions(filter: &AssetFilter) -> Where {
+fn conditions(filter: &AssetFilter, backend: Backend) -> Where {
     let mut w = Where::new();
     if let Some(scope) = &filter.scope {
         w.push(ids_in("a.department_id", scope));
@@ -778,6 +778,9 @@ fn conditions(filter: &AssetFilter) -> Where {
         (Some(Some(_)), Some(ids)) => w.push(ids_in("a.location_id", ids)),
         _ => {}
     }
+    for condition in &filter.custom {
+        crate::assets::fields::store::push_condition(&mut w, backend, "a.custom", condition);
+    }
     w
 }
 
@@ -792,7 +795,7 @@ pub async fn page(
     after: Option<&Cursor>,
     limit: u32,
 ) -> Result<(Vec<HardwareAsset>, Option<Cursor>), DbError> {
-    let mut w = conditions(filter);
+    let mut w = conditions(filter, db.backend());
     let expr = sort_expr(sort);
     let order = w.keyset(expr, "a.id", descending, after);
     let limit_param = w.int(i64::from(limit) + 1);
@@ -826,7 +829,7 @@ pub async fn page(
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn count(db: &Db, filter: &AssetFilter) -> Result<i64, DbError> {
-    let w = conditions(filter);
+    let w = conditions(filter, db.backend());
     let sql = format!("SELECT COUNT(*) FROM hardware_assets a{}", w.clause());
     let row = w.apply(sqlx::query(&sql)).fetch_one(db.read()).await?;
     Ok(row.try_get(0)?)
@@ -838,9 +841,10 @@ pub async fn count(db: &Db, filter: &AssetFilter) -> Result<i64, DbError> {
 /// [`DbError`] from the database.
 pub async fn matching_ids(
     conn: &mut AnyConnection,
+    backend: Backend,
     filter: &AssetFilter,
 ) -> Result<Vec<i64>, DbError> {
-    let w = conditions(filter);
+    let w = conditions(filter, backend);
     let sql = format!(
         "SELECT a.id FROM hardware_assets a{} ORDER BY a.id",
         w.clause()

@@ -347,6 +347,10 @@ pub struct LicenceQuery {
     pub encoding: Option<String>,
     /// Export only: header and value language.
     pub lang: Option<String>,
+    /// `custom.<field id>` conditions on custom values (see `fields::query`); other
+    /// parameters the list does not know land here too and are ignored.
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 impl LicenceQuery {
@@ -381,6 +385,8 @@ impl LicenceQuery {
                 ))
             }
         };
+        // Their form only; `filter_of` checks them against the fields.
+        crate::assets::fields::query::parse(&self.custom)?;
         let filter = LicenceFilter {
             status: values::query_id("status", &self.status)?,
             type_id: values::query_id("type", &self.type_id)?,
@@ -401,8 +407,8 @@ impl LicenceQuery {
     }
 }
 
-/// The list's conditions with the department subtree expanded and the actor's scope
-/// applied (the list and its export).
+/// The list's conditions with the department subtree expanded, custom conditions checked
+/// against the licence fields, and the actor's scope applied (the list and its export).
 ///
 /// # Errors
 /// 400 for bad conditions; 403 without the assets division.
@@ -424,6 +430,9 @@ pub async fn filter_of(
             ))
         }
     };
+    let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
+    filter.custom =
+        crate::assets::fields::service::conditions(&mut conn, "licence", &query.custom).await?;
     filter.scope = values::scope_of(actor);
     Ok(filter)
 }
