@@ -230,8 +230,7 @@ pub struct CustomFields {
 #[derive(Debug)]
 struct CustomColumn {
     field: CustomField,
-    /// Option paths in Japanese and English, levels trimmed and lowercased, → option id
-    /// (a Japanese path wins over an English one that spells the same).
+    /// Option paths in Japanese and English, levels trimmed and lowercased, → option id.
     by_path: HashMap<String, i64>,
     japanese: HashMap<i64, String>,
     english: HashMap<i64, String>,
@@ -255,8 +254,18 @@ impl CustomFields {
                 let japanese = field.option_paths(Lang::Ja);
                 let english = field.option_paths(Lang::En);
                 let mut by_path = HashMap::new();
-                for (id, path) in english.iter().chain(japanese.iter()) {
-                    by_path.insert(normal_path(path), *id);
+                // In the options' order, so the same file always reads the same: of options
+                // whose English paths spell the same the first wins, and a Japanese path
+                // (unique: sibling names are) wins over any English one.
+                for option in &field.options {
+                    if let Some(path) = english.get(&option.id) {
+                        by_path.entry(normal_path(path)).or_insert(option.id);
+                    }
+                }
+                for option in &field.options {
+                    if let Some(path) = japanese.get(&option.id) {
+                        by_path.insert(normal_path(path), option.id);
+                    }
                 }
                 CustomColumn {
                     field,
@@ -267,11 +276,6 @@ impl CustomFields {
             })
             .collect();
         CustomFields { fields }
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
     }
 
     fn column(&self, id: i64) -> Option<&CustomColumn> {
@@ -534,6 +538,7 @@ impl Refs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assets::fields::FieldOption;
 
     fn choice(id: i64, kind: ChoiceKind, code: &str, name: &str, name_en: &str) -> Choice {
         Choice {
@@ -614,6 +619,80 @@ mod tests {
         assert_eq!(places.path(3, Lang::En), "Hospital/Surgery");
         assert_eq!(places.path(3, Lang::Ja), "病院/旧外科");
         assert!(places.is_retired(3));
+    }
+
+    fn custom_field(id: i64, data_type: &str, name: &str, name_en: &str) -> CustomField {
+        CustomField {
+            id,
+            target: "hardware".into(),
+            name: name.into(),
+            name_en: name_en.into(),
+            data_type: data_type.into(),
+            input: "admin".into(),
+            position: id,
+            options: Vec::new(),
+            version: 1,
+        }
+    }
+
+    fn option(id: i64, parent_id: Option<i64>, name: &str, name_en: &str) -> FieldOption {
+        FieldOption {
+            id,
+            parent_id,
+            name: name.into(),
+            name_en: name_en.into(),
+        }
+    }
+
+    #[test]
+    fn custom_values_by_path_and_back() {
+        let mut area = custom_field(2, "hierarchy", "区画", "Area");
+        area.options = vec![
+            option(10, None, "東棟", "East"),
+            option(11, Some(10), "3F", ""),
+            option(12, None, "West", "East"),
+        ];
+        let fields = CustomFields::new(vec![
+            custom_field(1, "text", "部署", "Lease"),
+            area,
+            custom_field(3, "text", "部署", "Lease"),
+        ]);
+        let value = |id, raw| fields.value(id, Cell::of(raw));
+        assert_eq!(value(2, " east / 3F "), Ok(Some(11.into())));
+        assert_eq!(
+            value(2, "EAST"),
+            Ok(Some(10.into())),
+            "the first of equal English paths"
+        );
+        assert_eq!(
+            value(2, "west"),
+            Ok(Some(12.into())),
+            "a Japanese name wins"
+        );
+        assert_eq!(value(2, " "), Ok(None), "one space leaves an option");
+        assert!(value(2, "北棟").is_err_and(|e| e.0.starts_with("custom:2")));
+        assert_eq!(
+            value(1, " "),
+            Ok(Some(serde_json::Value::Null)),
+            "one space clears text"
+        );
+        assert_eq!(value(1, ""), Ok(None));
+        assert_eq!(value(1, " L-1 "), Ok(Some("L-1".into())));
+        assert!(value(9, "x").is_err(), "a field deleted since");
+        assert_eq!(
+            fields.headers(Lang::Ja, &["部署"]),
+            ["部署 (custom:1)", "区画", "部署 (custom:3)"]
+        );
+        assert_eq!(
+            fields.headers(Lang::En, &[]),
+            ["Lease", "Area", "Lease (custom:3)"]
+        );
+        let custom = serde_json::json!({"1": "L-1", "2": 11, "3": 5});
+        let cells: Vec<&str> = fields.cells(&custom, Lang::En).collect();
+        assert_eq!(cells, ["L-1", "East/3F", ""]);
+        let mut stale = serde_json::json!({"1": "x", "9": "gone"});
+        fields.retain_known(&mut stale);
+        assert_eq!(stale, serde_json::json!({"1": "x"}));
     }
 
     #[test]
