@@ -78,6 +78,10 @@ pub fn router() -> Router<AppState> {
             get(licences::list_managed).post(licences::create_managed),
         )
         .route(
+            "/api/v1/managed-software/export",
+            get(licences::export_managed),
+        )
+        .route(
             "/api/v1/managed-software/{id}",
             get(licences::show_managed)
                 .patch(licences::update_managed)
@@ -109,6 +113,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/contracts",
             get(contracts::list).post(contracts::create),
         )
+        .route("/api/v1/contracts/export", get(contracts::export))
         .route(
             "/api/v1/contracts/monthly-costs",
             get(contracts::monthly_costs),
@@ -124,6 +129,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/vendors",
             get(contracts::vendors).post(contracts::create_vendor),
         )
+        .route("/api/v1/vendors/export", get(contracts::export_vendors))
         .route(
             "/api/v1/vendors/{id}",
             patch(contracts::update_vendor).delete(contracts::delete_vendor),

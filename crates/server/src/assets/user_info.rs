@@ -203,6 +203,7 @@ pub async fn answer(
         ),
         ..Default::default()
     };
+    let kept = crate::assets::values::kept_custom(&current.custom, patch.custom.as_ref());
     crate::assets::hardware::service::apply_patch(&mut fields, patch)?;
     // Only the fields users may enter.
     let users_fields: Vec<String> = crate::assets::fields::store::list(&mut tx, "hardware")
@@ -221,7 +222,8 @@ pub async fn answer(
             "users do not enter this field",
         ));
     }
-    crate::assets::fields::service::check_values(&mut tx, "hardware", &mut fields.custom).await?;
+    crate::assets::fields::service::check_values(&mut tx, "hardware", &mut fields.custom, &kept)
+        .await?;
     let now = now_ms();
     if settings.stocktake_auto == "user_info" {
         fields.stocktaken_on = Some(jiff::Zoned::now().date().to_string());

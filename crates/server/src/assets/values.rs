@@ -65,6 +65,41 @@ pub fn reason(note: Option<String>) -> Result<Option<String>, AppError> {
     }
 }
 
+/// Merges the custom values a create or update sends into a record's: a value replaces the
+/// stored one, `null` removes it, fields not named keep theirs (the values are checked
+/// afterwards by `fields::service::check_values`, against the stored ones).
+pub fn merge_custom(
+    custom: &mut serde_json::Value,
+    patch: Option<serde_json::Map<String, serde_json::Value>>,
+) {
+    let Some(patch) = patch else {
+        return;
+    };
+    let mut merged = custom.as_object().cloned().unwrap_or_default();
+    for (key, value) in patch {
+        if value.is_null() {
+            merged.remove(&key);
+        } else {
+            merged.insert(key, value);
+        }
+    }
+    *custom = serde_json::Value::Object(merged);
+}
+
+/// The stored custom values a change leaves as they are (those whose field the patch does
+/// not name): `fields::service::check_values` drops such a value when its option was
+/// deleted since, instead of refusing the change.
+pub fn kept_custom(
+    stored: &serde_json::Value,
+    patch: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut kept = stored.as_object().cloned().unwrap_or_default();
+    if let Some(patch) = patch {
+        kept.retain(|key, _| !patch.contains_key(key));
+    }
+    kept
+}
+
 /// 400 unless `id` is an entry of list `kind`.
 ///
 /// # Errors
@@ -184,6 +219,35 @@ pub fn query_id(field: &str, value: &Option<String>) -> Result<Option<i64>, AppE
                 .map_err(|_| AppError::invalid(field, format!("{field} must be an id")))
         })
         .transpose()
+}
+
+/// Records the export of a ledger list in the audit log, before its first byte leaves: the
+/// list, the encoding and the conditions as a query string.
+///
+/// # Errors
+/// Storage errors.
+pub async fn audit_export(
+    db: &crate::core::db::Db,
+    actor: &Actor,
+    origin: &crate::audit::model::Origin,
+    (list, encoding, filter): (&str, crate::core::csv::CsvEncoding, String),
+) -> Result<(), AppError> {
+    use crate::audit::model::{Category, NewAuditEntry, Object, Op};
+    let detail = serde_json::json!({
+        "list": list,
+        "encoding": encoding.name(),
+        "filter": filter,
+    });
+    let entry = NewAuditEntry::by_actor(
+        actor,
+        origin,
+        (Category::ContentAccess, Op::Export, Object::AssetInfo),
+        "",
+        detail,
+    );
+    let mut conn = db.write().acquire().await.map_err(DbError::from)?;
+    crate::audit::store::insert(&mut conn, &entry, crate::core::time::now_ms()).await?;
+    Ok(())
 }
 
 /// The audit entry of a change to a ledger record.

@@ -107,7 +107,7 @@ pub async fn save(
             format!("the query is longer than {MAX_QUERY_BYTES} bytes"),
         ));
     }
-    check_query(list, query)?;
+    check_query(db, list, query).await?;
     let mut tx = db.write().begin().await.map_err(DbError::from)?;
     if store::name_taken(&mut tx, actor.user_id, list.as_str(), name).await? {
         return Err(AppError::Invalid {
@@ -138,8 +138,10 @@ pub async fn save(
     Ok(saved)
 }
 
-/// A saved query must be one the list accepts, so opening it never shows an error page.
-fn check_query(list: ListKind, query: &str) -> Result<(), AppError> {
+/// A saved query must be one the list accepts, so opening it never shows an error page
+/// (an asset query's custom conditions are checked against the hardware fields as they are
+/// now).
+async fn check_query(db: &Db, list: ListKind, query: &str) -> Result<(), AppError> {
     match list {
         ListKind::Devices => {
             let parsed: crate::devices::query::DeviceQuery = serde_urlencoded::from_str(query)
@@ -156,6 +158,9 @@ fn check_query(list: ListKind, query: &str) -> Result<(), AppError> {
                 serde_urlencoded::from_str(query)
                     .map_err(|error| AppError::invalid("query", error.to_string()))?;
             parsed.filter(&jiff::tz::TimeZone::UTC)?;
+            let mut conn = db.read().acquire().await.map_err(DbError::from)?;
+            crate::assets::fields::service::conditions(&mut conn, "hardware", &parsed.custom)
+                .await?;
         }
     }
     Ok(())

@@ -1060,3 +1060,301 @@ async fn custom_fields(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(custom_fields, custom_fields);
+
+/// A custom field with options (`(name, parent name)`, parents first); returns its id and
+/// its option ids by name.
+async fn field_with(
+    server: &TestServer,
+    target: &str,
+    (name, data_type): (&str, &str),
+    options: &[(&str, Option<&str>)],
+) -> (i64, std::collections::HashMap<String, i64>) {
+    let field = create(
+        server,
+        "/api/v1/assets/fields",
+        json!({"target": target, "name": name, "data_type": data_type}),
+    )
+    .await;
+    let id = field["id"].as_i64().expect("id");
+    let mut ids = std::collections::HashMap::new();
+    for (option, parent) in options {
+        let parent_id = parent.map(|p| ids[p]);
+        let updated = create(
+            server,
+            &format!("/api/v1/assets/fields/{id}/options"),
+            json!({"name": option, "parent_id": parent_id}),
+        )
+        .await;
+        let added = updated["options"]
+            .as_array()
+            .and_then(|all| all.iter().find(|o| o["name"] == *option))
+            .and_then(|o| o["id"].as_i64())
+            .expect("option");
+        ids.insert((*option).to_string(), added);
+    }
+    (id, ids)
+}
+
+/// The numbers a list query returns, sorted.
+async fn numbers_of(server: &TestServer, token: &str, path: &str, key: &str) -> Vec<String> {
+    let (status, page) = server.api_as(token, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {page}");
+    let mut numbers: Vec<String> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| item[key].as_str().expect("number").to_string())
+        .collect();
+    numbers.sort();
+    numbers
+}
+
+/// The asset numbers the asset list returns for `query`, sorted.
+async fn assets_where(server: &TestServer, query: String) -> Vec<String> {
+    numbers_of(
+        server,
+        &server.api_token,
+        &format!("/api/v1/assets?{query}"),
+        "asset_number",
+    )
+    .await
+}
+
+/// Lists filtered by custom values (`custom.<field id>`): text contains the value in any
+/// case (wildcards taken literally), a selection is the option, a hierarchy the option and
+/// everything below it; on assets (list, count, export, saved filters), licences and
+/// contracts; unknown fields and foreign options refused naming the parameter; scope still
+/// applies.
+async fn custom_conditions(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let token = server.api_token.clone();
+    let (lease, _) = field_with(&server, "hardware", ("リース番号", "text"), &[]).await;
+    let (area, areas) = field_with(
+        &server,
+        "hardware",
+        ("区画", "hierarchy"),
+        &[
+            ("東棟", None),
+            ("3F", Some("東棟")),
+            ("301", Some("3F")),
+            ("西棟", None),
+        ],
+    )
+    .await;
+    let (usage, usages) = field_with(
+        &server,
+        "hardware",
+        ("用途", "selection"),
+        &[("電子カルテ", None), ("事務", None)],
+    )
+    .await;
+    let (edition, editions) = field_with(
+        &server,
+        "licence",
+        ("エディション", "selection"),
+        &[("Pro", None), ("Home", None)],
+    )
+    .await;
+    let (ringi, _) = field_with(&server, "contract", ("稟議番号", "text"), &[]).await;
+    let ward = create(&server, "/api/v1/departments", json!({"name": "病棟"})).await;
+    for (number, custom, department) in [
+        (
+            "A",
+            json!({lease.to_string(): "LS-Alpha", area.to_string(): areas["3F"], usage.to_string(): usages["電子カルテ"]}),
+            Value::Null,
+        ),
+        (
+            "B",
+            json!({lease.to_string(): "ls-beta", area.to_string(): areas["301"], usage.to_string(): usages["事務"]}),
+            ward["id"].clone(),
+        ),
+        ("C", json!({area.to_string(): areas["西棟"]}), Value::Null),
+        ("D", json!({lease.to_string(): "x_y%z"}), Value::Null),
+    ] {
+        create(
+            &server,
+            "/api/v1/assets",
+            json!({"asset_number": number, "custom": custom, "department_id": department}),
+        )
+        .await;
+    }
+    assert_eq!(
+        assets_where(&server, format!("custom.{lease}=ls-")).await,
+        ["A", "B"]
+    );
+    assert_eq!(
+        assets_where(&server, format!("custom.{lease}=%25")).await,
+        ["D"],
+        "% is literal"
+    );
+    assert_eq!(
+        assets_where(&server, format!("custom.{lease}=_")).await,
+        ["D"],
+        "_ is literal"
+    );
+    assert_eq!(
+        assets_where(&server, format!("custom.{area}={}", areas["東棟"])).await,
+        ["A", "B"]
+    );
+    assert_eq!(
+        assets_where(&server, format!("custom.{area}={}", areas["301"])).await,
+        ["B"]
+    );
+    assert_eq!(
+        assets_where(
+            &server,
+            format!(
+                "custom.{area}={}&custom.{usage}={}",
+                areas["東棟"], usages["電子カルテ"]
+            )
+        )
+        .await,
+        ["A"]
+    );
+    assert_eq!(
+        assets_where(
+            &server,
+            format!("custom.{usage}={}&asset_number=A", usages["事務"])
+        )
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        assets_where(&server, format!("custom.{lease}=&x=1"))
+            .await
+            .len(),
+        4,
+        "empty: no condition"
+    );
+    let (_, count) = server
+        .get(&format!("/api/v1/assets/count?custom.{lease}=LS"))
+        .await;
+    assert_eq!(count["count"], 2);
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/assets/export?encoding=utf-8&custom.{area}={}",
+            server.base_url, areas["東棟"]
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("export");
+    let text = response.text().await.expect("text");
+    assert_eq!(text.lines().count(), 3, "header, A and B: {text}");
+    for (query, field) in [
+        (
+            format!("custom.{usage}={}", areas["3F"]),
+            format!("custom.{usage}"),
+        ),
+        (format!("custom.{usage}=事務"), format!("custom.{usage}")),
+        (format!("custom.{edition}=1"), format!("custom.{edition}")),
+        ("custom.999999=x".to_string(), "custom.999999".to_string()),
+        ("custom.abc=x".to_string(), "custom.abc".to_string()),
+    ] {
+        let (status, body) = server.get(&format!("/api/v1/assets?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["field"], field, "{body}");
+    }
+    // A department-scoped reader still sees only its departments.
+    let naika = account(
+        &server,
+        "naika",
+        &["assets"],
+        &[ward["id"].as_i64().expect("id")],
+    )
+    .await;
+    assert_eq!(
+        numbers_of(
+            &server,
+            &naika,
+            &format!("/api/v1/assets?custom.{lease}=ls"),
+            "asset_number"
+        )
+        .await,
+        ["B"]
+    );
+
+    // Saved filters of the asset list keep custom conditions, checked when saved.
+    let (status, saved) = server
+        .api(Method::POST, "/api/v1/saved-filters", Some(json!({"list": "assets", "name": "リース", "query": format!("custom.{lease}=ls-&status=1")})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(
+        assets_where(&server, saved["query"].as_str().expect("query").to_string()).await,
+        ["A", "B"]
+    );
+    for query in [format!("custom.{edition}=1"), format!("custom.{area}=0")] {
+        let (status, body) = server
+            .api(
+                Method::POST,
+                "/api/v1/saved-filters",
+                Some(json!({"list": "assets", "name": "x", "query": query})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+    }
+
+    // Licences and contracts.
+    for (number, option) in [("L-1", "Pro"), ("L-2", "Home")] {
+        create(
+            &server,
+            "/api/v1/licences",
+            json!({"licence_number": number, "held": 1, "custom": {edition.to_string(): editions[option]}}),
+        )
+        .await;
+    }
+    let path = format!("/api/v1/licences?custom.{edition}={}", editions["Pro"]);
+    assert_eq!(
+        numbers_of(&server, &token, &path, "licence_number").await,
+        ["L-1"]
+    );
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/licences/export?encoding=utf-8&custom.{edition}={}",
+            server.base_url, editions["Home"]
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("export");
+    let text = response.text().await.expect("text");
+    assert!(text.contains("\r\nL-2,") && !text.contains("L-1"), "{text}");
+    let (status, body) = server
+        .get(&format!("/api/v1/licences?custom.{lease}=x"))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a hardware field: {body}");
+    for (number, text) in [("K-1", "R-2026-001"), ("K-2", "r-2025-9")] {
+        create(
+            &server,
+            "/api/v1/contracts",
+            json!({"contract_number": number, "custom": {ringi.to_string(): text}}),
+        )
+        .await;
+    }
+    let path = format!("/api/v1/contracts?custom.{ringi}=2026");
+    assert_eq!(
+        numbers_of(&server, &token, &path, "contract_number").await,
+        ["K-1"]
+    );
+    let path = format!("/api/v1/contracts?custom.{ringi}=R-20");
+    assert_eq!(
+        numbers_of(&server, &token, &path, "contract_number").await,
+        ["K-1", "K-2"]
+    );
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/contracts/export?encoding=utf-8&custom.{ringi}=9",
+            server.base_url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("export");
+    let text = response.text().await.expect("text");
+    assert!(text.contains("\r\nK-2,") && !text.contains("K-1"), "{text}");
+    server.shutdown().await;
+}
+both_backends!(custom_conditions, custom_conditions);

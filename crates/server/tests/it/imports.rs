@@ -892,6 +892,17 @@ both_backends!(department_scope, department_scope);
 
 /// The headers of an export, as a template's columns (each field under its label).
 async fn template_of_export(server: &TestServer, kind: &str, name: &str, key: &str, export: &[u8]) {
+    template_of_export_with(server, (kind, name, key), export, &[]).await;
+}
+
+/// [`template_of_export`] for an export whose header ends with the columns of the custom
+/// fields `custom` (ids, in the fields' order).
+async fn template_of_export_with(
+    server: &TestServer,
+    (kind, name, key): (&str, &str, &str),
+    export: &[u8],
+    custom: &[i64],
+) {
     let text = String::from_utf8(export.to_vec()).expect("utf-8");
     let header: Vec<String> = text
         .lines()
@@ -920,7 +931,7 @@ async fn template_of_export(server: &TestServer, kind: &str, name: &str, key: &s
             "ip_address",
             "mac_address",
         ],
-        _ => &[
+        "licences" => &[
             "licence_number",
             "name",
             "managed_software",
@@ -932,7 +943,30 @@ async fn template_of_export(server: &TestServer, kind: &str, name: &str, key: &s
             "department",
             "stocktaken_on",
         ],
+        "managed-software" => &["name", "name_en", "rules"],
+        "contracts" => &[
+            "contract_number",
+            "name",
+            "type",
+            "status",
+            "contracted_on",
+            "starts_on",
+            "ends_on",
+            "amount",
+            "vendor",
+            "department",
+            "assets",
+            "licences",
+        ],
+        "vendors" => &["name", "address", "contact_person", "contact"],
+        other => panic!("no kind {other}"),
     };
+    let custom: Vec<String> = custom.iter().map(|id| format!("custom:{id}")).collect();
+    let fields: Vec<&str> = fields
+        .iter()
+        .copied()
+        .chain(custom.iter().map(String::as_str))
+        .collect();
     assert_eq!(header.len(), fields.len(), "{header:?}");
     let columns: Vec<(&str, &str)> = header
         .iter()
@@ -1041,6 +1075,251 @@ async fn import_export_import(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(import_export_import, import_export_import);
+
+/// An import of `file` as `token` that must succeed, with its counts.
+async fn counted(server: &TestServer, token: &str, query: &str, file: Vec<u8>) -> [i64; 4] {
+    let (status, result) = import_as(server, token, query, file).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {result}");
+    counts(&result)
+}
+
+/// Import → export → import changes nothing for the vendor list, managed software and
+/// contracts (covered records the reader cannot name — without a number, or in another
+/// department — are neither written nor dropped), and the second export is the first.
+async fn import_export_import_of_every_list(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let (_, internal, _) = places(&server).await;
+    let token = server.api_token.clone();
+
+    // The vendor list.
+    let export = download(&server, "/api/v1/vendors/export?encoding=utf-8").await;
+    template_of_export(&server, "vendors", "会社台帳", "name", &export).await;
+    let header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{header}株式会社ケア商事,東京都千代田区,佐藤,03-0000-0000\n\
+         \"Medical, Inc.\",\"2F \"\"A\"\"\",,'+81-6-0000-0000\n\
+         '=cmd,,'-,\n"
+    );
+    let first = counted(
+        &server,
+        &token,
+        "kind=vendors&template=会社台帳",
+        file.into(),
+    )
+    .await;
+    assert_eq!(first, [3, 0, 0, 0]);
+    let (_, vendors) = server.get("/api/v1/vendors").await;
+    assert!(
+        vendors
+            .as_array()
+            .expect("vendors")
+            .iter()
+            .any(|v| v["name"] == "=cmd" && v["contact_person"] == "-"),
+        "guarded cells are read back: {vendors}"
+    );
+    let exported = download(&server, "/api/v1/vendors/export?encoding=utf-8").await;
+    let again = counted(
+        &server,
+        &token,
+        "kind=vendors&template=会社台帳",
+        exported.clone(),
+    )
+    .await;
+    assert_eq!(
+        again,
+        [0, 0, 3, 0],
+        "the vendor export re-imports unchanged"
+    );
+    assert_eq!(
+        download(&server, "/api/v1/vendors/export?encoding=utf-8").await,
+        exported
+    );
+
+    // Managed software, in English headers and Shift_JIS.
+    let export = download(
+        &server,
+        "/api/v1/managed-software/export?encoding=utf-8&lang=en",
+    )
+    .await;
+    template_of_export(&server, "managed-software", "software", "name", &export).await;
+    let header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{header}オフィス,Office,pattern:libreoffice-*;exact:firefox-esr@115*\n\
+         圧縮,,exact:pkg@corp@\n\
+         空,,\n"
+    );
+    let first = counted(
+        &server,
+        &token,
+        "kind=managed-software&template=software",
+        file.into(),
+    )
+    .await;
+    assert_eq!(first, [3, 0, 0, 0]);
+    let path = "/api/v1/managed-software/export?encoding=shift_jis&lang=en";
+    let exported = download(&server, path).await;
+    let query = "kind=managed-software&template=software&encoding=shift_jis";
+    let again = counted(&server, &token, query, exported.clone()).await;
+    assert_eq!(
+        again,
+        [0, 0, 3, 0],
+        "the managed software export re-imports unchanged"
+    );
+    assert_eq!(download(&server, path).await, exported);
+
+    // Contracts: assets and licences by number.
+    for (number, department) in [("A-1", &internal), ("A-2", &internal)] {
+        create(
+            &server,
+            "/api/v1/assets",
+            json!({"asset_number": number, "department_id": department["id"]}),
+        )
+        .await;
+    }
+    let (_, surgery) = server.get("/api/v1/departments").await;
+    let surgery = surgery
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["name"] == "外科").cloned())
+        .expect("外科");
+    let elsewhere = create(
+        &server,
+        "/api/v1/assets",
+        json!({"asset_number": "S-1", "department_id": surgery["id"]}),
+    )
+    .await;
+    let unnumbered = create(
+        &server,
+        "/api/v1/assets",
+        json!({"name": "no number", "department_id": internal["id"]}),
+    )
+    .await;
+    create(
+        &server,
+        "/api/v1/licences",
+        json!({"licence_number": "L-1", "held": 3, "department_id": internal["id"]}),
+    )
+    .await;
+    let export = download(&server, "/api/v1/contracts/export?encoding=utf-8").await;
+    template_of_export(&server, "contracts", "契約台帳", "contract_number", &export).await;
+    let header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{header}C-1,保守契約,保守,契約中,2026-03-01,2026-04-01,2027-03-31,\"1,200,000\",株式会社ケア商事,病院/内科,A-1;A-2,L-1\n\
+         C-2,,,,,,,0,,病院/内科,,\n\
+         C-3,リース,リース,満了,,,2025-03-31,0,,,,\n"
+    );
+    let first = counted(
+        &server,
+        &token,
+        "kind=contracts&template=契約台帳",
+        file.into(),
+    )
+    .await;
+    assert_eq!(first, [3, 0, 0, 0]);
+    let (_, page) = server.get("/api/v1/contracts?q=C-1").await;
+    let c1 = page["items"][0].clone();
+    let (_, detail) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    let mut asset_ids = detail["asset_ids"].as_array().cloned().expect("ids");
+    asset_ids.extend([elsewhere["id"].clone(), unnumbered["id"].clone()]);
+    let (status, body) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/contracts/{}", c1["id"]),
+            Some(json!({"asset_ids": asset_ids, "version": detail["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let linked = |detail: &Value| {
+        let mut ids: Vec<i64> = detail["asset_ids"]
+            .as_array()
+            .expect("ids")
+            .iter()
+            .filter_map(Value::as_i64)
+            .collect();
+        ids.sort_unstable();
+        ids
+    };
+    let (_, before) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    assert_eq!(linked(&before).len(), 4);
+    let exported = download(&server, "/api/v1/contracts/export?encoding=utf-8").await;
+    assert!(
+        String::from_utf8_lossy(&exported).contains(",A-1;A-2;S-1,L-1\r\n"),
+        "{}",
+        String::from_utf8_lossy(&exported)
+    );
+    let again = counted(
+        &server,
+        &token,
+        "kind=contracts&template=契約台帳",
+        exported.clone(),
+    )
+    .await;
+    assert_eq!(
+        again,
+        [0, 0, 3, 0],
+        "the contract export re-imports unchanged"
+    );
+    let (_, after) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    assert_eq!(after, before, "not even the version moves");
+    assert_eq!(
+        download(&server, "/api/v1/contracts/export?encoding=utf-8").await,
+        exported
+    );
+
+    // A reader of 内科 exports its contracts without S-1 and re-imports them unchanged;
+    // the link to S-1 stays, and so does the one without a number.
+    let scoped = account(
+        &server,
+        "naika",
+        &["assets"],
+        &[internal["id"].as_i64().expect("id")],
+    )
+    .await;
+    let response = server
+        .client
+        .get(format!(
+            "{}/api/v1/contracts/export?encoding=utf-8",
+            server.base_url
+        ))
+        .bearer_auth(&scoped)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status(), StatusCode::OK);
+    let theirs = response.bytes().await.expect("bytes").to_vec();
+    let text = String::from_utf8_lossy(&theirs).into_owned();
+    assert!(
+        text.contains(",A-1;A-2,L-1\r\n") && !text.contains("C-3"),
+        "{text}"
+    );
+    let again = counted(&server, &scoped, "kind=contracts&template=契約台帳", theirs).await;
+    assert_eq!(again, [0, 0, 2, 0]);
+    let (_, after) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    assert_eq!(after, before);
+    // A row that names fewer records drops only those it could name.
+    let file = format!("{header}C-1,,,,,,,,,,A-2,\n");
+    let changed = counted(
+        &server,
+        &scoped,
+        "kind=contracts&template=契約台帳",
+        file.into(),
+    )
+    .await;
+    assert_eq!(changed, [0, 1, 0, 0]);
+    let (_, after) = server.get(&format!("/api/v1/contracts/{}", c1["id"])).await;
+    let a1 = asset(&server, "A-1").await["id"].as_i64().expect("id");
+    assert_eq!(
+        linked(&after),
+        linked(&before)
+            .into_iter()
+            .filter(|id| *id != a1)
+            .collect::<Vec<_>>()
+    );
+    server.shutdown().await;
+}
+both_backends!(
+    import_export_import_of_every_list,
+    import_export_import_of_every_list
+);
 
 fn file_arg(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 temp path")
@@ -1252,3 +1531,287 @@ async fn disposal_by_import(backend: Backend) {
     server.shutdown().await;
 }
 both_backends!(disposal_by_import, disposal_by_import);
+
+/// A custom field of `target` with options (`(name, name_en, parent name)`, parents
+/// first); returns the field and its option ids by Japanese name.
+async fn custom_field(
+    server: &TestServer,
+    target: &str,
+    (name, name_en, data_type): (&str, &str, &str),
+    options: &[(&str, &str, Option<&str>)],
+) -> (i64, std::collections::HashMap<String, i64>) {
+    let field = create(
+        server,
+        "/api/v1/assets/fields",
+        json!({"target": target, "name": name, "name_en": name_en, "data_type": data_type}),
+    )
+    .await;
+    let id = field["id"].as_i64().expect("id");
+    let mut ids = std::collections::HashMap::new();
+    for (option, option_en, parent) in options {
+        let parent_id = parent.map(|p| ids[p]);
+        let updated = create(
+            server,
+            &format!("/api/v1/assets/fields/{id}/options"),
+            json!({"name": option, "name_en": option_en, "parent_id": parent_id}),
+        )
+        .await;
+        let added = updated["options"]
+            .as_array()
+            .and_then(|all| {
+                all.iter()
+                    .find(|o| o["name"] == *option && o["parent_id"] == json!(parent_id))
+            })
+            .and_then(|o| o["id"].as_i64())
+            .expect("option");
+        ids.insert((*option).to_string(), added);
+    }
+    (id, ids)
+}
+
+/// Custom fields in imports and exports: one column per field (its name in the export's
+/// language, made distinct where it is a built-in header), text as typed, selection and
+/// hierarchy options by name or path in either language; one space clears text and leaves
+/// options; bad values make the row invalid; import → export → import changes nothing for
+/// assets, licences and contracts; templates naming fields the kind lacks are refused.
+async fn custom_fields_in_files(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    places(&server).await;
+    let token = server.api_token.clone();
+    let (lease, _) = custom_field(
+        &server,
+        "hardware",
+        ("リース番号", "Lease number", "text"),
+        &[],
+    )
+    .await;
+    let (usage, usages) = custom_field(
+        &server,
+        "hardware",
+        ("用途", "Use", "selection"),
+        &[("電子カルテ", "Clinical", None), ("事務", "", None)],
+    )
+    .await;
+    let (area, areas) = custom_field(
+        &server,
+        "hardware",
+        ("区画", "", "hierarchy"),
+        &[
+            ("東棟", "East", None),
+            ("3F", "", Some("東棟")),
+            ("西棟", "West", None),
+        ],
+    )
+    .await;
+    let (clash, _) = custom_field(&server, "hardware", ("部署", "Note", "text"), &[]).await;
+    let hardware = [lease, usage, area, clash];
+
+    // The header: the built-in fields, then one column per custom field.
+    let export = download(&server, "/api/v1/assets/export?encoding=utf-8&lang=ja").await;
+    let header = String::from_utf8(export.clone()).expect("utf-8");
+    assert!(
+        header.trim_end().ends_with(&format!(
+            ",MACアドレス,リース番号,用途,区画,部署 (custom:{clash})"
+        )),
+        "{header}"
+    );
+    template_of_export_with(
+        &server,
+        ("assets", "台帳", "asset_number"),
+        &export,
+        &hardware,
+    )
+    .await;
+    let file = format!(
+        "{}\n\
+         A-1,受付PC,PC,運用中,,,病院/内科,本館,,,,,,,,,,L-77,電子カルテ,東棟/3F,=メモ\n\
+         A-2,,,,,,,,,,,,,,,,, ,clinical,east / 3f ,\n\
+         A-3,,,,,,,,,,,,,,,,,,経理,,\n\
+         A-4,,,,,,,,,,,,,,,,,,,北棟,\n",
+        header.trim_end()
+    );
+    let first = imported(&server, "kind=assets&template=台帳", &file).await;
+    assert_eq!(counts(&first), [2, 0, 0, 2], "{first}");
+    let reasons: Vec<&str> = first["invalid_rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["reason"].as_str())
+        .collect();
+    assert!(
+        reasons[0].contains(&format!("custom:{usage}")) && reasons[0].contains("経理"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains(&format!("custom:{area}")),
+        "{reasons:?}"
+    );
+    let one = asset(&server, "A-1").await;
+    assert_eq!(
+        one["custom"],
+        json!({lease.to_string(): "L-77", usage.to_string(): usages["電子カルテ"],
+               area.to_string(): areas["3F"], clash.to_string(): "=メモ"})
+    );
+    let two = asset(&server, "A-2").await;
+    assert_eq!(
+        two["custom"],
+        json!({usage.to_string(): usages["電子カルテ"], area.to_string(): areas["3F"]}),
+        "English names in any case; one space in a new record's text sets nothing"
+    );
+    // One space clears text and leaves options; an empty cell keeps.
+    let file = format!("{}\nA-1,,,,,,,,,,,,,,,,, , , ,\n", header.trim_end());
+    let cleared = imported(&server, "kind=assets&template=台帳", &file).await;
+    assert_eq!(counts(&cleared), [0, 1, 0, 0], "{cleared}");
+    assert_eq!(
+        asset(&server, "A-1").await["custom"],
+        json!({usage.to_string(): usages["電子カルテ"], area.to_string(): areas["3F"],
+               clash.to_string(): "=メモ"})
+    );
+
+    // Import → export → import, in Japanese and in English.
+    let exported = download(&server, "/api/v1/assets/export?encoding=utf-8&lang=ja").await;
+    let text = String::from_utf8_lossy(&exported).into_owned();
+    assert!(
+        text.contains(",電子カルテ,東棟/3F,'=メモ\r\n"),
+        "options by path, formulas guarded: {text}"
+    );
+    let again = counted(
+        &server,
+        &token,
+        "kind=assets&template=台帳",
+        exported.clone(),
+    )
+    .await;
+    assert_eq!(again, [0, 0, 2, 0]);
+    assert_eq!(
+        download(&server, "/api/v1/assets/export?encoding=utf-8&lang=ja").await,
+        exported
+    );
+    let english = download(&server, "/api/v1/assets/export?encoding=utf-8&lang=en").await;
+    let text = String::from_utf8_lossy(&english).into_owned();
+    assert!(
+        text.lines()
+            .next()
+            .is_some_and(|h| h.ends_with(",Lease number,Use,区画,Note")),
+        "{text}"
+    );
+    assert!(text.contains(",Clinical,East/3F,'=メモ\r\n"), "{text}");
+    template_of_export_with(
+        &server,
+        ("assets", "ledger", "asset_number"),
+        &english,
+        &hardware,
+    )
+    .await;
+    let again = counted(&server, &token, "kind=assets&template=ledger", english).await;
+    assert_eq!(
+        again,
+        [0, 0, 2, 0],
+        "the English export re-imports unchanged"
+    );
+
+    // Licences and contracts.
+    let (seat, _) = custom_field(&server, "licence", ("契約ID", "", "text"), &[]).await;
+    let (budget, budgets) = custom_field(
+        &server,
+        "contract",
+        ("予算", "Budget", "hierarchy"),
+        &[("情報", "IT", None), ("保守", "Upkeep", Some("情報"))],
+    )
+    .await;
+    let export = download(&server, "/api/v1/licences/export?encoding=utf-8").await;
+    template_of_export_with(
+        &server,
+        ("licences", "ライセンス", "licence_number"),
+        &export,
+        &[seat],
+    )
+    .await;
+    let licence_header = String::from_utf8(export).expect("utf-8");
+    let file = format!(
+        "{}\nL-1,,,5,,,,,,,K-9\nL-2,,,1,,,,,,,\n",
+        licence_header.trim_end()
+    );
+    let first = imported(&server, "kind=licences&template=ライセンス", &file).await;
+    assert_eq!(counts(&first), [2, 0, 0, 0], "{first}");
+    let exported = download(&server, "/api/v1/licences/export?encoding=utf-8").await;
+    assert!(String::from_utf8_lossy(&exported).contains(",K-9\r\n"));
+    let again = counted(
+        &server,
+        &token,
+        "kind=licences&template=ライセンス",
+        exported,
+    )
+    .await;
+    assert_eq!(again, [0, 0, 2, 0]);
+    let export = download(&server, "/api/v1/contracts/export?encoding=utf-8&lang=en").await;
+    template_of_export_with(
+        &server,
+        ("contracts", "contracts", "contract_number"),
+        &export,
+        &[budget],
+    )
+    .await;
+    let header = String::from_utf8(export).expect("utf-8");
+    assert!(header.trim_end().ends_with(",Budget"), "{header}");
+    let file = format!(
+        "{}\nC-1,,,,,,,0,,,,,IT/Upkeep\nC-2,,,,,,,0,,,,,情報\n",
+        header.trim_end()
+    );
+    let first = imported(&server, "kind=contracts&template=contracts", &file).await;
+    assert_eq!(counts(&first), [2, 0, 0, 0], "{first}");
+    let (_, page) = server.get("/api/v1/contracts?q=C-1").await;
+    assert_eq!(
+        page["items"][0]["custom"],
+        json!({budget.to_string(): budgets["保守"]})
+    );
+    let exported = download(&server, "/api/v1/contracts/export?encoding=utf-8&lang=en").await;
+    let again = counted(
+        &server,
+        &token,
+        "kind=contracts&template=contracts",
+        exported,
+    )
+    .await;
+    assert_eq!(again, [0, 0, 2, 0]);
+
+    // Templates name only fields the kind has; a field deleted since refuses the file.
+    for (kind, key, field) in [
+        ("licences", "licence_number", format!("custom:{lease}")),
+        ("vendors", "name", format!("custom:{seat}")),
+        ("assets", "asset_number", "custom:999999".to_string()),
+    ] {
+        let (status, body) = server
+            .api(
+                Method::POST,
+                "/api/v1/import-templates",
+                Some(
+                    json!({"kind": kind, "name": "x", "mapping": {"key": key, "columns": [
+                    {"header": "k", "field": key}, {"header": "c", "field": field}]}}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{kind} {field}: {body}");
+        assert_eq!(body["field"], "mapping.columns[1].field", "{body}");
+    }
+    let (status, _) = server
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/assets/fields/{seat}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = import(
+        &server,
+        "kind=licences&template=ライセンス",
+        &format!("{}\nL-1,,,6,,,,,,,K-10\n", licence_header.trim_end()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "unknown_custom_field", "{body}");
+    let (_, page) = server.get("/api/v1/licences?licence_number=L-1").await;
+    assert_eq!(page["items"][0]["held"], 5, "nothing changed: {page}");
+    server.shutdown().await;
+}
+both_backends!(custom_fields_in_files, custom_fields_in_files);

@@ -467,3 +467,161 @@ async fn moving_between_departments(backend: Backend) {
 }
 
 both_backends!(moving_between_departments, moving_between_departments);
+
+/// A CSV download's records after its BOM, as `token`.
+async fn exported(server: &TestServer, token: &str, path: &str) -> Vec<Vec<String>> {
+    let response = server
+        .client
+        .get(format!("{}{path}", server.base_url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let text = response.text().await.expect("text");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .map(|record| record.expect("record").iter().map(String::from).collect())
+        .collect()
+}
+
+/// The managed software export: name, English name and rules as the import reads them, by
+/// name; `exceeded=yes` keeps those exceeded over the reader's departments, as the list
+/// does; the assets division only.
+async fn managed_export(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let ward = created(&server, "/api/v1/departments", json!({"name": "病棟"})).await;
+    let packages = [("acrobat", "1"), ("zip", "3.0"), ("editor", "2")];
+    let a = agent_with(&server, "ward-pc", &packages).await;
+    agent_with(&server, "office-pc", &packages).await;
+    let (status, _) = server
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/devices/{}", a.device_id()),
+            Some(json!({"department_id": ward["id"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let acrobat = created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "Acrobat", "name_en": "Adobe Acrobat", "rules": [{"name": "acrobat"}]}),
+    )
+    .await;
+    created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "Zip", "rules": [{"pattern": true, "name": "zip*", "version": "3.*"}, {"name": "unzip"}]}),
+    )
+    .await;
+    let editor = created(
+        &server,
+        "/api/v1/managed-software",
+        json!({"name": "Editor", "rules": [{"name": "editor"}]}),
+    )
+    .await;
+    created(
+        &server,
+        "/api/v1/licences",
+        json!({"managed_id": acrobat["id"], "held": 5, "department_id": ward["id"]}),
+    )
+    .await;
+    created(
+        &server,
+        "/api/v1/licences",
+        json!({"managed_id": editor["id"], "held": 1, "department_id": ward["id"]}),
+    )
+    .await;
+    reconcile(&server).await;
+
+    let token = server.api_token.clone();
+    let all = exported(
+        &server,
+        &token,
+        "/api/v1/managed-software/export?encoding=utf-8&lang=ja",
+    )
+    .await;
+    assert_eq!(
+        all,
+        [
+            [
+                "管理ソフトウェア名",
+                "管理ソフトウェア名(英語)",
+                "インストールソフトウェア"
+            ],
+            ["Acrobat", "Adobe Acrobat", "exact:acrobat"],
+            ["Editor", "", "exact:editor"],
+            ["Zip", "", "pattern:zip*@3.*;exact:unzip"],
+        ]
+    );
+    // Over every department: Editor (1 held, 2 installed) and Zip (none held).
+    let exceeded = exported(
+        &server,
+        &token,
+        "/api/v1/managed-software/export?exceeded=yes&lang=en",
+    )
+    .await;
+    assert_eq!(exceeded[0][0], "Managed software");
+    let names: Vec<&str> = exceeded[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["Editor", "Zip"]);
+    // Over the ward: Editor's one install there is covered.
+    let (status, body) = server
+        .api(Method::POST, "/api/v1/users", Some(json!({"login": "ward", "password": "First-pass-1", "divisions": ["assets"], "all_departments": false, "departments": [ward["id"]]})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let ward_token =
+        kanri_server::accounts::service::create_api_token(&server.state().db, "ward", "t", None)
+            .await
+            .expect("token");
+    let scoped = exported(
+        &server,
+        &ward_token,
+        "/api/v1/managed-software/export?exceeded=yes",
+    )
+    .await;
+    let names: Vec<&str> = scoped[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["Zip"]);
+    assert_eq!(
+        exported(&server, &ward_token, "/api/v1/managed-software/export").await,
+        all,
+        "the definitions are shared by every department"
+    );
+    let (status, body) = server
+        .api(Method::POST, "/api/v1/users", Some(json!({"login": "devices", "password": "First-pass-1", "divisions": ["devices"], "all_departments": true})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let devices_only =
+        kanri_server::accounts::service::create_api_token(&server.state().db, "devices", "t", None)
+            .await
+            .expect("token");
+    for (token, path, expected) in [
+        (
+            &devices_only,
+            "/api/v1/managed-software/export",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &token,
+            "/api/v1/managed-software/export?encoding=ebcdic",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            &token,
+            "/api/v1/managed-software/export?sort=name",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let response = server
+            .client
+            .get(format!("{}{path}", server.base_url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(response.status(), expected, "{path}");
+    }
+    server.shutdown().await;
+}
+both_backends!(managed_export, managed_export);

@@ -26,6 +26,21 @@ pub async fn list(
     Ok(Json(service::list(&state, &actor, &query).await?))
 }
 
+/// `GET /api/v1/contracts/export`: the filtered list as CSV (`encoding`, `lang`),
+/// re-importable through a template made from its header.
+pub async fn export(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiQuery(query): ApiQuery<ContractQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let encoding = crate::core::csv::CsvEncoding::requested(query.encoding.as_deref())?;
+    let lang =
+        crate::assets::hardware::api::export_lang(&state, &actor, query.lang.as_deref()).await?;
+    crate::assets::contracts::export::response(state, &actor, &origin, &query, (encoding, lang))
+        .await
+}
+
 /// `POST /api/v1/contracts`.
 pub async fn create(
     State(state): State<AppState>,
@@ -107,6 +122,31 @@ pub async fn vendors(
     actor: Actor,
 ) -> Result<Json<Vec<Vendor>>, AppError> {
     Ok(Json(service::vendors(&state, &actor).await?))
+}
+
+/// Query of the vendor export: the list has no conditions.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VendorExportQuery {
+    /// Encoding.
+    encoding: Option<String>,
+    /// Header language.
+    lang: Option<String>,
+}
+
+/// `GET /api/v1/vendors/export`: the vendor list as CSV (`encoding`, `lang`), re-importable
+/// through a template made from its header (bulk editing is export → edit → import).
+pub async fn export_vendors(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiQuery(query): ApiQuery<VendorExportQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let encoding = crate::core::csv::CsvEncoding::requested(query.encoding.as_deref())?;
+    let lang =
+        crate::assets::hardware::api::export_lang(&state, &actor, query.lang.as_deref()).await?;
+    crate::assets::contracts::export::vendors_response(state, &actor, &origin, (encoding, lang))
+        .await
 }
 
 /// `POST /api/v1/vendors`.

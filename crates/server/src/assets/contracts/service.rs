@@ -66,6 +66,14 @@ pub struct ContractQuery {
     pub limit: Option<String>,
     /// Cursor.
     pub cursor: Option<String>,
+    /// Export only: encoding.
+    pub encoding: Option<String>,
+    /// Export only: header and name language.
+    pub lang: Option<String>,
+    /// `custom.<field id>` conditions on custom values (see `fields::query`); other
+    /// parameters the list does not know land here too and are ignored.
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 /// Today in the actor's time zone.
@@ -74,12 +82,35 @@ fn today(actor: &Actor) -> jiff::civil::Date {
 }
 
 impl ContractQuery {
+    /// The given conditions as `(name, value)` pairs, in link order (custom ones last).
+    pub fn filter_pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs = crate::core::query::pairs(&[
+            ("status", &self.status),
+            ("type", &self.type_id),
+            ("vendor", &self.vendor),
+            ("q", &self.q),
+            ("ends_before", &self.ends_before),
+            ("ends_after", &self.ends_after),
+            ("expiring", &self.expiring),
+            ("covers", &self.covers),
+        ]);
+        pairs.extend(crate::assets::fields::query::pairs(&self.custom));
+        pairs
+    }
+
+    /// The conditions alone as a query string (what an export's audit entry records).
+    pub fn filter_string(&self) -> String {
+        crate::core::query::encode(&self.filter_pairs())
+    }
+
     /// The conditions, with "expiring" counted from `today`.
     ///
     /// # Errors
     /// 400 naming the field.
     pub fn filter(&self, today: jiff::civil::Date) -> Result<ContractFilter, AppError> {
         use crate::core::query::given;
+        // Their form only; `filter_of` checks them against the fields.
+        crate::assets::fields::query::parse(&self.custom)?;
         let mut filter = ContractFilter {
             status: values::query_id("status", &self.status)?,
             type_id: values::query_id("type", &self.type_id)?,
@@ -103,6 +134,7 @@ impl ContractQuery {
                 }
             },
             scope: None,
+            custom: Vec::new(),
         };
         match given(&self.expiring) {
             None => {}
@@ -120,6 +152,25 @@ impl ContractQuery {
     }
 }
 
+/// The list's conditions with custom conditions checked against the contract fields and the
+/// actor's scope applied (the list and its export).
+///
+/// # Errors
+/// 400 for bad conditions; 403 without the assets division.
+pub async fn filter_of(
+    state: &AppState,
+    actor: &Actor,
+    query: &ContractQuery,
+) -> Result<ContractFilter, AppError> {
+    actor.require_division(Division::Assets)?;
+    let mut filter = query.filter(today(actor))?;
+    let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
+    filter.custom =
+        crate::assets::fields::service::conditions(&mut conn, "contract", &query.custom).await?;
+    filter.scope = values::scope_of(actor);
+    Ok(filter)
+}
+
 /// One page of contracts, by end day.
 ///
 /// # Errors
@@ -129,9 +180,7 @@ pub async fn list(
     actor: &Actor,
     query: &ContractQuery,
 ) -> Result<Page<Contract>, AppError> {
-    actor.require_division(Division::Assets)?;
-    let mut filter = query.filter(today(actor))?;
-    filter.scope = values::scope_of(actor);
+    let filter = filter_of(state, actor, query).await?;
     let limit = crate::core::query::given(&query.limit)
         .map(|l| {
             l.parse()
@@ -182,6 +231,8 @@ pub struct ContractPatch {
     pub asset_ids: Option<Vec<i64>>,
     /// Licences covered (replace).
     pub licence_ids: Option<Vec<i64>>,
+    /// Custom values by field id; `null` removes one.
+    pub custom: Option<serde_json::Map<String, serde_json::Value>>,
     /// Note appended with the change.
     pub note: Option<String>,
     /// Version last read (update).
@@ -227,6 +278,7 @@ pub fn apply_patch(f: &mut ContractFields, p: &ContractPatch) -> Result<Option<S
     if let Some(v) = p.department_id {
         f.department_id = v;
     }
+    values::merge_custom(&mut f.custom, p.custom.clone());
     if let (Some(start), Some(end)) = (&f.starts_on, &f.ends_on) {
         if end < start {
             return Err(AppError::invalid(
@@ -238,12 +290,16 @@ pub fn apply_patch(f: &mut ContractFields, p: &ContractPatch) -> Result<Option<S
     values::reason(p.note.clone())
 }
 
+/// Checks what a contract's values refer to: custom values against the contract fields
+/// (those in `kept` leniently), choices of the right lists, a department in the actor's
+/// scope, the vendor, a number no other contract than `except` has.
 async fn check_references(
     conn: &mut AnyConnection,
     actor: &Actor,
-    f: &ContractFields,
-    except: Option<i64>,
+    f: &mut ContractFields,
+    (except, kept): (Option<i64>, &serde_json::Map<String, serde_json::Value>),
 ) -> Result<(), AppError> {
+    crate::assets::fields::service::check_values(conn, "contract", &mut f.custom, kept).await?;
     values::check_choice(conn, "type_id", ChoiceKind::ContractType, f.type_id).await?;
     values::check_choice(conn, "status_id", ChoiceKind::ContractStatus, f.status_id).await?;
     values::check_department(conn, actor, f.department_id).await?;
@@ -308,7 +364,7 @@ pub async fn create(
     };
     let note = apply_patch(&mut f, &patch)?;
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
-    check_references(&mut tx, actor, &f, None).await?;
+    check_references(&mut tx, actor, &mut f, (None, &Default::default())).await?;
     let now = now_ms();
     let id = store::insert(&mut tx, &f, &actor.login, now).await?;
     write_links(&mut tx, actor, id, &patch).await?;
@@ -350,7 +406,8 @@ pub async fn update(
     let current = visible_contract(&mut tx, actor, id).await?;
     let mut f = ContractFields::of(&current);
     let reason = apply_patch(&mut f, &patch)?;
-    check_references(&mut tx, actor, &f, Some(id)).await?;
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
+    check_references(&mut tx, actor, &mut f, (Some(id), &kept)).await?;
     let now = now_ms();
     if !store::update(&mut tx, id, &f, version, now).await? {
         return Err(AppError::Conflict(format!(
@@ -405,7 +462,8 @@ pub async fn copy(
     let mut f = ContractFields::of(&current);
     f.contract_number = String::new();
     let note = apply_patch(&mut f, &patch)?;
-    check_references(&mut tx, actor, &f, None).await?;
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
+    check_references(&mut tx, actor, &mut f, (None, &kept)).await?;
     let now = now_ms();
     let new_id = store::insert(&mut tx, &f, &actor.login, now).await?;
     for kind in [Linked::Assets, Linked::Licences] {

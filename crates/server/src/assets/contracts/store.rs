@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::core::db::{Db, DbError};
+use crate::core::db::{Backend, Db, DbError};
 use crate::core::sql::{contains_pattern, ids_in, Where};
 
 /// A contract as stored.
@@ -385,9 +385,11 @@ pub struct ContractFilter {
     pub covers: Option<Linked>,
     /// The actor's scope.
     pub scope: Option<Vec<i64>>,
+    /// Conditions on custom values, checked against the fields by the service.
+    pub custom: Vec<crate::assets::fields::query::CustomCondition>,
 }
 
-fn conditions(filter: &ContractFilter) -> Where {
+fn conditions(filter: &ContractFilter, backend: Backend) -> Where {
     let mut w = Where::new();
     if let Some(scope) = &filter.scope {
         w.push(ids_in("c.department_id", scope));
@@ -422,6 +424,9 @@ fn conditions(filter: &ContractFilter) -> Where {
             "EXISTS (SELECT 1 FROM {table} l WHERE l.contract_id = c.id)"
         ));
     }
+    for condition in &filter.custom {
+        crate::assets::fields::store::push_condition(&mut w, backend, "c.custom", condition);
+    }
     w
 }
 
@@ -436,7 +441,7 @@ pub async fn page(
     after: Option<&crate::core::paging::Cursor>,
     limit: u32,
 ) -> Result<(Vec<Contract>, Option<crate::core::paging::Cursor>), DbError> {
-    let mut w = conditions(filter);
+    let mut w = conditions(filter, db.backend());
     let expr = "COALESCE(c.ends_on, '9999-12-31')";
     let order = w.keyset(expr, "c.id", false, after);
     let limit_param = w.int(i64::from(limit) + 1);
@@ -470,7 +475,7 @@ pub async fn costed(
         scope: scope.map(<[i64]>::to_vec),
         ..ContractFilter::default()
     };
-    let w = conditions(&filter);
+    let w = conditions(&filter, db.backend());
     let sql = format!(
         "SELECT c.amount, c.starts_on, c.ends_on, \
          CASE WHEN EXISTS (SELECT 1 FROM contract_assets l WHERE l.contract_id = c.id) THEN 1 ELSE 0 END, \
@@ -537,6 +542,59 @@ pub async fn vendors(db: &Db) -> Result<Vec<Vendor>, DbError> {
     .fetch_all(db.read())
     .await?;
     rows.iter().map(vendor).collect()
+}
+
+/// Up to `limit` vendors ordered by name then id, after `after`'s row (keyset on
+/// `(name, id)`, the list's order); the cursor of the next page when there is one.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn vendor_page(
+    db: &Db,
+    after: Option<&crate::core::paging::Cursor>,
+    limit: u32,
+) -> Result<(Vec<Vendor>, Option<crate::core::paging::Cursor>), DbError> {
+    let mut w = Where::new();
+    let order = w.keyset("v.name", "v.id", false, after);
+    let limit_param = w.int(i64::from(limit) + 1);
+    let sql = format!(
+        "SELECT {VENDOR_COLUMNS} FROM vendors v{} ORDER BY {order} LIMIT {limit_param}",
+        w.clause()
+    );
+    let rows = w.apply(sqlx::query(&sql)).fetch_all(db.read()).await?;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(vendor)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = match (rows.len() > limit as usize, items.last()) {
+        (true, Some(last)) => Some(crate::core::paging::Cursor {
+            value: crate::core::paging::SortValue::Text(last.name.clone()),
+            id: last.id,
+        }),
+        _ => None,
+    };
+    Ok((items, next))
+}
+
+/// The names of the vendors `ids` (absent ids are left out), for a page of contracts.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn vendor_names(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, String>, DbError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!("SELECT id, name FROM vendors WHERE {}", ids_in("id", ids));
+    let mut rows = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        out.insert(row.try_get(0)?, row.try_get(1)?);
+    }
+    Ok(out)
 }
 
 /// Every vendor, by name, read on `conn`.

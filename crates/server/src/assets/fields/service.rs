@@ -6,6 +6,7 @@ use serde::Deserialize;
 use sqlx::AnyConnection;
 
 use crate::app::AppState;
+use crate::assets::fields::query::{self, CustomCondition};
 use crate::assets::fields::{store, CustomField, FieldOption, DATA_TYPES, MAX_TEXT_CHARS, TARGETS};
 use crate::assets::values;
 use crate::audit::model::{Category, NewAuditEntry, Object, Op, Origin};
@@ -329,8 +330,11 @@ pub async fn delete_option(
 }
 
 /// Checks a record's custom values against the target's fields: each key a field of the
-/// target, text values plain and short, selection and hierarchy values one of the field's
-/// options. Values of deleted fields are dropped.
+/// target, text values plain and short (trimmed; empty is no value), selection and hierarchy values one of the field's
+/// options. Values of deleted fields are dropped, and so is a value the change keeps as
+/// stored (in `kept`, see `values::kept_custom`) whose option was deleted since: a change to
+/// other values must not fail on what an administrator removed, while a value the caller
+/// sends is checked strictly.
 ///
 /// # Errors
 /// 400 naming `custom.<id>`.
@@ -338,6 +342,7 @@ pub async fn check_values(
     conn: &mut AnyConnection,
     target: &str,
     custom: &mut serde_json::Value,
+    kept: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<(), AppError> {
     let Some(map) = custom.as_object_mut() else {
         return Err(AppError::invalid(
@@ -353,26 +358,67 @@ pub async fn check_values(
     map.retain(|key, _| known.contains(key));
     for field in &fields {
         let key = field.id.to_string();
-        let Some(value) = map.get(&key) else { continue };
-        let name = format!("custom.{key}");
-        let ok = match field.data_type.as_str() {
-            "text" => match value.as_str() {
-                Some(text) => {
-                    crate::core::extract::check_plain_text(&name, text, MAX_TEXT_CHARS)?;
-                    true
+        if field.data_type == "text" {
+            // Text is kept trimmed, as every other text of the ledger (and as an import
+            // reads it back), and an empty text is no value.
+            if let Some(text) = map.get(&key).and_then(|v| v.as_str()) {
+                let trimmed = text.trim();
+                if trimmed.is_empty() {
+                    map.remove(&key);
+                } else if trimmed.len() != text.len() {
+                    let trimmed = trimmed.to_string();
+                    map.insert(key.clone(), serde_json::Value::String(trimmed));
                 }
-                None => false,
-            },
-            _ => value
-                .as_i64()
-                .is_some_and(|id| field.options.iter().any(|o| o.id == id)),
-        };
-        if !ok {
-            return Err(AppError::invalid(
-                name,
-                format!("not a value of the field {:?}", field.name),
-            ));
+            }
         }
+        let Some(value) = map.get(&key) else { continue };
+        if value_fits(field, value)? {
+            continue;
+        }
+        if kept.get(&key) == Some(value) {
+            map.remove(&key);
+            continue;
+        }
+        return Err(AppError::invalid(
+            format!("custom.{key}"),
+            format!("not a value of the field {:?}", field.name),
+        ));
     }
     Ok(())
+}
+
+/// Whether `value` is one of `field`'s: plain text for a text field (refused as such when
+/// it holds control characters or is too long), else one of its options' ids.
+fn value_fits(field: &CustomField, value: &serde_json::Value) -> Result<bool, AppError> {
+    Ok(match field.data_type.as_str() {
+        "text" => match value.as_str() {
+            Some(text) => {
+                let name = format!("custom.{}", field.id);
+                crate::core::extract::check_plain_text(&name, text, MAX_TEXT_CHARS)?;
+                true
+            }
+            None => false,
+        },
+        _ => value
+            .as_i64()
+            .is_some_and(|id| field.options.iter().any(|o| o.id == id)),
+    })
+}
+
+/// The `custom.<field id>` conditions of a list of `target`'s records, checked against the
+/// target's fields (see [`query::resolve`]).
+///
+/// # Errors
+/// 400 naming `custom.<id>`; storage errors.
+pub async fn conditions(
+    conn: &mut AnyConnection,
+    target: &str,
+    extra: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<CustomCondition>, AppError> {
+    let wanted = query::parse(extra)?;
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fields = store::list(conn, target).await?;
+    query::resolve(&fields, &wanted)
 }

@@ -1,9 +1,12 @@
-//! SQL for `custom_fields` and `custom_field_options`.
+//! SQL for `custom_fields` and `custom_field_options`, and the condition on a record's
+//! `custom` JSON that the asset, licence and contract lists embed.
 
 use sqlx::{AnyConnection, Row};
 
+use crate::assets::fields::query::{CustomCondition, CustomTest};
 use crate::assets::fields::{CustomField, FieldOption};
-use crate::core::db::DbError;
+use crate::core::db::{Backend, DbError};
+use crate::core::sql::{contains_pattern, Where};
 
 /// The fields of a target with their options, in order.
 ///
@@ -158,4 +161,38 @@ pub async fn delete_option(
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Adds a custom-value condition on `column` (a record's `custom` JSON text, e.g.
+/// `a.custom`) to a list's WHERE clause: the field's value read with `json_extract` on
+/// SQLite and `->>` on PostgreSQL (no index: the list scans the rows its other conditions
+/// leave). Text is compared lowercased with `LIKE`, as the lists' other text conditions;
+/// options by id (server-checked numbers, written into the statement).
+pub fn push_condition(w: &mut Where, backend: Backend, column: &str, condition: &CustomCondition) {
+    let id = condition.field_id;
+    match &condition.test {
+        CustomTest::Contains(text) => {
+            let value = match backend {
+                Backend::Sqlite => format!("json_extract({column}, '$.\"{id}\"')"),
+                Backend::Postgres => format!("({column}::jsonb ->> '{id}')"),
+            };
+            let p = w.text(contains_pattern(text));
+            w.push(format!("LOWER({value}) LIKE {p} ESCAPE '\\'"));
+        }
+        CustomTest::AnyOf(options) => {
+            let list = |quote: &str| {
+                options
+                    .iter()
+                    .map(|o| format!("{quote}{o}{quote}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            w.push(match backend {
+                Backend::Sqlite => {
+                    format!("json_extract({column}, '$.\"{id}\"') IN ({})", list(""))
+                }
+                Backend::Postgres => format!("({column}::jsonb ->> '{id}') IN ({})", list("'")),
+            });
+        }
+    }
 }

@@ -260,4 +260,6 @@ pub struct AssetFilter {
     pub scope: Option<Vec<i64>>,
     /// Only these ids (bulk selections and exports of a selection).
     pub ids: Option<Vec<i64>>,
+    /// Conditions on custom values, checked against the fields by the service.
+    pub custom: Vec<crate::assets::fields::query::CustomCondition>,
 }

@@ -1,5 +1,8 @@
 //! The asset list's query string, shared by the REST API, the console, CSV links and saved
-//! filters (list `assets`), like the device list's.
+//! filters (list `assets`), like the device list's; conditions on custom values are
+//! `custom.<field id>` (see `fields::query`).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +65,10 @@ pub struct AssetQuery {
     pub encoding: Option<String>,
     /// Export only: header and value language.
     pub lang: Option<String>,
+    /// `custom.<field id>` conditions on custom values (see `fields::query`); other
+    /// parameters the list does not know land here too and are ignored.
+    #[serde(flatten)]
+    pub custom: BTreeMap<String, String>,
 }
 
 fn text(field: &str, value: &Option<String>) -> Result<Option<String>, AppError> {
@@ -118,6 +125,8 @@ impl AssetQuery {
         };
         let mac_address = text("mac_address", &self.mac_address)?
             .map(|mac| crate::assets::hardware::service::normalize_mac(&mac));
+        // Their form only; the service checks them against the fields.
+        crate::assets::fields::query::parse(&self.custom)?;
         Ok(AssetFilter {
             status: id("status", &self.status)?,
             planned_status,
@@ -178,9 +187,9 @@ impl AssetQuery {
             .transpose()
     }
 
-    /// The given conditions as `(name, value)` pairs, in link order.
-    pub fn filter_pairs(&self) -> Vec<(&'static str, &str)> {
-        crate::core::query::pairs(&[
+    /// The given conditions as `(name, value)` pairs, in link order (custom ones last).
+    pub fn filter_pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs = crate::core::query::pairs(&[
             ("status", &self.status),
             ("planned_status", &self.planned_status),
             ("type", &self.type_id),
@@ -199,7 +208,9 @@ impl AssetQuery {
             ("linked", &self.linked),
             ("department", &self.department),
             ("location", &self.location),
-        ])
+        ]);
+        pairs.extend(crate::assets::fields::query::pairs(&self.custom));
+        pairs
     }
 
     /// The conditions alone as a query string (what a saved filter keeps).
@@ -229,6 +240,15 @@ mod tests {
             q.filter_string(),
             "status=2&planned_status=any&mac_address=AA-bb-CC-00-11-22&stocktaken_before=2026-04-01&department=none"
         );
+    }
+
+    #[test]
+    fn custom_conditions_are_kept_in_links() {
+        let q = query("custom.12=L-7&status=2&custom.3=&unknown=x");
+        assert!(q.filter(&jiff::tz::TimeZone::UTC).is_ok());
+        assert_eq!(q.filter_string(), "status=2&custom.12=L-7");
+        let bad = query("custom.x=1");
+        assert!(format!("{:?}", bad.filter(&jiff::tz::TimeZone::UTC)).contains("custom.x"));
     }
 
     #[test]

@@ -126,8 +126,8 @@ fn not_found(error: DbError) -> AppError {
     }
 }
 
-/// The list's conditions with the department and location subtrees expanded and the actor's
-/// scope applied.
+/// The list's conditions with the department and location subtrees expanded, custom
+/// conditions checked against the hardware fields, and the actor's scope applied.
 ///
 /// # Errors
 /// 400 for bad conditions; storage errors.
@@ -147,6 +147,8 @@ pub async fn filter_of(
         let ids = crate::departments::store::subtree(&mut conn, Tree::Locations, id).await?;
         filter.in_locations = Some(ids);
     }
+    filter.custom =
+        crate::assets::fields::service::conditions(&mut conn, "hardware", &query.custom).await?;
     if let Scope::Departments(ids) = &actor.scope {
         filter.scope = Some(ids.clone());
     }
@@ -274,17 +276,7 @@ pub fn apply_patch(
     if let Some(v) = patch.location_id {
         fields.location_id = v;
     }
-    if let Some(custom) = patch.custom {
-        let mut merged = fields.custom.as_object().cloned().unwrap_or_default();
-        for (key, value) in custom {
-            if value.is_null() {
-                merged.remove(&key);
-            } else {
-                merged.insert(key, value);
-            }
-        }
-        fields.custom = serde_json::Value::Object(merged);
-    }
+    crate::assets::values::merge_custom(&mut fields.custom, patch.custom);
     match (fields.planned_status_id, &fields.planned_on) {
         (Some(_), None) => {
             return Err(AppError::invalid(
@@ -298,8 +290,9 @@ pub fn apply_patch(
     crate::assets::values::reason(patch.note)
 }
 
-/// Checks what `fields` refer to: choices of the right lists, departments and locations that
-/// exist, a department inside the actor's scope, an asset number nobody else has.
+/// Checks what `fields` refer to: custom values (those in `kept` leniently), choices of the
+/// right lists, departments and locations that exist, a department inside the actor's
+/// scope, an asset number no other asset than `except` has.
 ///
 /// # Errors
 /// 400 naming the field.
@@ -307,9 +300,10 @@ pub async fn check_references(
     conn: &mut AnyConnection,
     actor: &Actor,
     fields: &mut AssetFields,
-    except: Option<i64>,
+    (except, kept): (Option<i64>, &serde_json::Map<String, serde_json::Value>),
 ) -> Result<(), AppError> {
-    crate::assets::fields::service::check_values(conn, "hardware", &mut fields.custom).await?;
+    crate::assets::fields::service::check_values(conn, "hardware", &mut fields.custom, kept)
+        .await?;
     values::check_choice(conn, "type_id", ChoiceKind::DeviceType, fields.type_id).await?;
     let status = fields.status_id;
     values::check_choice(conn, "status_id", ChoiceKind::HardwareStatus, status).await?;
@@ -376,7 +370,7 @@ pub async fn create(
         ));
     }
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
-    check_references(&mut tx, actor, &mut fields, None).await?;
+    check_references(&mut tx, actor, &mut fields, (None, &Default::default())).await?;
     let now = now_ms();
     let id = store::insert(&mut tx, &fields, None, &actor.login, now).await?;
     if let Some(note) = note {
@@ -412,13 +406,14 @@ pub async fn update_in(
 ) -> Result<(HardwareAsset, Effects), AppError> {
     let version = patch.version.unwrap_or(current.version);
     let mut fields = AssetFields::of(current);
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
     let reason = apply_patch(&mut fields, patch)?;
     if fields.planned_status_id.is_some() && fields.planned_status_id == Some(fields.status_id) {
         // The plan came true.
         fields.planned_status_id = None;
         fields.planned_on = None;
     }
-    check_references(conn, actor, &mut fields, Some(current.id)).await?;
+    check_references(conn, actor, &mut fields, (Some(current.id), &kept)).await?;
     let now = now_ms();
     if !store::update(conn, current.id, &fields, version, now).await? {
         return Err(AppError::Conflict(format!(

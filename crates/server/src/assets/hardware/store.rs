@@ -1,5 +1,7 @@
 //! SQL for `hardware_assets`, `asset_links` and the asset side of `devices.asset_id`.
 
+use std::collections::HashMap;
+
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -7,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 use crate::assets::hardware::model::{
     AssetFilter, AssetSort, HardwareAsset, LinkedDevice, RelatedAsset,
 };
-use crate::core::db::{Db, DbError};
+use crate::core::db::{Backend, Db, DbError};
 use crate::core::paging::{Cursor, SortValue};
 use crate::core::sql::{contains_pattern, ids_in, Where};
 
@@ -179,6 +181,31 @@ pub async fn each_key(
         f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     }
     Ok(())
+}
+
+/// The number and department of each of `ids` (absent ids are left out): what a contract's
+/// export writes for the assets it covers, and what its import keeps when a row cannot name
+/// them.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn numbers_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, Option<i64>)>, DbError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT id, asset_number, department_id FROM hardware_assets WHERE {}",
+        ids_in("id", ids)
+    );
+    let mut rows = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        out.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+    }
+    Ok(out)
 }
 
 /// Inserts an asset; returns its id.
@@ -662,7 +689,7 @@ fn sort_expr(sort: AssetSort) -> &'static str {
 }
 
 /// The conditions of `filter` on `hardware_assets a`.
-fn conditions(filter: &AssetFilter) -> Where {
+fn conditions(filter: &AssetFilter, backend: Backend) -> Where {
     let mut w = Where::new();
     if let Some(scope) = &filter.scope {
         w.push(ids_in("a.department_id", scope));
@@ -751,6 +778,9 @@ fn conditions(filter: &AssetFilter) -> Where {
         (Some(Some(_)), Some(ids)) => w.push(ids_in("a.location_id", ids)),
         _ => {}
     }
+    for condition in &filter.custom {
+        crate::assets::fields::store::push_condition(&mut w, backend, "a.custom", condition);
+    }
     w
 }
 
@@ -765,7 +795,7 @@ pub async fn page(
     after: Option<&Cursor>,
     limit: u32,
 ) -> Result<(Vec<HardwareAsset>, Option<Cursor>), DbError> {
-    let mut w = conditions(filter);
+    let mut w = conditions(filter, db.backend());
     let expr = sort_expr(sort);
     let order = w.keyset(expr, "a.id", descending, after);
     let limit_param = w.int(i64::from(limit) + 1);
@@ -799,7 +829,7 @@ pub async fn page(
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn count(db: &Db, filter: &AssetFilter) -> Result<i64, DbError> {
-    let w = conditions(filter);
+    let w = conditions(filter, db.backend());
     let sql = format!("SELECT COUNT(*) FROM hardware_assets a{}", w.clause());
     let row = w.apply(sqlx::query(&sql)).fetch_one(db.read()).await?;
     Ok(row.try_get(0)?)
@@ -811,9 +841,10 @@ pub async fn count(db: &Db, filter: &AssetFilter) -> Result<i64, DbError> {
 /// [`DbError`] from the database.
 pub async fn matching_ids(
     conn: &mut AnyConnection,
+    backend: Backend,
     filter: &AssetFilter,
 ) -> Result<Vec<i64>, DbError> {
-    let w = conditions(filter);
+    let w = conditions(filter, backend);
     let sql = format!(
         "SELECT a.id FROM hardware_assets a{} ORDER BY a.id",
         w.clause()

@@ -445,7 +445,12 @@ fn prepare<K: Importer>(
         .iter()
         .map(|column| column.map(|index| crate::core::csv::unguard(&cells[index])))
         .collect();
-    let row = Row::new(kind, row_cells);
+    let custom = resolved
+        .custom
+        .iter()
+        .map(|(id, index)| (*id, crate::core::csv::unguard(&cells[*index])))
+        .collect();
+    let row = Row::new(kind, row_cells, custom);
     let target = match row.cell(key_field) {
         kinds::Cell::Value(value) => {
             let key = K::key(key_field, value);
@@ -491,6 +496,33 @@ async fn apply_kind(
         Kind::Contracts => apply_rows::<kinds::contracts::Contracts>(conn, ctx, at, chunks).await,
         Kind::Vendors => apply_rows::<kinds::vendors::Vendors>(conn, ctx, at, chunks).await,
     }
+}
+
+/// The first custom field the mapping reads that `kind` does not have, as a refusal: such
+/// a template cannot fill what it names, so the file is refused before it is read.
+async fn unknown_custom_field(
+    db: &Db,
+    kind: Kind,
+    mapping: &Mapping,
+) -> Result<Option<Refusal>, AppError> {
+    let wanted = mapping.custom_ids();
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let fields = match kind.custom_target() {
+        Some(target) => {
+            let mut conn = db.read().acquire().await.map_err(DbError::from)?;
+            crate::assets::fields::store::list(&mut conn, target).await?
+        }
+        None => Vec::new(),
+    };
+    Ok(wanted
+        .into_iter()
+        .find(|(_, id)| !fields.iter().any(|f| f.id == *id))
+        .map(|(_, id)| Refusal::UnknownCustomField {
+            kind: kind.as_str(),
+            field: kinds::custom_name(id),
+        }))
 }
 
 /// Who may import `kind`: the assets division; managed software, shared by every
@@ -596,6 +628,9 @@ pub async fn run(
         };
         return refuse(entry, refusal).await;
     };
+    if let Some(refusal) = unknown_custom_field(db, request.kind, &template.mapping).await? {
+        return refuse(entry, refusal).await;
+    }
     let encoding = request
         .encoding
         .unwrap_or_else(|| template.mapping.default_encoding());

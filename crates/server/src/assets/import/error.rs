@@ -58,6 +58,17 @@ pub enum Refusal {
         /// The missing columns.
         headers: Vec<String>,
     },
+    /// The template reads a custom field the kind does not have (deleted since, or a
+    /// template from another server, whose fields have other ids).
+    #[error(
+        "the template reads {field}, which is not a custom field of {kind}; change the template"
+    )]
+    UnknownCustomField {
+        /// The kind.
+        kind: &'static str,
+        /// The field as the template names it (`custom:12`).
+        field: String,
+    },
     /// A column the template reads appears twice in the header.
     #[error("the header has the column {header:?} twice")]
     DuplicateColumn {
@@ -80,6 +91,7 @@ impl Refusal {
         match self {
             Refusal::UnknownTemplate { .. } => "unknown_template",
             Refusal::UnknownKey { .. } => "unknown_key",
+            Refusal::UnknownCustomField { .. } => "unknown_custom_field",
             Refusal::TooLarge { .. } => "file_too_large",
             Refusal::Encoding(_) => "wrong_encoding",
             Refusal::Unreadable(_) => "unreadable",
@@ -93,7 +105,9 @@ impl Refusal {
     /// The request part at fault.
     pub fn field(&self) -> &'static str {
         match self {
-            Refusal::UnknownTemplate { .. } | Refusal::UnknownKey { .. } => "template",
+            Refusal::UnknownTemplate { .. }
+            | Refusal::UnknownKey { .. }
+            | Refusal::UnknownCustomField { .. } => "template",
             Refusal::Encoding(_) => "encoding",
             _ => "file",
         }

@@ -7,12 +7,13 @@
 //! not name are ignored. A template column missing from the file refuses the file, unless
 //! the column is marked `optional` (then the field is treated as omitted: new records get
 //! the default, existing ones keep their value, as the seeds' `importasset` does for every
-//! mapped column); the key's column is never optional.
+//! mapped column); the key's column is never optional. Custom fields of assets, licences and
+//! contracts are named `custom:<field id>`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::assets::import::error::Refusal;
-use crate::assets::import::kinds::Kind;
+use crate::assets::import::kinds::{custom_field_id, custom_name, Kind, CUSTOM_PREFIX};
 use crate::core::csv::CsvEncoding;
 use crate::core::error::AppError;
 
@@ -110,11 +111,24 @@ impl Mapping {
                 &column.header,
                 MAX_HEADER_CHARS,
             )?;
-            if kind.field(&column.field).is_none() {
+            if let Some(id) = custom_field_id(&column.field) {
+                if kind.custom_target().is_none() {
+                    return Err(AppError::invalid(
+                        format!("{at}.field"),
+                        format!("{} has no custom fields", kind.as_str()),
+                    ));
+                }
+                column.field = custom_name(id);
+            } else if kind.field(&column.field).is_none() {
+                let custom = if kind.custom_target().is_some() {
+                    format!(", {CUSTOM_PREFIX}<field id>")
+                } else {
+                    String::new()
+                };
                 return Err(AppError::invalid(
                     format!("{at}.field"),
                     format!(
-                        "{} has no field {:?}; fields: {}",
+                        "{} has no field {:?}; fields: {}{custom}",
                         kind.as_str(),
                         column.field,
                         kind.fields()
@@ -177,6 +191,16 @@ impl Mapping {
         Ok(self)
     }
 
+    /// The custom fields the template reads, by id (whether they exist is checked against
+    /// the database by the callers: templates when saved, imports before reading a file).
+    pub fn custom_ids(&self) -> Vec<(usize, i64)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter_map(|(index, column)| Some((index, custom_field_id(&column.field)?)))
+            .collect()
+    }
+
     /// The encoding files are read in by default.
     pub fn default_encoding(&self) -> CsvEncoding {
         CsvEncoding::parse(&self.encoding).unwrap_or(CsvEncoding::Utf8)
@@ -199,12 +223,26 @@ impl Mapping {
             });
         };
         let mut columns = vec![None; kind.fields().len()];
+        let mut custom = Vec::new();
         let mut missing = Vec::new();
         for column in &self.columns {
             let mut found = header
                 .iter()
                 .enumerate()
                 .filter(|(_, name)| **name == column.header);
+            if let Some(id) = custom_field_id(&column.field) {
+                match (found.next(), found.next()) {
+                    (Some(_), Some(_)) => {
+                        return Err(Refusal::DuplicateColumn {
+                            header: column.header.clone(),
+                        })
+                    }
+                    (Some((index, _)), None) => custom.push((id, index)),
+                    (None, _) if column.optional => {}
+                    (None, _) => missing.push(column.header.clone()),
+                }
+                continue;
+            }
             let Some(field) = kind.field(&column.field) else {
                 continue;
             };
@@ -234,6 +272,7 @@ impl Mapping {
         }
         Ok(Resolved {
             columns,
+            custom,
             key,
             width: header.len(),
         })
@@ -245,6 +284,8 @@ impl Mapping {
 pub struct Resolved {
     /// For each of the kind's fields, the column that holds it.
     pub columns: Vec<Option<usize>>,
+    /// The custom fields the file holds, by id, with their columns.
+    pub custom: Vec<(i64, usize)>,
     /// The key field's index.
     pub key: usize,
     /// How many columns the header has (every row must have as many).
@@ -381,6 +422,59 @@ mod tests {
         assert!(
             rows.checked(Kind::Assets).is_err(),
             "data before the header"
+        );
+    }
+
+    #[test]
+    fn custom_fields_by_id_where_the_kind_has_them() {
+        let mut with = mapping(
+            "licence_number",
+            &[
+                ("番号", "licence_number", false),
+                ("リース", "custom:012", false),
+                ("区画", "custom:3", true),
+            ],
+        );
+        with = with.checked(Kind::Licences).expect("valid");
+        assert_eq!(with.columns[1].field, "custom:12", "written canonically");
+        assert_eq!(with.custom_ids(), vec![(1, 12), (2, 3)]);
+        let resolved = with
+            .resolve(Kind::Licences, &header(&["リース", "番号"]))
+            .expect("fits");
+        assert_eq!(
+            resolved.custom,
+            vec![(12, 0)],
+            "an optional one may be absent"
+        );
+        assert_eq!(
+            with.resolve(Kind::Licences, &header(&["番号"])),
+            Err(Refusal::ColumnsMissing {
+                headers: vec!["リース".into()]
+            })
+        );
+        for (kind, key, field) in [
+            (Kind::Vendors, "name", "custom:1"),
+            (Kind::Licences, "licence_number", "custom:x"),
+            (Kind::Licences, "licence_number", "custom:0"),
+        ] {
+            let bad = mapping(key, &[("k", key, false), ("c", field, false)]);
+            let error = bad.checked(kind).expect_err(field);
+            assert!(
+                matches!(&error, AppError::Invalid { field: Some(f), .. } if f == "mapping.columns[1].field"),
+                "{field}: {error:?}"
+            );
+        }
+        let twice = mapping(
+            "licence_number",
+            &[
+                ("k", "licence_number", false),
+                ("a", "custom:5", false),
+                ("b", "custom:05", false),
+            ],
+        );
+        assert!(
+            twice.checked(Kind::Licences).is_err(),
+            "one field, two columns"
         );
     }
 

@@ -1,6 +1,7 @@
 //! What an import reads once before its rows, so no row costs a look-up: the choice lists,
-//! both hierarchies by path, the mapping key's values → record, and the other records rows
-//! name (vendors, managed software, asset and licence numbers).
+//! both hierarchies by path, the kind's custom fields with their options by path, the
+//! mapping key's values → record, and the other records rows name (vendors, managed
+//! software, asset and licence numbers). Exports label their cells with the same snapshot.
 //!
 //! Keys are held as 128-bit BLAKE3 hashes rather than strings: a million keys cost ≈ 40 MB
 //! instead of ≈ 100, and two different keys share a hash with a probability of about 10⁻²⁷.
@@ -11,7 +12,8 @@ use sqlx::AnyConnection;
 
 use crate::assets::choices::{Choice, ChoiceKind};
 use crate::assets::contracts::store::Vendor;
-use crate::assets::import::kinds::Kind;
+use crate::assets::fields::{CustomField, MAX_TEXT_CHARS};
+use crate::assets::import::kinds::{custom_name, Cell, Kind, RowError};
 use crate::assets::licences::model::ManagedSoftware;
 use crate::console::i18n::Lang;
 use crate::core::db::DbError;
@@ -217,6 +219,157 @@ impl Places {
     }
 }
 
+/// The custom fields of the kind an import or export reads (追加管理項目), with their options
+/// by path in either language.
+#[derive(Debug, Default)]
+pub struct CustomFields {
+    fields: Vec<CustomColumn>,
+}
+
+/// One custom field with its options' paths.
+#[derive(Debug)]
+struct CustomColumn {
+    field: CustomField,
+    /// Option paths in Japanese and English, levels trimmed and lowercased, → option id.
+    by_path: HashMap<String, i64>,
+    japanese: HashMap<i64, String>,
+    english: HashMap<i64, String>,
+}
+
+/// A path as looked up: levels trimmed, lowercased.
+fn normal_path(path: &str) -> String {
+    path.split('/')
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("/")
+        .to_lowercase()
+}
+
+impl CustomFields {
+    /// From the fields of one target, in their order.
+    pub fn new(fields: Vec<CustomField>) -> CustomFields {
+        let fields = fields
+            .into_iter()
+            .map(|field| {
+                let japanese = field.option_paths(Lang::Ja);
+                let english = field.option_paths(Lang::En);
+                let mut by_path = HashMap::new();
+                // In the options' order, so the same file always reads the same: of options
+                // whose English paths spell the same the first wins, and a Japanese path
+                // (unique: sibling names are) wins over any English one.
+                for option in &field.options {
+                    if let Some(path) = english.get(&option.id) {
+                        by_path.entry(normal_path(path)).or_insert(option.id);
+                    }
+                }
+                for option in &field.options {
+                    if let Some(path) = japanese.get(&option.id) {
+                        by_path.insert(normal_path(path), option.id);
+                    }
+                }
+                CustomColumn {
+                    field,
+                    by_path,
+                    japanese,
+                    english,
+                }
+            })
+            .collect();
+        CustomFields { fields }
+    }
+
+    fn column(&self, id: i64) -> Option<&CustomColumn> {
+        self.fields.iter().find(|c| c.field.id == id)
+    }
+
+    /// The export's headers of the fields, in `lang`: each field's name, or, where that is
+    /// already a header (one in `taken`, or an earlier field's), the name followed by the
+    /// field's template name (`部署 (custom:12)`), so every column of the file is distinct
+    /// and a template made from the header finds each.
+    pub fn headers(&self, lang: Lang, taken: &[&str]) -> Vec<String> {
+        let mut headers: Vec<String> = Vec::with_capacity(self.fields.len());
+        for column in &self.fields {
+            let label = column.field.label(lang);
+            let clash = taken.contains(&label) || headers.iter().any(|h| h == label);
+            headers.push(if clash {
+                format!("{label} ({})", custom_name(column.field.id))
+            } else {
+                label.to_string()
+            });
+        }
+        headers
+    }
+
+    /// A record's custom cells in the fields' order: text as stored, an option by its path
+    /// in `lang`, no value (or a deleted option) as an empty cell.
+    pub fn cells<'a>(
+        &'a self,
+        custom: &'a serde_json::Value,
+        lang: Lang,
+    ) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields.iter().map(move |column| {
+            let Some(value) = custom.get(column.field.id.to_string()) else {
+                return "";
+            };
+            if column.field.data_type == "text" {
+                return value.as_str().unwrap_or("");
+            }
+            let paths = match lang {
+                Lang::Ja => &column.japanese,
+                Lang::En => &column.english,
+            };
+            value
+                .as_i64()
+                .and_then(|id| paths.get(&id))
+                .map_or("", String::as_str)
+        })
+    }
+
+    /// What a cell of field `id` sets: `None` keeps the value, `Some(Null)` removes it
+    /// (one space in a text field; one space leaves a selection or hierarchy as it is,
+    /// as the seeds' import does), else the text or the option found by its path in either
+    /// language (any case).
+    ///
+    /// # Errors
+    /// Naming the field, for an unknown field, text that is not plain or too long, or a
+    /// path no option has.
+    pub fn value(&self, id: i64, cell: Cell<'_>) -> Result<Option<serde_json::Value>, RowError> {
+        let name = custom_name(id);
+        let column = self
+            .column(id)
+            .ok_or_else(|| RowError(format!("{name}: the custom field was deleted")))?;
+        let text = column.field.data_type == "text";
+        match cell {
+            Cell::Keep => Ok(None),
+            Cell::Clear if text => Ok(Some(serde_json::Value::Null)),
+            Cell::Clear => Ok(None),
+            Cell::Value(value) if text => {
+                crate::core::extract::check_plain_text(&name, value, MAX_TEXT_CHARS)
+                    .map_err(RowError::from)?;
+                Ok(Some(serde_json::Value::String(value.to_string())))
+            }
+            Cell::Value(path) => column
+                .by_path
+                .get(&normal_path(path))
+                .map(|id| Some(serde_json::Value::from(*id)))
+                .ok_or_else(|| {
+                    RowError(format!(
+                        "{name}: the field {:?} has no option {path:?}",
+                        column.field.name
+                    ))
+                }),
+        }
+    }
+
+    /// Drops the values of fields that no longer exist, as a change through the REST API
+    /// does.
+    pub fn retain_known(&self, custom: &mut serde_json::Value) {
+        if let Some(map) = custom.as_object_mut() {
+            map.retain(|key, _| self.fields.iter().any(|c| c.field.id.to_string() == *key));
+        }
+    }
+}
+
 /// Everything an import's rows are read against.
 #[derive(Debug)]
 pub struct Refs {
@@ -243,24 +396,33 @@ pub struct Refs {
     pub managed: HashMap<String, i64>,
     /// Managed software records by id.
     pub managed_records: HashMap<i64, ManagedSoftware>,
+    /// The kind's custom fields.
+    pub custom: CustomFields,
 }
 
 impl Refs {
-    /// What an export labels its cells with: the choice lists, both hierarchies and the
-    /// managed software (no keys).
+    /// What an export of `kind` labels its cells with: the choice lists, both hierarchies,
+    /// the kind's custom fields and, for licences, the managed software (no keys).
     ///
     /// # Errors
     /// [`DbError`] from the database.
-    pub async fn for_export(conn: &mut AnyConnection) -> Result<Refs, DbError> {
-        let mut refs = Refs::labels(conn).await?;
-        for managed in crate::assets::licences::managed_store::list(conn).await? {
-            refs.managed_records.insert(managed.id, managed);
+    pub async fn for_export(conn: &mut AnyConnection, kind: Kind) -> Result<Refs, DbError> {
+        let mut refs = Refs::labels(conn, kind).await?;
+        if kind == Kind::Licences {
+            for managed in crate::assets::licences::managed_store::list(conn).await? {
+                refs.managed_records.insert(managed.id, managed);
+            }
         }
         Ok(refs)
     }
 
-    /// The choice lists and both hierarchies, and nothing else yet.
-    async fn labels(conn: &mut AnyConnection) -> Result<Refs, DbError> {
+    /// The choice lists, both hierarchies and the custom fields of `kind`, and nothing else
+    /// yet.
+    async fn labels(conn: &mut AnyConnection, kind: Kind) -> Result<Refs, DbError> {
+        let custom = match kind.custom_target() {
+            Some(target) => crate::assets::fields::store::list(conn, target).await?,
+            None => Vec::new(),
+        };
         let choices = Choices::new(crate::assets::choices::store::all_in(conn).await?);
         let departments = crate::departments::store::list_in(conn, Tree::Departments).await?;
         let locations = crate::departments::store::list_in(conn, Tree::Locations).await?;
@@ -276,6 +438,7 @@ impl Refs {
             vendor_records: HashMap::new(),
             managed: HashMap::new(),
             managed_records: HashMap::new(),
+            custom: CustomFields::new(custom),
         })
     }
 
@@ -293,7 +456,7 @@ impl Refs {
         use crate::assets::contracts::store as contracts;
         use crate::assets::hardware::store as hardware;
         use crate::assets::licences::{managed_store, store as licences};
-        let mut refs = Refs::labels(conn).await?;
+        let mut refs = Refs::labels(conn, kind).await?;
         let mut numbers = KeyIndex::default();
         match kind {
             Kind::Assets => {
@@ -375,6 +538,7 @@ impl Refs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::assets::fields::FieldOption;
 
     fn choice(id: i64, kind: ChoiceKind, code: &str, name: &str, name_en: &str) -> Choice {
         Choice {
@@ -455,6 +619,80 @@ mod tests {
         assert_eq!(places.path(3, Lang::En), "Hospital/Surgery");
         assert_eq!(places.path(3, Lang::Ja), "病院/旧外科");
         assert!(places.is_retired(3));
+    }
+
+    fn custom_field(id: i64, data_type: &str, name: &str, name_en: &str) -> CustomField {
+        CustomField {
+            id,
+            target: "hardware".into(),
+            name: name.into(),
+            name_en: name_en.into(),
+            data_type: data_type.into(),
+            input: "admin".into(),
+            position: id,
+            options: Vec::new(),
+            version: 1,
+        }
+    }
+
+    fn option(id: i64, parent_id: Option<i64>, name: &str, name_en: &str) -> FieldOption {
+        FieldOption {
+            id,
+            parent_id,
+            name: name.into(),
+            name_en: name_en.into(),
+        }
+    }
+
+    #[test]
+    fn custom_values_by_path_and_back() {
+        let mut area = custom_field(2, "hierarchy", "区画", "Area");
+        area.options = vec![
+            option(10, None, "東棟", "East"),
+            option(11, Some(10), "3F", ""),
+            option(12, None, "West", "East"),
+        ];
+        let fields = CustomFields::new(vec![
+            custom_field(1, "text", "部署", "Lease"),
+            area,
+            custom_field(3, "text", "部署", "Lease"),
+        ]);
+        let value = |id, raw| fields.value(id, Cell::of(raw));
+        assert_eq!(value(2, " east / 3F "), Ok(Some(11.into())));
+        assert_eq!(
+            value(2, "EAST"),
+            Ok(Some(10.into())),
+            "the first of equal English paths"
+        );
+        assert_eq!(
+            value(2, "west"),
+            Ok(Some(12.into())),
+            "a Japanese name wins"
+        );
+        assert_eq!(value(2, " "), Ok(None), "one space leaves an option");
+        assert!(value(2, "北棟").is_err_and(|e| e.0.starts_with("custom:2")));
+        assert_eq!(
+            value(1, " "),
+            Ok(Some(serde_json::Value::Null)),
+            "one space clears text"
+        );
+        assert_eq!(value(1, ""), Ok(None));
+        assert_eq!(value(1, " L-1 "), Ok(Some("L-1".into())));
+        assert!(value(9, "x").is_err(), "a field deleted since");
+        assert_eq!(
+            fields.headers(Lang::Ja, &["部署"]),
+            ["部署 (custom:1)", "区画", "部署 (custom:3)"]
+        );
+        assert_eq!(
+            fields.headers(Lang::En, &[]),
+            ["Lease", "Area", "Lease (custom:3)"]
+        );
+        let custom = serde_json::json!({"1": "L-1", "2": 11, "3": 5});
+        let cells: Vec<&str> = fields.cells(&custom, Lang::En).collect();
+        assert_eq!(cells, ["L-1", "East/3F", ""]);
+        let mut stale = serde_json::json!({"1": "x", "9": "gone"});
+        fields.retain_known(&mut stale);
+        assert_eq!(stale, serde_json::json!({"1": "x"}));
     }
 
     #[test]

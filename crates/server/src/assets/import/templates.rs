@@ -1,6 +1,6 @@
 //! Rules of import templates: kept by the assets division (shared by its accounts, whatever
 //! their departments: a template holds no records), names unique within a kind, mappings
-//! checked when saved, and moved between servers as a JSON document (the seeds'
+//! checked when saved (custom fields against the kind's, by id), and moved between servers as a JSON document (the seeds'
 //! `exporttemplate`/`importtemplate`) that keeps its name unless given another and replaces
 //! a template of the same name only when asked.
 
@@ -67,6 +67,29 @@ fn description(text: Option<String>) -> Result<Option<String>, AppError> {
     Ok(Some(text))
 }
 
+/// 400 unless every custom field `mapping` reads is one of `kind`'s (a template moved from
+/// another server names its fields by that server's ids).
+async fn check_custom_fields(
+    conn: &mut sqlx::AnyConnection,
+    kind: Kind,
+    mapping: &Mapping,
+) -> Result<(), AppError> {
+    let wanted = mapping.custom_ids();
+    let Some(target) = kind.custom_target().filter(|_| !wanted.is_empty()) else {
+        return Ok(());
+    };
+    let fields = crate::assets::fields::store::list(conn, target).await?;
+    for (index, id) in wanted {
+        if !fields.iter().any(|f| f.id == id) {
+            return Err(AppError::invalid(
+                format!("mapping.columns[{index}].field"),
+                format!("{} has no custom field {id}", kind.as_str()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The templates, of one kind or all.
 ///
 /// # Errors
@@ -112,6 +135,7 @@ pub async fn create(
             .checked(kind)?,
     };
     let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    check_custom_fields(&mut tx, kind, &fields.mapping).await?;
     if store::template_name_taken(&mut tx, kind, &fields.name, None).await? {
         return Err(name_taken(kind, &fields.name));
     }
@@ -158,6 +182,7 @@ pub async fn update(
             None => current.mapping.clone(),
         },
     };
+    check_custom_fields(&mut tx, current.kind, &fields.mapping).await?;
     if store::template_name_taken(&mut tx, current.kind, &fields.name, Some(id)).await? {
         return Err(name_taken(current.kind, &fields.name));
     }
@@ -277,6 +302,7 @@ pub async fn import(
         mapping: document.mapping.checked(kind)?,
     };
     let mut tx = db.write().begin().await.map_err(DbError::from)?;
+    check_custom_fields(&mut tx, kind, &fields.mapping).await?;
     let now = now_ms();
     let (id, created) = match store::find_template(&mut tx, kind, &fields.name).await? {
         Some(_) if !overwrite => return Err(name_taken(kind, &fields.name)),

@@ -23,6 +23,18 @@ pub struct ManagedListQuery {
     /// `yes`: only those with more installs than licences.
     #[serde(default)]
     exceeded: Option<String>,
+    /// Export only: encoding.
+    #[serde(default)]
+    encoding: Option<String>,
+    /// Export only: header language.
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+impl ManagedListQuery {
+    fn exceeded(&self) -> bool {
+        matches!(self.exceeded.as_deref(), Some("yes" | "true"))
+    }
 }
 
 /// `GET /api/v1/managed-software`: every managed software with its reconciliation.
@@ -31,9 +43,30 @@ pub async fn list_managed(
     actor: Actor,
     ApiQuery(query): ApiQuery<ManagedListQuery>,
 ) -> Result<Json<Value>, AppError> {
-    let exceeded = matches!(query.exceeded.as_deref(), Some("yes" | "true"));
-    let (items, pending) = service::list_managed(&state, &actor, exceeded).await?;
+    let (items, pending) = service::list_managed(&state, &actor, query.exceeded()).await?;
     Ok(Json(json!({"items": items, "pending_devices": pending})))
+}
+
+/// `GET /api/v1/managed-software/export`: the list (or its exceeded part) as CSV
+/// (`encoding`, `lang`), re-importable through a template made from its header.
+pub async fn export_managed(
+    State(state): State<AppState>,
+    actor: Actor,
+    origin: Origin,
+    ApiQuery(query): ApiQuery<ManagedListQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let encoding = crate::core::csv::CsvEncoding::requested(query.encoding.as_deref())?;
+    let lang =
+        crate::assets::hardware::api::export_lang(&state, &actor, query.lang.as_deref()).await?;
+    let exceeded = query.exceeded();
+    crate::assets::licences::export::managed_response(
+        state,
+        &actor,
+        &origin,
+        exceeded,
+        (encoding, lang),
+    )
+    .await
 }
 
 /// `POST /api/v1/managed-software`.

@@ -9,6 +9,7 @@ use crate::assets::choices::builtin;
 use crate::assets::licences::matching::Rule;
 use crate::assets::licences::model::{DepartmentShare, LicensedDevice, ManagedSoftware};
 use crate::core::db::{Db, DbError};
+use crate::core::paging::{Cursor, SortValue};
 use crate::core::sql::{ids_in, Where};
 
 /// Every managed software, by name.
@@ -38,6 +39,70 @@ pub async fn list(conn: &mut AnyConnection) -> Result<Vec<ManagedSoftware>, DbEr
             })
         })
         .collect()
+}
+
+/// Up to `limit` managed software ordered by name then id, after `after`'s row (keyset on
+/// `(name, id)`, the list's order), with their rules; the cursor of the next page when
+/// there is one. An export reads the list this way, a page at a time.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn page(
+    db: &Db,
+    after: Option<&Cursor>,
+    limit: u32,
+) -> Result<(Vec<ManagedSoftware>, Option<Cursor>), DbError> {
+    let mut w = Where::new();
+    let order = w.keyset("m.name", "m.id", false, after);
+    let limit_param = w.int(i64::from(limit) + 1);
+    let sql = format!(
+        "SELECT m.id, m.name, m.name_en, m.created_at, m.version FROM managed_software m{} \
+         ORDER BY {order} LIMIT {limit_param}",
+        w.clause()
+    );
+    let mut conn = db.read().acquire().await?;
+    let rows = w.apply(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    let more = rows.len() > limit as usize;
+    let mut items = Vec::with_capacity(rows.len().min(limit as usize));
+    for row in rows.iter().take(limit as usize) {
+        items.push(ManagedSoftware {
+            id: row.try_get(0)?,
+            name: row.try_get(1)?,
+            name_en: row.try_get(2)?,
+            rules: Vec::new(),
+            created_at: row.try_get(3)?,
+            version: row.try_get(4)?,
+        });
+    }
+    let ids: Vec<i64> = items.iter().map(|m| m.id).collect();
+    if !ids.is_empty() {
+        let rows = sqlx::query(&format!(
+            "SELECT managed_id, pattern, name, version FROM managed_software_rules WHERE {} \
+             ORDER BY id",
+            ids_in("managed_id", &ids)
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut rules: HashMap<i64, Vec<Rule>> = HashMap::new();
+        for row in &rows {
+            rules.entry(row.try_get(0)?).or_default().push(Rule {
+                pattern: row.try_get::<i64, _>(1)? != 0,
+                name: row.try_get(2)?,
+                version: row.try_get(3)?,
+            });
+        }
+        for item in &mut items {
+            item.rules = rules.remove(&item.id).unwrap_or_default();
+        }
+    }
+    let next = match (more, items.last()) {
+        (true, Some(last)) => Some(Cursor {
+            value: SortValue::Text(last.name.clone()),
+            id: last.id,
+        }),
+        _ => None,
+    };
+    Ok((items, next))
 }
 
 /// One managed software.
@@ -195,15 +260,16 @@ fn device_scope(w: &mut Where, scope: Option<&[i64]>) {
     }
 }
 
-/// The counts of every managed software (or one), over devices and licences in `scope`
-/// (`None`: all): owned, consumed, (assigned, assigned with an install), by managed id.
+/// The counts of every managed software (or of those in `only`), over devices and licences
+/// in `scope` (`None`: all): owned, consumed, (assigned, assigned with an install), by
+/// managed id.
 ///
 /// # Errors
 /// [`DbError`] from the database.
 pub async fn counts(
     db: &Db,
     scope: Option<&[i64]>,
-    only: Option<i64>,
+    only: Option<&[i64]>,
 ) -> Result<HashMap<i64, (i64, i64, (i64, i64))>, DbError> {
     let mut out: HashMap<i64, (i64, i64, (i64, i64))> = HashMap::new();
     let mut w = Where::new();
@@ -213,9 +279,8 @@ pub async fn counts(
     if let Some(ids) = scope {
         w.push(ids_in("l.department_id", ids));
     }
-    if let Some(id) = only {
-        let p = w.int(id);
-        w.push(format!("l.managed_id = {p}"));
+    if let Some(ids) = only {
+        w.push(ids_in("l.managed_id", ids));
     }
     let sql = format!(
         "SELECT l.managed_id, CAST(SUM(l.held) AS BIGINT) FROM licences l{} GROUP BY l.managed_id",
@@ -226,9 +291,8 @@ pub async fn counts(
     }
     let mut w = Where::new();
     device_scope(&mut w, scope);
-    if let Some(id) = only {
-        let p = w.int(id);
-        w.push(format!("p.managed_id = {p}"));
+    if let Some(ids) = only {
+        w.push(ids_in("p.managed_id", ids));
     }
     let join = if scope.is_some() {
         " JOIN devices d ON d.id = p.device_id"
@@ -247,9 +311,8 @@ pub async fn counts(
     w.push(format!("l.status_id <> {disposed}"));
     w.push("l.managed_id IS NOT NULL");
     device_scope(&mut w, scope);
-    if let Some(id) = only {
-        let p = w.int(id);
-        w.push(format!("l.managed_id = {p}"));
+    if let Some(ids) = only {
+        w.push(ids_in("l.managed_id", ids));
     }
     let sql = format!(
         "SELECT x.managed_id, COUNT(*), CAST(SUM(x.installed) AS BIGINT) FROM (\

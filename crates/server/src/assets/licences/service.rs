@@ -88,7 +88,7 @@ pub async fn get_managed(
         .map_err(values::not_found("managed software"))?;
     drop(conn);
     let scope = values::scope_of(actor);
-    let counts = managed_store::counts(&state.db, scope.as_deref(), Some(id)).await?;
+    let counts = managed_store::counts(&state.db, scope.as_deref(), Some(&[id])).await?;
     let (owned, consumed, assigned) = counts.get(&id).copied().unwrap_or_default();
     let figures = Reconciliation::from_counts(id, managed.name.clone(), owned, consumed, assigned);
     let shares = managed_store::department_shares(&state.db, id, scope.as_deref()).await?;
@@ -347,6 +347,10 @@ pub struct LicenceQuery {
     pub encoding: Option<String>,
     /// Export only: header and value language.
     pub lang: Option<String>,
+    /// `custom.<field id>` conditions on custom values (see `fields::query`); other
+    /// parameters the list does not know land here too and are ignored.
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 impl LicenceQuery {
@@ -381,6 +385,8 @@ impl LicenceQuery {
                 ))
             }
         };
+        // Their form only; `filter_of` checks them against the fields.
+        crate::assets::fields::query::parse(&self.custom)?;
         let filter = LicenceFilter {
             status: values::query_id("status", &self.status)?,
             type_id: values::query_id("type", &self.type_id)?,
@@ -401,8 +407,8 @@ impl LicenceQuery {
     }
 }
 
-/// The list's conditions with the department subtree expanded and the actor's scope
-/// applied (the list and its export).
+/// The list's conditions with the department subtree expanded, custom conditions checked
+/// against the licence fields, and the actor's scope applied (the list and its export).
 ///
 /// # Errors
 /// 400 for bad conditions; 403 without the assets division.
@@ -424,6 +430,9 @@ pub async fn filter_of(
             ))
         }
     };
+    let mut conn = state.db.read().acquire().await.map_err(DbError::from)?;
+    filter.custom =
+        crate::assets::fields::service::conditions(&mut conn, "licence", &query.custom).await?;
     filter.scope = values::scope_of(actor);
     Ok(filter)
 }
@@ -512,6 +521,8 @@ pub struct LicencePatch {
     /// Stocktake day.
     #[serde(default, deserialize_with = "crate::core::extract::present")]
     pub stocktaken_on: Option<Option<String>>,
+    /// Custom values by field id; `null` removes one.
+    pub custom: Option<serde_json::Map<String, serde_json::Value>>,
     /// A note appended with the change.
     pub note: Option<String>,
     /// Version last read (update).
@@ -556,6 +567,7 @@ pub fn apply_patch(f: &mut LicenceFields, patch: LicencePatch) -> Result<Option<
     if let Some(v) = patch.department_id {
         f.department_id = v;
     }
+    values::merge_custom(&mut f.custom, patch.custom);
     match (f.planned_status_id, &f.planned_on) {
         (Some(_), None) => {
             return Err(AppError::invalid(
@@ -569,12 +581,16 @@ pub fn apply_patch(f: &mut LicenceFields, patch: LicencePatch) -> Result<Option<
     values::reason(patch.note)
 }
 
+/// Checks what a licence's values refer to: custom values against the licence fields (those
+/// in `kept` leniently), choices of the right lists, a department in the
+/// actor's scope, the managed software, a number no other licence than `except` has.
 async fn check_references(
     conn: &mut AnyConnection,
     actor: &Actor,
-    f: &LicenceFields,
-    except: Option<i64>,
+    f: &mut LicenceFields,
+    (except, kept): (Option<i64>, &serde_json::Map<String, serde_json::Value>),
 ) -> Result<(), AppError> {
+    crate::assets::fields::service::check_values(conn, "licence", &mut f.custom, kept).await?;
     values::check_choice(conn, "type_id", ChoiceKind::LicenceType, f.type_id).await?;
     values::check_choice(conn, "status_id", ChoiceKind::LicenceStatus, f.status_id).await?;
     if let Some(planned) = f.planned_status_id {
@@ -621,7 +637,7 @@ pub async fn create(
     };
     let note = apply_patch(&mut f, patch)?;
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
-    check_references(&mut tx, actor, &f, None).await?;
+    check_references(&mut tx, actor, &mut f, (None, &Default::default())).await?;
     let now = now_ms();
     let id = store::insert(&mut tx, &f, &actor.login, now).await?;
     if let Some(note) = note {
@@ -657,12 +673,13 @@ pub async fn update(
     let mut tx = state.db.write().begin().await.map_err(DbError::from)?;
     let current = visible_licence(&mut tx, actor, id).await?;
     let mut f = LicenceFields::of(&current);
+    let kept = values::kept_custom(&current.custom, patch.custom.as_ref());
     let reason = apply_patch(&mut f, patch)?;
     if f.planned_status_id.is_some() && f.planned_status_id == Some(f.status_id) {
         f.planned_status_id = None;
         f.planned_on = None;
     }
-    check_references(&mut tx, actor, &f, Some(id)).await?;
+    check_references(&mut tx, actor, &mut f, (Some(id), &kept)).await?;
     if f.held < current.assigned {
         return Err(AppError::invalid(
             "held",

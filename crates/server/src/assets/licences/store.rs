@@ -1,11 +1,13 @@
 //! SQL for `licences` and `licence_assignments`.
 
+use std::collections::HashMap;
+
 use futures_util::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::assets::licences::model::Licence;
-use crate::core::db::{Db, DbError};
+use crate::core::db::{Backend, Db, DbError};
 use crate::core::paging::{Cursor, SortValue};
 use crate::core::sql::{contains_pattern, ids_in, Where};
 
@@ -130,6 +132,31 @@ pub async fn each_number(
         f(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
     }
     Ok(())
+}
+
+/// The number and department of each of `ids` (absent ids are left out): what a contract's
+/// export writes for the licences it covers, and what its import keeps when a row cannot
+/// name them.
+///
+/// # Errors
+/// [`DbError`] from the database.
+pub async fn numbers_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, Option<i64>)>, DbError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT id, licence_number, department_id FROM licences WHERE {}",
+        ids_in("id", ids)
+    );
+    let mut rows = sqlx::query(&sql).fetch(conn);
+    while let Some(row) = rows.try_next().await? {
+        out.insert(row.try_get(0)?, (row.try_get(1)?, row.try_get(2)?));
+    }
+    Ok(out)
 }
 
 /// Inserts a licence; returns its id.
@@ -258,6 +285,8 @@ pub struct LicenceFilter {
     pub department: Option<Option<Vec<i64>>>,
     /// The actor's scope.
     pub scope: Option<Vec<i64>>,
+    /// Conditions on custom values, checked against the fields by the service.
+    pub custom: Vec<crate::assets::fields::query::CustomCondition>,
 }
 
 /// Sort columns of the licence list.
@@ -272,7 +301,7 @@ pub const SORTS: [(&str, &str, bool); 8] = [
     ("planned_on", "COALESCE(l.planned_on, '')", false),
 ];
 
-fn conditions(filter: &LicenceFilter) -> Where {
+fn conditions(filter: &LicenceFilter, backend: Backend) -> Where {
     let mut w = Where::new();
     if let Some(scope) = &filter.scope {
         w.push(ids_in("l.department_id", scope));
@@ -319,6 +348,9 @@ fn conditions(filter: &LicenceFilter) -> Where {
         Some(None) => w.push("l.department_id IS NULL"),
         None => {}
     }
+    for condition in &filter.custom {
+        crate::assets::fields::store::push_condition(&mut w, backend, "l.custom", condition);
+    }
     w
 }
 
@@ -334,7 +366,7 @@ pub async fn page(
     limit: u32,
 ) -> Result<(Vec<Licence>, Option<Cursor>), DbError> {
     let (_, expr, numeric) = SORTS[sort.min(SORTS.len() - 1)];
-    let mut w = conditions(filter);
+    let mut w = conditions(filter, db.backend());
     let order = w.keyset(expr, "l.id", descending, after);
     let limit_param = w.int(i64::from(limit) + 1);
     let sql = format!(

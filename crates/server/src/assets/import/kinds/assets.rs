@@ -1,8 +1,9 @@
 //! Hardware assets from rows, with the rules of the asset editor: defaults for new assets
 //! (Unconfirmed, type Unknown), a new asset is never Disposed, a plan needs its day and is
 //! dropped when it comes true, a status change appends its note, a changed department or
-//! location goes to the asset's device records, disposing deletes them. The asset export
-//! writes the same fields under the same headers (`cells`).
+//! location goes to the asset's device records, disposing deletes them. Custom fields are
+//! read from their mapped columns. The asset export writes the same fields under the same
+//! headers (`cells`).
 
 use std::collections::HashMap;
 
@@ -136,13 +137,18 @@ pub fn key_column(key: &str) -> &str {
     key
 }
 
-/// One asset's cells as the export writes them, in [`FIELDS`] order: choices by name,
-/// departments and locations as paths in `lang`, no value as an empty cell.
-pub fn cells<'a>(asset: &'a HardwareAsset, refs: &'a Refs, lang: Lang) -> [&'a str; 17] {
+/// One asset's cells as the export writes them, in [`FIELDS`] order and then one per
+/// custom field: choices by name, departments and locations as paths in `lang`, custom
+/// options by path, no value as an empty cell.
+pub fn cells<'a>(
+    asset: &'a HardwareAsset,
+    refs: &'a Refs,
+    lang: Lang,
+) -> impl Iterator<Item = &'a str> + 'a {
     let place = |places: &'a crate::assets::import::refs::Places, id: Option<i64>| {
         id.map_or("", |id| places.path(id, lang))
     };
-    [
+    let fixed: [&'a str; 17] = [
         &asset.asset_number,
         &asset.name,
         refs.choices.label(asset.type_id, lang),
@@ -162,7 +168,10 @@ pub fn cells<'a>(asset: &'a HardwareAsset, refs: &'a Refs, lang: Lang) -> [&'a s
         &asset.serial,
         &asset.ip_address,
         &asset.mac_address,
-    ]
+    ];
+    fixed
+        .into_iter()
+        .chain(refs.custom.cells(&asset.custom, lang))
 }
 
 /// The importer of hardware assets.
@@ -210,7 +219,7 @@ impl Importer for Assets {
             serial: text(row.cell("serial")),
             ip_address: text(row.cell("ip_address")),
             mac_address: text(row.cell("mac_address")),
-            custom: None,
+            custom: row.custom_values(refs)?,
             note: None,
             version: None,
         })
@@ -321,6 +330,7 @@ async fn update(
     if fields == before {
         return Ok(Done::Unchanged);
     }
+    ctx.refs.custom.retain_known(&mut fields.custom);
     check(ctx, line, &fields, Some(current))?;
     if !ctx.write {
         return Ok(Done::Updated);

@@ -1,9 +1,13 @@
 //! Contracts from rows, with the rules of the contract editor: defaults for new contracts
 //! (in contract, a purchase), a period that does not end before it starts, a status change
 //! appends its note. The vendor is named; the hardware assets and licences covered are
-//! given by their numbers separated by `;` (they replace the current links; one space
-//! removes them all), and must be records the actor sees.
+//! given by their numbers separated by `;` and must be records the actor sees. They replace
+//! the links the importer can name ([`nameable`]: numbered, in its departments; one space
+//! removes them all); links to records it cannot name stay, since the contract export does
+//! not write them and a round trip must not drop them. The contract export writes the same
+//! fields under the same headers (`cells`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
@@ -17,6 +21,8 @@ use crate::assets::import::kinds::{
 };
 use crate::assets::import::refs::{KeyIndex, Refs};
 use crate::assets::notes::{self, Record};
+use crate::console::i18n::Lang;
+use crate::core::auth::Scope;
 use crate::core::error::AppError;
 
 /// The fields.
@@ -95,14 +101,97 @@ pub const FIELDS: &[Field] = &[
     },
 ];
 
+/// Whether a record a contract covers can be named in a row by an actor with `scope`: it
+/// has a number, without the `;` that separates numbers, and lies in the actor's
+/// departments. The export writes only these; an import keeps the links it cannot name.
+pub fn nameable(scope: &Scope, number: &str, department: Option<i64>) -> bool {
+    !number.is_empty() && !number.contains(';') && scope.covers(department)
+}
+
+/// What a page of contracts names beyond the snapshot, read per page so an export holds
+/// no more than a page of it.
+#[derive(Debug, Default)]
+pub struct PageNames {
+    /// Vendor names by id.
+    pub vendors: HashMap<i64, String>,
+    /// By contract, the numbers of the hardware assets it covers that the reader can name,
+    /// sorted and joined by `;`.
+    pub assets: HashMap<i64, String>,
+    /// Likewise the licences.
+    pub licences: HashMap<i64, String>,
+}
+
+/// One contract's cells as the export writes them, in [`FIELDS`] order and then one per
+/// custom field: choices and the vendor by name, the department as a path in `lang`,
+/// covered records by number, custom options by path, no value as an empty cell.
+pub fn cells<'a>(
+    contract: &'a Contract,
+    refs: &'a Refs,
+    names: &'a PageNames,
+    lang: Lang,
+) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+    let day = |day: &'a Option<String>| Cow::Borrowed(day.as_deref().unwrap_or(""));
+    let named = |map: &'a HashMap<i64, String>, id: Option<i64>| {
+        Cow::Borrowed(id.and_then(|id| map.get(&id)).map_or("", String::as_str))
+    };
+    let fixed: [Cow<'a, str>; 12] = [
+        Cow::Borrowed(&contract.contract_number),
+        Cow::Borrowed(&contract.name),
+        Cow::Borrowed(refs.choices.label(contract.type_id, lang)),
+        Cow::Borrowed(refs.choices.label(contract.status_id, lang)),
+        day(&contract.contracted_on),
+        day(&contract.starts_on),
+        day(&contract.ends_on),
+        Cow::Owned(contract.amount.to_string()),
+        named(&names.vendors, contract.vendor_id),
+        Cow::Borrowed(
+            contract
+                .department_id
+                .map_or("", |id| refs.departments.path(id, lang)),
+        ),
+        named(&names.assets, Some(contract.id)),
+        named(&names.licences, Some(contract.id)),
+    ];
+    fixed
+        .into_iter()
+        .chain(refs.custom.cells(&contract.custom, lang).map(Cow::Borrowed))
+}
+
 /// Linked records: their ids with their departments (checked against the actor's scope).
 type Links = Vec<(i64, Option<i64>)>;
 
-/// A stored contract with the ids it covers.
+/// A stored contract with the ids it covers, and among them those the importer cannot
+/// name (kept whatever the row says).
 struct Current<'a> {
     contract: &'a Contract,
     assets: Vec<i64>,
     licences: Vec<i64>,
+    fixed_assets: Vec<i64>,
+    fixed_licences: Vec<i64>,
+}
+
+/// The links of `ids` the actor with `scope` cannot name, by their numbers and departments.
+fn unnameable(
+    scope: &Scope,
+    ids: &[i64],
+    numbers: &HashMap<i64, (String, Option<i64>)>,
+) -> Vec<i64> {
+    ids.iter()
+        .copied()
+        .filter(|id| {
+            numbers
+                .get(id)
+                .is_some_and(|(number, department)| !nameable(scope, number, *department))
+        })
+        .collect()
+}
+
+/// The links a row sets together with those it cannot name, sorted as stored links are.
+fn with_fixed(mut ids: Vec<i64>, fixed: &[i64]) -> Vec<i64> {
+    ids.extend_from_slice(fixed);
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Records by their numbers: none keeps, an empty list removes every link.
@@ -181,6 +270,7 @@ impl Importer for Contracts {
             department_id: place(&refs.departments, "department", row.cell("department"))?,
             asset_ids: None,
             licence_ids: None,
+            custom: row.custom_values(refs)?,
             note: None,
             version: None,
         };
@@ -204,15 +294,30 @@ impl Importer for Contracts {
             .collect();
         let assets = store::links_of_many(conn, &ids, Linked::Assets).await?;
         let licences = store::links_of_many(conn, &ids, Linked::Licences).await?;
+        let all = |links: &HashMap<i64, Vec<i64>>| {
+            let mut all: Vec<i64> = links.values().flatten().copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        let asset_numbers = crate::assets::hardware::store::numbers_of(conn, &all(&assets)).await?;
+        let licence_numbers =
+            crate::assets::licences::store::numbers_of(conn, &all(&licences)).await?;
+        let actor = ctx.actor;
+        let scope = &actor.scope;
         for item in items {
             let result = match item.target {
                 None => write(conn, ctx, None, item.patch).await,
                 Some(id) => match current.get(&id) {
                     Some(contract) => {
+                        let assets = assets.get(&id).cloned().unwrap_or_default();
+                        let licences = licences.get(&id).cloned().unwrap_or_default();
                         let current = Current {
                             contract,
-                            assets: assets.get(&id).cloned().unwrap_or_default(),
-                            licences: licences.get(&id).cloned().unwrap_or_default(),
+                            fixed_assets: unnameable(scope, &assets, &asset_numbers),
+                            fixed_licences: unnameable(scope, &licences, &licence_numbers),
+                            assets,
+                            licences,
                         };
                         write(conn, ctx, Some(current), item.patch).await
                     }
@@ -280,6 +385,8 @@ async fn write(
         contract,
         assets: linked_assets,
         licences: linked_licences,
+        fixed_assets,
+        fixed_licences,
     }) = current
     else {
         if ctx.write {
@@ -293,11 +400,16 @@ async fn write(
         }
         return Ok(Done::Added);
     };
-    let assets = assets.filter(|ids| *ids != linked_assets);
-    let licences = licences.filter(|ids| *ids != linked_licences);
+    let assets = assets
+        .map(|ids| with_fixed(ids, &fixed_assets))
+        .filter(|ids| *ids != linked_assets);
+    let licences = licences
+        .map(|ids| with_fixed(ids, &fixed_licences))
+        .filter(|ids| *ids != linked_licences);
     if fields == before && assets.is_none() && licences.is_none() {
         return Ok(Done::Unchanged);
     }
+    ctx.refs.custom.retain_known(&mut fields.custom);
     if !ctx.write {
         return Ok(Done::Updated);
     }

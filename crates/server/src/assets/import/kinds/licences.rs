@@ -1,9 +1,11 @@
 //! Software licences from rows, with the rules of the licence editor: defaults for new
 //! licences (in use, package), a plan needs its day and is dropped when it comes true, a
 //! status change appends its note, and a licence never holds fewer than the devices it is
-//! assigned to. The managed software is named (Japanese or English name). The licence
-//! export writes the same fields under the same headers (`cells`).
+//! assigned to. The managed software is named (Japanese or English name); custom fields are
+//! read from their mapped columns. The licence export writes the same fields under the same
+//! headers (`cells`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use sqlx::AnyConnection;
@@ -85,16 +87,15 @@ pub const FIELDS: &[Field] = &[
     },
 ];
 
-/// One licence's cells as the export writes them, in [`FIELDS`] order; `managed` names the
-/// managed software by id in `lang`.
+/// One licence's cells as the export writes them, in [`FIELDS`] order and then one per
+/// custom field; `managed` names the managed software by id in `lang`.
 pub fn cells<'a>(
     licence: &'a Licence,
     refs: &'a Refs,
     managed: &'a HashMap<i64, String>,
     lang: Lang,
-) -> [std::borrow::Cow<'a, str>; 10] {
-    use std::borrow::Cow;
-    [
+) -> impl Iterator<Item = Cow<'a, str>> + 'a {
+    let fixed: [Cow<'a, str>; 10] = [
         Cow::Borrowed(&licence.licence_number),
         Cow::Borrowed(&licence.name),
         Cow::Borrowed(
@@ -118,7 +119,10 @@ pub fn cells<'a>(
                 .map_or("", |id| refs.departments.path(id, lang)),
         ),
         Cow::Borrowed(licence.stocktaken_on.as_deref().unwrap_or("")),
-    ]
+    ];
+    fixed
+        .into_iter()
+        .chain(refs.custom.cells(&licence.custom, lang).map(Cow::Borrowed))
 }
 
 /// The importer of licences.
@@ -158,6 +162,7 @@ impl Importer for Licences {
             planned_on: day(row.cell("planned_on")),
             department_id: place(&refs.departments, "department", row.cell("department"))?,
             stocktaken_on: day(row.cell("stocktaken_on")),
+            custom: row.custom_values(refs)?,
             note: None,
             version: None,
         })
@@ -240,6 +245,7 @@ async fn update(
     if fields == before {
         return Ok(Done::Unchanged);
     }
+    ctx.refs.custom.retain_known(&mut fields.custom);
     check(ctx, &fields, Some(current))?;
     if fields.held < current.assigned {
         return Err(RowError(format!(

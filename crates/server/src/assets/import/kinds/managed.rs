@@ -1,6 +1,7 @@
 //! Managed software from rows: the name (the key), the English name and the rules in one
 //! cell. A rule change recomputes the managed software's members, and every device is
-//! queued for reconciliation once after the import.
+//! queued for reconciliation once after the import. The managed software export writes the
+//! same fields under the same headers (`cells`).
 //!
 //! # The rules cell
 //! Rules are separated by `;`. Each is `exact:NAME` or `pattern:NAME` (`*` any run of
@@ -17,6 +18,7 @@ use crate::assets::import::kinds::{text, Cell, Field, FieldType, Row, RowError};
 use crate::assets::import::refs::Refs;
 use crate::assets::licences::managed_store;
 use crate::assets::licences::matching::Rule;
+use crate::assets::licences::model::ManagedSoftware;
 use crate::assets::licences::reconcile;
 use crate::assets::values;
 use crate::core::error::AppError;
@@ -94,6 +96,16 @@ pub fn format_rules(rules: &[Rule]) -> String {
         })
         .collect::<Vec<_>>()
         .join(";")
+}
+
+/// One managed software's cells as the export writes them, in [`FIELDS`] order (the same
+/// in every language: the Japanese name is the key).
+pub fn cells(managed: &ManagedSoftware) -> [String; 3] {
+    [
+        managed.name.clone(),
+        managed.name_en.clone(),
+        format_rules(&managed.rules),
+    ]
 }
 
 /// What a row sets.

@@ -3,8 +3,8 @@
 //! Each kind's module turns a row (the cells the template maps, by field) into that kind's
 //! patch (`parse`, pure, against the snapshot in [`Refs`]) and applies a chunk of patches to
 //! the stored records (`apply`), with the same rules as the REST API's create and update.
-//! The field labels here are also the asset and licence exports' headers, so a template made
-//! from an export's header reads the export back.
+//! The field labels here are also the exports' headers (each kind's `cells` writes a record
+//! as its export does), so a template made from an export's header reads the export back.
 
 pub mod assets;
 pub mod contracts;
@@ -99,6 +99,34 @@ impl Kind {
     pub fn field(self, name: &str) -> Option<usize> {
         self.fields().iter().position(|field| field.name == name)
     }
+
+    /// The target of the kind's custom fields (`fields::TARGETS`), for the kinds that have
+    /// them: hardware assets, licences and contracts.
+    pub fn custom_target(self) -> Option<&'static str> {
+        match self {
+            Kind::Assets => Some("hardware"),
+            Kind::Licences => Some("licence"),
+            Kind::Contracts => Some("contract"),
+            Kind::ManagedSoftware | Kind::Vendors => None,
+        }
+    }
+}
+
+/// How templates name a custom field: `custom:` and the field's id.
+pub const CUSTOM_PREFIX: &str = "custom:";
+
+/// A custom field's name in templates and messages (`custom:12`).
+pub fn custom_name(id: i64) -> String {
+    format!("{CUSTOM_PREFIX}{id}")
+}
+
+/// The custom field a template's field name names (`custom:12` → 12), if it names one.
+pub fn custom_field_id(name: &str) -> Option<i64> {
+    name.strip_prefix(CUSTOM_PREFIX)?
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
 }
 
 impl Serialize for Kind {
@@ -197,20 +225,44 @@ impl From<AppError> for RowError {
 
 /// A row as the template maps it: for each of the kind's fields, its cell (unguarded: a
 /// cell an export protected against formulas, `'=…`, is read as `=…`), or none when the
-/// template leaves the field out.
+/// template leaves the field out; and the cells of the custom fields it maps, by field id.
 #[derive(Debug, Clone)]
 pub struct Row<'a> {
     fields: &'static [Field],
     cells: Vec<Option<&'a str>>,
+    custom: Vec<(i64, &'a str)>,
 }
 
 impl<'a> Row<'a> {
-    /// A row from its cells by field index.
-    pub fn new(kind: Kind, cells: Vec<Option<&'a str>>) -> Row<'a> {
+    /// A row from its cells by field index, and its custom fields' cells.
+    pub fn new(kind: Kind, cells: Vec<Option<&'a str>>, custom: Vec<(i64, &'a str)>) -> Row<'a> {
         Row {
             fields: kind.fields(),
             cells,
+            custom,
         }
+    }
+
+    /// The custom values the row sets, as a patch's `custom` (a value sets, `null`
+    /// removes; fields whose cells keep are left out), or none when the template maps no
+    /// custom field.
+    ///
+    /// # Errors
+    /// Naming the field (see [`crate::assets::import::refs::CustomFields::value`]).
+    pub fn custom_values(
+        &self,
+        refs: &Refs,
+    ) -> Result<Option<serde_json::Map<String, serde_json::Value>>, RowError> {
+        if self.custom.is_empty() {
+            return Ok(None);
+        }
+        let mut values = serde_json::Map::new();
+        for (id, raw) in &self.custom {
+            if let Some(value) = refs.custom.value(*id, Cell::of(raw))? {
+                values.insert(id.to_string(), value);
+            }
+        }
+        Ok((!values.is_empty()).then_some(values))
     }
 
     /// The cell of a field (`Keep` when the template does not map it).
@@ -334,6 +386,24 @@ mod tests {
         assert_eq!(number("held", Cell::of("1,200")), Ok(Some(1200)));
         assert!(number("held", Cell::of("ten"))
             .is_err_and(|e| e.0.contains("held must be a whole number")));
+    }
+
+    #[test]
+    fn custom_fields_are_named_by_id() {
+        assert_eq!(custom_field_id("custom:12"), Some(12));
+        assert_eq!(custom_field_id(&custom_name(7)), Some(7));
+        for name in [
+            "custom:",
+            "custom:x",
+            "custom:0",
+            "custom:-3",
+            "name",
+            "Custom:1",
+        ] {
+            assert_eq!(custom_field_id(name), None, "{name}");
+        }
+        assert_eq!(Kind::Contracts.custom_target(), Some("contract"));
+        assert_eq!(Kind::Vendors.custom_target(), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The vendor list (契約会社リスト) from rows: company name (the key, unique), address,
-//! contact person and contact. Bulk editing is export → edit → import (spec 001_D §4.4).
+//! contact person and contact. Bulk editing is export → edit → import (spec 001_D §4.4); the
+//! vendor export writes the same fields under the same headers (`cells`).
 
 use sqlx::AnyConnection;
 
-use crate::assets::contracts::store::{self, VendorFields};
+use crate::assets::contracts::store::{self, Vendor, VendorFields};
 use crate::assets::import::apply::{Ctx, Done, Failure, Importer, Item};
 use crate::assets::import::kinds::{text, Field, FieldType, Row, RowError};
 use crate::assets::import::refs::Refs;
@@ -42,6 +43,16 @@ pub const FIELDS: &[Field] = &[
 const MAX_TEXT_CHARS: usize = 255;
 /// Longest address.
 const MAX_ADDRESS_CHARS: usize = 500;
+
+/// One vendor's cells as the export writes them, in [`FIELDS`] order.
+pub fn cells(vendor: &Vendor) -> [&str; 4] {
+    [
+        &vendor.name,
+        &vendor.address,
+        &vendor.contact_person,
+        &vendor.contact,
+    ]
+}
 
 /// What a row sets; none keeps.
 #[derive(Debug)]
