@@ -13,6 +13,7 @@
 pub mod backoff;
 pub mod cli;
 pub mod collect;
+pub mod desktop;
 pub mod enroll;
 pub mod fsutil;
 pub mod lock;
