@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::desktop::prompt::FORM_TIMEOUT;
+
 /// `kanri-agent`: the Kanri endpoint agent.
 #[derive(Debug, Parser)]
 #[command(name = "kanri-agent", version, about = "Kanri endpoint agent")]
@@ -53,7 +55,7 @@ pub struct UserInfoArgs {
     #[arg(long)]
     pub print_url: bool,
     /// Seconds the local form stays open without an answer.
-    #[arg(long, value_name = "SECS", default_value_t = 1800,
+    #[arg(long, value_name = "SECS", default_value_t = FORM_TIMEOUT.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// The session to notify, when logind does not know it: the user's uid.

@@ -22,3 +22,4 @@ mod devices;
 mod events;
 mod language;
 mod sign_in;
+mod user_info;

@@ -155,8 +155,9 @@ fn reason(status: u16) -> &'static str {
 
 /// Writes an HTML response and the headers that keep it private and self-contained: the
 /// Content-Security-Policy allows only the page's own style element (by `nonce`) and posting
-/// back to itself; nothing is cached, framed or sent on as a referrer (the URL holds the
-/// token).
+/// back to itself; nothing is cached or framed, and the URL (which holds the token) goes as a
+/// referrer only to this origin. `same-origin` rather than `no-referrer`: under the latter a
+/// browser sends `Origin: null` with the form's POST, and the server checks that header.
 ///
 /// # Errors
 /// The I/O error of writing.
@@ -172,7 +173,7 @@ pub fn write_html(
          Content-Length: {}\r\n\
          Content-Security-Policy: default-src 'none'; style-src 'nonce-{nonce}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'\r\n\
          Cache-Control: no-store\r\n\
-         Referrer-Policy: no-referrer\r\n\
+         Referrer-Policy: same-origin\r\n\
          X-Content-Type-Options: nosniff\r\n\
          X-Frame-Options: DENY\r\n\
          Connection: close\r\n\r\n",
@@ -282,6 +283,7 @@ mod tests {
         assert!(text.starts_with("HTTP/1.1 410 Gone\r\n"), "{text}");
         assert!(text.contains("style-src 'nonce-n0nce'"));
         assert!(text.contains("default-src 'none'"));
+        assert!(text.contains("Referrer-Policy: same-origin\r\n"));
         assert!(text.contains("Content-Length: 8\r\n"));
         assert!(text.ends_with("\r\n\r\n<p>x</p>"));
     }
