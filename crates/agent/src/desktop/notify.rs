@@ -103,12 +103,60 @@ impl Notification {
             }
         }
         notification.waiting = Some(child);
+        notification.shown()?;
         log_info!(
             "Notified {} (uid {}); the notification's action opens the form.",
             session.user,
             session.uid
         );
         Ok(notification)
+    }
+
+    /// Waits until `notify-send --wait` printed the notification's id, so a notification that
+    /// never appeared is an error rather than a form nobody hears of.
+    ///
+    /// # Errors
+    /// [`DesktopError::Failed`] when it exited without an id, [`DesktopError::Timeout`] when
+    /// none came in time (it is killed when the notification is dropped).
+    fn shown(&mut self) -> Result<(), DesktopError> {
+        let deadline = std::time::Instant::now() + CALL_TIMEOUT;
+        loop {
+            if self
+                .id
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_some()
+            {
+                return Ok(());
+            }
+            if let Some(child) = self.waiting.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    // Its output ends with it: let the watcher read the last of it.
+                    if let Some(watcher) = self.watcher.take() {
+                        let _ = watcher.join();
+                    }
+                    if self
+                        .id
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .is_some()
+                    {
+                        return Ok(());
+                    }
+                    return Err(DesktopError::Failed {
+                        program: NOTIFY_SEND.name,
+                        status,
+                        message: "it showed no notification".into(),
+                    });
+                }
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(DesktopError::Timeout {
+                    program: NOTIFY_SEND.name,
+                });
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Whether the user opened the form from the notification.

@@ -614,6 +614,28 @@ async fn user_info_through_a_desktop_notification(backend: Backend) {
             .expect("desktop"),
     );
     let uid = desktop.uid.to_string();
+    // A session without a bus (the user logged out): the agent says so and gives up.
+    let empty = tempfile::tempdir().expect("empty runtime dir");
+    let unreachable = agent(
+        &[
+            "user-info",
+            "--notify",
+            "--uid",
+            &uid,
+            "--runtime-dir",
+            &empty.path().display().to_string(),
+        ],
+        state.path(),
+    );
+    let said = String::from_utf8_lossy(&unreachable.stderr);
+    assert!(!unreachable.status.success());
+    assert!(
+        said.contains(&format!(
+            "no notification server on the session bus of uid {uid}"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("/form/"), "the URL is a secret: {said}");
     let runtime = desktop.runtime.path().display().to_string();
     let form = FormAgent::start(
         state.path(),
