@@ -282,6 +282,8 @@ both_backends!(user_info_form_expires, user_info_form_expires);
 
 /// Serializes `useradd`/`userdel`, which lock `/etc/passwd`.
 static ACCOUNTS: Mutex<()> = Mutex::new(());
+/// Serializes choosing a display number within this process.
+static DISPLAYS: Mutex<()> = Mutex::new(());
 
 /// The programs the desktop test runs, and the packages `scripts/test` installs them from.
 const DESKTOP_PROGRAMS: [(&str, &str); 9] = [
@@ -433,11 +435,25 @@ impl Desktop {
         .expect("mimeapps.list");
     }
 
-    /// Starts Xvfb as the user on the first free display from :90.
+    /// Starts Xvfb as the user on the first free display from :90. A display counts as ours
+    /// only when its lock file holds our Xvfb's pid: another test may have started one on the
+    /// same number a moment earlier.
     fn start_display(&mut self) {
+        let _guard = DISPLAYS.lock().unwrap_or_else(|e| e.into_inner());
+        // As on any X machine, the socket directory is root's and open to all (sticky).
+        let sockets = Path::new("/tmp/.X11-unix");
+        if !sockets.exists() {
+            std::fs::create_dir_all(sockets).expect("/tmp/.X11-unix");
+            std::fs::set_permissions(
+                sockets,
+                std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+            )
+            .expect("chmod /tmp/.X11-unix");
+        }
         for number in 90..160 {
-            let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
-            if socket.exists() || Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            let socket = sockets.join(format!("X{number}"));
+            let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
+            if socket.exists() || lock.exists() {
                 continue;
             }
             let display = format!(":{number}");
@@ -455,9 +471,11 @@ impl Desktop {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("Xvfb");
+            let ours = xvfb.id().to_string();
             let started = Instant::now();
             while started.elapsed() < Duration::from_secs(10) {
-                if socket.exists() {
+                let owner = std::fs::read_to_string(&lock).unwrap_or_default();
+                if socket.exists() && owner.trim() == ours {
                     self.display = display;
                     self.xvfb = Some(xvfb);
                     return;
@@ -471,6 +489,32 @@ impl Desktop {
             let _ = xvfb.wait();
         }
         panic!("no free X display for Xvfb");
+    }
+
+    /// Stops Xvfb with SIGTERM, on which it removes its lock file and socket; killed, it would
+    /// leave them, and every run would take up another display number.
+    fn stop_display(&mut self) {
+        let Some(mut xvfb) = self.xvfb.take() else {
+            return;
+        };
+        let pid = xvfb.id();
+        // SAFETY: kill has no memory preconditions; the pid is our unreaped child.
+        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        let started = Instant::now();
+        while xvfb.try_wait().ok().flatten().is_none() && started.elapsed() < Duration::from_secs(5)
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = xvfb.kill();
+        let _ = xvfb.wait();
+        let number = self.display.trim_start_matches(':');
+        let lock = PathBuf::from(format!("/tmp/.X{number}-lock"));
+        let ours =
+            std::fs::read_to_string(&lock).is_ok_and(|owner| owner.trim() == pid.to_string());
+        if ours {
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(format!("/tmp/.X11-unix/X{number}"));
+        }
     }
 
     /// A program run as the user with the session's environment.
@@ -539,12 +583,13 @@ impl Drop for Desktop {
     fn drop(&mut self) {
         // The bus first: with dunst gone but the bus up, a client still waiting on a
         // notification would have the bus start another dunst.
-        for process in [&mut self.bus, &mut self.dunst, &mut self.xvfb] {
+        for process in [&mut self.bus, &mut self.dunst] {
             if let Some(mut process) = process.take() {
                 let _ = process.kill();
                 let _ = process.wait();
             }
         }
+        self.stop_display();
         // What the user's programs started (a notify-send the agent left when it was killed,
         // Xvfb's xkbcomp) ends with them or is ended here, by pid: userdel refuses a user who
         // still runs something.
