@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::desktop::prompt::FORM_TIMEOUT;
+
 /// `kanri-agent`: the Kanri endpoint agent.
 #[derive(Debug, Parser)]
 #[command(name = "kanri-agent", version, about = "Kanri endpoint agent")]
@@ -31,7 +33,8 @@ pub enum Command {
     /// device agentless), then delete the agent's state.
     Uninstall(UninstallArgs),
     /// Ask the user of this PC for department, location, name, account, e-mail and phone
-    /// (利用者情報) in the terminal and send the answers to the server's asset ledger.
+    /// (利用者情報) and send the answers to the server's asset ledger: in the terminal, or with
+    /// --notify through a desktop notification that opens a local web form.
     UserInfo(UserInfoArgs),
 }
 
@@ -42,9 +45,55 @@ pub struct UserInfoArgs {
     /// say so and exit.
     #[arg(long)]
     pub if_due: bool,
+    /// Ask in the desktop instead of the terminal: notify the user of the active graphical
+    /// session (or the one --uid names) with an action that opens a local web form, and
+    /// wait until it is answered or times out.
+    #[arg(long)]
+    pub notify: bool,
+    /// Serve the local web form and print its one-time URL on standard output (with
+    /// --notify as well as notifying).
+    #[arg(long)]
+    pub print_url: bool,
+    /// Seconds the local form stays open without an answer.
+    #[arg(long, value_name = "SECS", default_value_t = FORM_TIMEOUT.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: u64,
+    /// The session to notify, when logind does not know it: the user's uid.
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// State directory (the agent's credentials are read from it).
     #[command(flatten)]
     pub state: StateDirArg,
+}
+
+/// A graphical session named on the command line (`user-info --notify --uid …`).
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// Notify this user instead of the one logind reports in the active graphical session.
+    #[arg(
+        long,
+        value_name = "UID",
+        requires = "notify",
+        help_heading = "Session"
+    )]
+    pub uid: Option<u32>,
+    /// The session's X display (e.g. :0).
+    #[arg(
+        long,
+        value_name = "DISPLAY",
+        requires = "uid",
+        help_heading = "Session"
+    )]
+    pub display: Option<String>,
+    /// The session's Wayland socket in the runtime dir (e.g. wayland-0).
+    #[arg(long, value_name = "NAME", requires = "uid", help_heading = "Session")]
+    pub wayland_display: Option<String>,
+    /// The user's runtime dir, which holds the session bus (default /run/user/UID).
+    #[arg(long, value_name = "DIR", requires = "uid", help_heading = "Session")]
+    pub runtime_dir: Option<PathBuf>,
+    /// The session's language, e.g. ja_JP.UTF-8 (default: the system's).
+    #[arg(long, value_name = "LANG", requires = "uid", help_heading = "Session")]
+    pub lang: Option<String>,
 }
 
 /// Where the agent keeps its state; shared by every command that has one.
@@ -199,5 +248,35 @@ mod tests {
             "Uninstall(UninstallArgs { force: true,",
         );
         check(&["frobnicate"], "error: InvalidSubcommand");
+    }
+
+    #[test]
+    fn parses_user_info_and_its_desktop_session() {
+        check(
+            &["user-info", "--if-due"],
+            "UserInfo(UserInfoArgs { if_due: true, notify: false, print_url: false, timeout: 1800, session: SessionArgs { uid: None,",
+        );
+        check(
+            &[
+                "user-info",
+                "--notify",
+                "--uid",
+                "1000",
+                "--display",
+                ":0",
+                "--timeout",
+                "60",
+            ],
+            r#"UserInfo(UserInfoArgs { if_due: false, notify: true, print_url: false, timeout: 60, session: SessionArgs { uid: Some(1000), display: Some(":0"),"#,
+        );
+        check(
+            &["user-info", "--uid", "1000"],
+            "error: MissingRequiredArgument",
+        );
+        check(
+            &["user-info", "--notify", "--display", ":0"],
+            "error: MissingRequiredArgument",
+        );
+        check(&["user-info", "--timeout", "0"], "error: ValueValidation");
     }
 }

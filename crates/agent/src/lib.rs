@@ -1,9 +1,10 @@
 //! The Kanri agent: collects inventory, checks in with the server, runs immediate actions.
 //!
 //! Entry point: [`run`], called by `main.rs` with the parsed [`cli::Cli`]. The long-running
-//! part is [`run::run`] (the main loop, the channel thread, the offline queue); the other
-//! commands are short: [`enroll`], [`status`] (with `reset-id`), [`uninstall`] and
-//! `inventory`.
+//! part is [`run::run`] (the main loop, the channel and prompt threads, the offline queue); the
+//! other commands are short: [`enroll`], [`status`] (with `reset-id`), [`uninstall`],
+//! [`user_info`] and `inventory`. [`desktop`] reaches the PC's user in their graphical session
+//! (a notification and a local web form).
 //!
 //! **Architecture Invariant:** no tokio and no async: a few threads and blocking ureq keep
 //! the agent near 10 MB resident and idle between its timers. Collectors live in
@@ -13,6 +14,7 @@
 pub mod backoff;
 pub mod cli;
 pub mod collect;
+pub mod desktop;
 pub mod enroll;
 pub mod fsutil;
 pub mod lock;

@@ -2,17 +2,23 @@
 //! reads the form from the server (the lists to choose from and the values the asset holds),
 //! asks for each value with the current one as the default (Enter keeps it), and sends the
 //! answers, which update the PC's asset in the ledger. `--if-due` asks only when the server
-//! says it is time, for a login script.
+//! says it is time, for a login script. `--notify` and `--print-url` ask through the local
+//! web form of [`crate::desktop`] instead, once, as the service does when the answers are due.
 //!
 //! It needs the agent's credentials, so it runs as the user the agent runs as (root for the
 //! service) — `sudo kanri-agent user-info` on a desktop.
 
 use std::io::{BufRead, Write};
 
+use std::path::Path;
+use std::time::Duration;
+
 use anyhow::{bail, Context};
 use kanri_proto::{CustomAnswer, FormChoice, Text, UserInfo, UserInfoForm};
 
 use crate::cli::UserInfoArgs;
+use crate::desktop::prompt::{self, Outcome, PromptConfig};
+use crate::desktop::session::{self, Session};
 use crate::state::{resolve_state_dir, State};
 use crate::transport::{SharedCredentials, Transport, TransportConfig};
 
@@ -40,6 +46,9 @@ pub fn run(args: &UserInfoArgs) -> anyhow::Result<()> {
         println!("User information is up to date.");
         return Ok(());
     }
+    if args.notify || args.print_url {
+        return in_the_desktop(args, &dir, &transport, form);
+    }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut output = std::io::stdout();
@@ -53,6 +62,51 @@ pub fn run(args: &UserInfoArgs) -> anyhow::Result<()> {
         after.current.user_name.as_str()
     )?;
     Ok(())
+}
+
+/// `--notify` / `--print-url`: the local web form, once.
+fn in_the_desktop(
+    args: &UserInfoArgs,
+    dir: &Path,
+    transport: &Transport,
+    form: UserInfoForm,
+) -> anyhow::Result<()> {
+    let session = if !args.notify {
+        None
+    } else if let Some(uid) = args.session.uid {
+        Some(Session::given(
+            uid,
+            args.session.display.clone(),
+            args.session.wayland_display.clone(),
+            args.session.runtime_dir.clone(),
+            args.session.lang.clone(),
+        )?)
+    } else {
+        let sessions = session::active_graphical().context("listing the login sessions")?;
+        Some(session::pick(sessions).context(
+            "nobody is logged in to an active graphical session (give --uid to name the user)",
+        )?)
+    };
+    let config = PromptConfig {
+        state_dir: dir.to_path_buf(),
+        timeout: Duration::from_secs(args.timeout),
+        japanese: std::env::var("LANG").is_ok_and(|lang| session::is_japanese(&lang)),
+        print_url: args.print_url,
+    };
+    match prompt::prompt(transport, form, session.as_ref(), &config, &|| false)? {
+        Outcome::Answered(saved) => {
+            println!(
+                "Saved. / 保存しました。 ({})",
+                saved.current.user_name.as_str()
+            );
+            Ok(())
+        }
+        Outcome::Expired { .. } => bail!(
+            "the form was not answered within {} s; nothing was saved",
+            args.timeout
+        ),
+        Outcome::Cancelled => bail!("cancelled; nothing was saved"),
+    }
 }
 
 /// Asks every value of `form` on `output`, reading answers from `input` (Enter keeps the

@@ -14,7 +14,7 @@
 mod hardware;
 mod network;
 mod os;
-mod read;
+pub(crate) mod read;
 mod security;
 mod services;
 mod software;

@@ -26,7 +26,7 @@ use crate::transport::{SharedCredentials, Transport, TransportConfig, TransportE
 
 use super::commands::SeenCommands;
 use super::snapshot::{Scope, Snapshot};
-use super::{channel, Event, EVENT_CAPACITY};
+use super::{channel, prompts, Event, EVENT_CAPACITY};
 
 /// Check-in intervals vary by this fraction either way, so agents spread out. A failed
 /// check-in is retried after 5 s doubling, but never later than the interval.
@@ -76,7 +76,10 @@ pub fn run(config: &RunConfig) -> anyhow::Result<()> {
         &TransportConfig::channel(&agent.state.server_url, agent.state.pin),
         agent.transport.credentials().clone(),
     )?;
-    channel::spawn(channel_transport, events, shutdown).context("starting the channel thread")?;
+    channel::spawn(channel_transport, events, shutdown.clone())
+        .context("starting the channel thread")?;
+    prompts::spawn(agent.transport.clone(), config.state_dir.clone(), shutdown)
+        .context("starting the prompt thread")?;
     agent.run_loop(&inbox)
 }
 

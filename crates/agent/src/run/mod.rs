@@ -1,19 +1,21 @@
 //! `kanri-agent run`: the main loop and the threads around it.
 //!
-//! Three threads: the main loop ([`agent`]) collects, checks in, uploads and flushes the
+//! Four threads: the main loop ([`agent`]) collects, checks in, uploads and flushes the
 //! offline queue on its own timers; the channel thread ([`channel`]) holds the long poll and
-//! hands commands over a bounded channel; the signal thread ([`crate::shutdown`]) turns
-//! SIGTERM into an [`Event::Shutdown`]. The main loop sleeps in `recv_timeout` on that one
+//! hands commands over a bounded channel; the prompt thread ([`prompts`]) asks the desktop
+//! user for their user information when it is due; the signal thread ([`crate::shutdown`])
+//! turns SIGTERM into an [`Event::Shutdown`]. The main loop sleeps in `recv_timeout` on that one
 //! channel, so a command or a signal wakes it at once and an idle agent costs no wake-ups
 //! between its timers.
 //!
 //! **Architecture Invariant:** only the main loop writes `state.json`, `settings.json`,
 //! `status.json` and the queue; the channel thread only reads the network and sends
-//! [`Event`]s.
+//! [`Event`]s; the prompt thread writes nothing but its form lock.
 
 mod agent;
 mod channel;
 mod commands;
+pub mod prompts;
 mod snapshot;
 
 pub use agent::{run, RunConfig};

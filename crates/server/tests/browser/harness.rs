@@ -98,6 +98,22 @@ impl Browser {
             .unwrap_or_else(|error| panic!("open {path}: {error}"));
     }
 
+    /// Opens an address that is not the server's (the agent's local form).
+    pub async fn goto_url(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|error| panic!("open {url}: {error}"));
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub async fn eval(&self, script: &str) -> serde_json::Value {
+        self.client
+            .execute(script, Vec::new())
+            .await
+            .unwrap_or_else(|error| panic!("script `{script}`: {error}"))
+    }
+
     /// The current URL's path.
     pub async fn path(&self) -> String {
         let url = self.client.current_url().await.expect("current URL");

@@ -23,3 +23,4 @@ mod events;
 mod imports;
 mod language;
 mod sign_in;
+mod user_info;

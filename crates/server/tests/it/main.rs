@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod agent_desktop;
 mod agent_e2e;
 mod agent_settings;
 mod agents_console;
