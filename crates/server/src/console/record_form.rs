@@ -239,6 +239,8 @@ pub struct RecordPage {
     pub version: Option<i64>,
     /// The fields.
     pub fields: Vec<Field>,
+    /// The record's custom fields (追加管理項目).
+    pub custom: Vec<crate::console::custom_inputs::CustomInput>,
     /// Whether a reason line is asked for (recorded in the notes with a status change).
     pub with_note: bool,
     /// A refusal to show.

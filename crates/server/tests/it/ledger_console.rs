@@ -551,3 +551,87 @@ async fn ledger_settings_screen(backend: Backend) {
 }
 
 both_backends!(ledger_settings_screen, ledger_settings_screen);
+
+/// The licence and contract forms carry their custom fields; the values are stored and a
+/// refused form keeps what was typed.
+async fn custom_fields_on_the_forms(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let mut ids = Vec::new();
+    for target in ["licence", "contract"] {
+        let (status, field) = server
+            .api(
+                Method::POST,
+                "/api/v1/assets/fields",
+                Some(json!({"target": target, "name": "予算科目", "data_type": "text"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{field}");
+        ids.push(field["id"].as_i64().expect("id"));
+    }
+    let mut admin = signed_in_admin(&server).await;
+    let (_, _, page) = admin.get("/licences/new").await;
+    let licence_input = format!("custom_{}", ids[0]);
+    assert!(
+        page.contains(&format!("name=\"{licence_input}\"")),
+        "{page}"
+    );
+    let (status, _, page) = post(
+        &mut admin,
+        "/licences/new",
+        &[
+            ("name", "Visio"),
+            ("held", "x"),
+            ("type_id", "41"),
+            ("status_id", "31"),
+            (&licence_input, "研究費"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("value=\"研究費\""), "kept as typed: {page}");
+    let (status, location, _) = post(
+        &mut admin,
+        "/licences/new",
+        &[
+            ("name", "Visio"),
+            ("held", "2"),
+            ("type_id", "41"),
+            ("status_id", "31"),
+            (&licence_input, "研究費"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let licence = get_json(
+        &server,
+        &format!("/api/v1/licences/{}", id_in(&location, "/licences/")),
+    )
+    .await;
+    assert_eq!(licence["custom"][ids[0].to_string()], "研究費", "{licence}");
+
+    let contract_input = format!("custom_{}", ids[1]);
+    let (status, location, _) = post(
+        &mut admin,
+        "/contracts/new",
+        &[
+            ("name", "保守契約"),
+            ("type_id", "61"),
+            ("status_id", "51"),
+            (&contract_input, "運営費"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let id = id_in(&location, "/contracts/");
+    let contract = get_json(&server, &format!("/api/v1/contracts/{id}")).await;
+    assert_eq!(
+        contract["custom"][ids[1].to_string()],
+        "運営費",
+        "{contract}"
+    );
+    let (_, _, page) = admin.get(&location).await;
+    assert!(page.contains("value=\"運営費\""), "{page}");
+    server.shutdown().await;
+}
+
+both_backends!(custom_fields_on_the_forms, custom_fields_on_the_forms);

@@ -17,7 +17,7 @@ use crate::assets::stocktake::Ledger;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::licence_edit::{
-    choice_options, confirmed, department_options, patch_of, refused,
+    choice_options, confirmed, department_options, json_with_custom, patch_of, refused,
 };
 use crate::console::pages::Nav;
 use crate::console::record_form::{id_value, to_json, Action, Field, Input, Json, RecordPage};
@@ -36,6 +36,7 @@ fn page(user: &ConsoleUser, title: String, action: String, fields: Vec<Field>) -
         action,
         version: None,
         fields,
+        custom: Vec::new(),
         with_note: false,
         error: None,
         sections: Vec::new(),
@@ -165,10 +166,10 @@ async fn contract_fields(
 async fn contract_patch(
     state: &AppState,
     user: &ConsoleUser,
-    fields: &[Field],
+    page: &RecordPage,
     form: &FormPairs,
 ) -> Result<ContractPatch, AppError> {
-    let mut json = to_json(fields, form, user.m())?;
+    let mut json = json_with_custom(page, form, user.m())?;
     for (from, to, ledger) in [
         ("asset_numbers", "asset_ids", Ledger::Assets),
         ("licence_numbers", "licence_ids", Ledger::Licences),
@@ -199,6 +200,9 @@ async fn contract_page(
     let title = format!("{} {}", m.contracts_title, detail.contract.name);
     let mut page = page(user, title, format!("/contracts/{id}"), fields);
     page.version = Some(detail.contract.version);
+    page.custom =
+        crate::console::custom_inputs::inputs(state, user, "contract", &detail.contract.custom)
+            .await?;
     page.actions = vec![
         Action {
             path: format!("/contracts/{id}/copy"),
@@ -221,15 +225,24 @@ async fn contract_page(
     Ok(page)
 }
 
+/// The registration page.
+async fn new_contract_page(state: &AppState, user: &ConsoleUser) -> Result<RecordPage, AppError> {
+    let fields = contract_fields(state, user, None).await?;
+    let mut page = page(
+        user,
+        user.m().new_contract.into(),
+        "/contracts/new".into(),
+        fields,
+    );
+    page.custom =
+        crate::console::custom_inputs::inputs(state, user, "contract", &Value::Null).await?;
+    Ok(page)
+}
+
 /// `GET /contracts/new`.
 pub async fn new_contract(State(state): State<AppState>, user: ConsoleUser) -> Response {
-    match contract_fields(&state, &user, None).await {
-        Ok(fields) => render(&page(
-            &user,
-            user.m().new_contract.into(),
-            "/contracts/new".into(),
-            fields,
-        )),
+    match new_contract_page(&state, &user).await {
+        Ok(page) => render(&page),
         Err(error) => app_error_page(user.lang, &error),
     }
 }
@@ -245,26 +258,18 @@ pub async fn create_contract(
     if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
         return refusal;
     }
-    let fields = match contract_fields(&state, &user, None).await {
-        Ok(fields) => fields,
+    let page = match new_contract_page(&state, &user).await {
+        Ok(page) => page,
         Err(error) => return app_error_page(user.lang, &error),
     };
     let result = async {
-        let patch = contract_patch(&state, &user, &fields, &form).await?;
+        let patch = contract_patch(&state, &user, &page, &form).await?;
         service::create(&state, &user.actor, &origin, patch).await
     }
     .await;
     match result {
         Ok(created) => Redirect::to(&format!("/contracts/{}", created.id)).into_response(),
-        Err(error) => {
-            let page = page(
-                &user,
-                user.m().new_contract.into(),
-                "/contracts/new".into(),
-                fields,
-            );
-            refused(&user, page, Some(&form), &error)
-        }
+        Err(error) => refused(&user, page, Some(&form), &error),
     }
 }
 
@@ -297,7 +302,7 @@ pub async fn save_contract(
         Err(error) => return app_error_page(user.lang, &error),
     };
     let result = async {
-        let patch = contract_patch(&state, &user, &page.fields, &form).await?;
+        let patch = contract_patch(&state, &user, &page, &form).await?;
         service::update(&state, &user.actor, &origin, id, patch).await
     }
     .await;

@@ -77,6 +77,7 @@ pub fn refused(
     };
     if let Some(form) = typed {
         keep_typed(&mut page.fields, form);
+        crate::console::custom_inputs::keep_typed(&mut page.custom, form);
     }
     page.error = Some(match error {
         AppError::Conflict(message) if message.contains("changed by someone else") => {
@@ -97,6 +98,23 @@ pub fn patch_of<T: serde::de::DeserializeOwned>(
 ) -> Result<T, AppError> {
     serde_json::from_value(Value::Object(json))
         .map_err(|error| AppError::invalid("form", error.to_string()))
+}
+
+/// The form's JSON with the custom fields' values as `custom`.
+///
+/// # Errors
+/// As [`to_json`] and [`crate::console::custom_inputs::patch`].
+pub fn json_with_custom(
+    page: &RecordPage,
+    form: &FormPairs,
+    m: &crate::console::i18n::Msgs,
+) -> Result<serde_json::Map<String, Value>, AppError> {
+    let mut json = to_json(&page.fields, form, m)?;
+    if !page.custom.is_empty() {
+        let custom = crate::console::custom_inputs::patch(&page.custom, form)?;
+        json.insert("custom".into(), Value::Object(custom));
+    }
+    Ok(json)
 }
 
 /// Whether a confirmation box was ticked.
@@ -188,6 +206,7 @@ fn page(user: &ConsoleUser, title: String, action: String, fields: Vec<Field>) -
         action,
         version: None,
         fields,
+        custom: Vec::new(),
         with_note: false,
         error: None,
         sections: Vec::new(),
@@ -210,6 +229,8 @@ async fn licence_page(
     let mut page = page(user, title, format!("/licences/{id}"), fields);
     page.version = Some(licence.version);
     page.with_note = true;
+    page.custom =
+        crate::console::custom_inputs::inputs(state, user, "licence", &licence.custom).await?;
     page.sections.push(Section {
         title: format!(
             "{} ({}/{})",
@@ -262,15 +283,24 @@ async fn licence_page(
     Ok(page)
 }
 
+/// The registration page.
+async fn new_licence_page(state: &AppState, user: &ConsoleUser) -> Result<RecordPage, AppError> {
+    let fields = licence_fields(state, user, None).await?;
+    let mut page = page(
+        user,
+        user.m().new_licence.into(),
+        "/licences/new".into(),
+        fields,
+    );
+    page.custom =
+        crate::console::custom_inputs::inputs(state, user, "licence", &Value::Null).await?;
+    Ok(page)
+}
+
 /// `GET /licences/new`.
 pub async fn new_licence(State(state): State<AppState>, user: ConsoleUser) -> Response {
-    match licence_fields(&state, &user, None).await {
-        Ok(fields) => render(&page(
-            &user,
-            user.m().new_licence.to_string(),
-            "/licences/new".into(),
-            fields,
-        )),
+    match new_licence_page(&state, &user).await {
+        Ok(page) => render(&page),
         Err(error) => app_error_page(user.lang, &error),
     }
 }
@@ -286,26 +316,18 @@ pub async fn create_licence(
     if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
         return refusal;
     }
-    let fields = match licence_fields(&state, &user, None).await {
-        Ok(fields) => fields,
+    let page = match new_licence_page(&state, &user).await {
+        Ok(page) => page,
         Err(error) => return app_error_page(user.lang, &error),
     };
     let result = async {
-        let patch: LicencePatch = patch_of(to_json(&fields, &form, user.m())?)?;
+        let patch: LicencePatch = patch_of(json_with_custom(&page, &form, user.m())?)?;
         service::create(&state, &user.actor, &origin, patch).await
     }
     .await;
     match result {
         Ok(created) => Redirect::to(&format!("/licences/{}", created.id)).into_response(),
-        Err(error) => {
-            let page = page(
-                &user,
-                user.m().new_licence.into(),
-                "/licences/new".into(),
-                fields,
-            );
-            refused(&user, page, Some(&form), &error)
-        }
+        Err(error) => refused(&user, page, Some(&form), &error),
     }
 }
 
@@ -338,7 +360,7 @@ pub async fn save_licence(
         Err(error) => return app_error_page(user.lang, &error),
     };
     let result = async {
-        let mut patch: LicencePatch = patch_of(to_json(&page.fields, &form, user.m())?)?;
+        let mut patch: LicencePatch = patch_of(json_with_custom(&page, &form, user.m())?)?;
         patch.version = form.get("version").parse().ok();
         patch.note = Some(form.get("note").trim().to_string()).filter(|n| !n.is_empty());
         service::update(&state, &user.actor, &origin, id, patch).await
