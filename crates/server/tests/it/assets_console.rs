@@ -415,6 +415,23 @@ async fn custom_fields_on_the_asset_page(backend: Backend) {
         serde_json::json!({ward_id.to_string(): option_id.parse::<i64>().expect("id"), memo_id.to_string(): "窓際"}),
         "{stored}"
     );
+    // The list filters on them.
+    let (_, _, list) = browser
+        .get(&format!(
+            "/hardware-assets?custom.{ward_id}={option_id}&custom.{memo_id}=%E7%AA%93"
+        ))
+        .await;
+    assert!(list.contains("custom-pc-01"), "{list}");
+    assert!(
+        list.contains(&format!("<option value=\"{option_id}\" selected>東3病棟")),
+        "the condition shows in its select: {list}"
+    );
+    let (_, _, list) = browser
+        .get(&format!(
+            "/hardware-assets?custom.{memo_id}=%E5%BB%8A%E4%B8%8B"
+        ))
+        .await;
+    assert!(list.contains("該当する資産はありません"), "{list}");
     let (_, _, page) = browser.get(&path).await;
     let form = save(&page, &option_id, "");
     let borrowed: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -114,6 +114,8 @@ pub struct AssetsPage {
     filter_string: String,
     total: i64,
     error: Option<String>,
+    /// Conditions on the custom fields (`custom.<id>`).
+    custom_filters: Vec<CustomInput>,
 }
 
 fn column_label(m: &'static Msgs, key: &str) -> &'static str {
@@ -245,6 +247,7 @@ pub async fn list(
         nav: Some(Nav::new(&user, "assets")),
         csrf: user.session.csrf_token.clone(),
         filter_string: query.filter_string(),
+        custom_filters: Vec::new(),
         query: query.clone(),
         lists,
         headers: Vec::new(),
@@ -267,6 +270,24 @@ pub async fn list(
         here: String::new(),
         total: 0,
         error: None,
+    };
+    page.custom_filters = match crate::console::custom_inputs::inputs(
+        &state,
+        &user,
+        "hardware",
+        &serde_json::Value::Null,
+    )
+    .await
+    {
+        Ok(inputs) => inputs
+            .into_iter()
+            .map(|mut input| {
+                input.name = format!("custom.{}", input.key);
+                input.value = query.custom.get(&input.name).cloned().unwrap_or_default();
+                input
+            })
+            .collect(),
+        Err(error) => return app_error_page(user.lang, &error),
     };
     page.here = page.first_link();
     page.headers = columns
