@@ -309,6 +309,16 @@ async fn contracts_and_vendors(backend: Backend) {
         list.contains("東京医療システム") && list.contains("佐藤"),
         "{list}"
     );
+    assert!(
+        list.contains("/api/v1/vendors/export?encoding=shift_jis"),
+        "{list}"
+    );
+    let (status, csv) = admin
+        .get_bytes("/api/v1/vendors/export?encoding=shift_jis&lang=ja")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (csv, _, malformed) = encoding_rs::SHIFT_JIS.decode(&csv);
+    assert!(!malformed && csv.contains("東京医療システム"), "{csv}");
 
     let contract = |assets: &str| {
         vec![
@@ -350,6 +360,11 @@ async fn contracts_and_vendors(backend: Backend) {
     assert_eq!(stored["vendor_id"], vendor);
     let (_, _, page) = admin.get(&location).await;
     assert!(page.contains(">HW-0100</textarea>"), "{page}");
+    let (_, _, list) = admin.get("/contracts?expiring=yes").await;
+    assert!(
+        list.contains("/api/v1/contracts/export?expiring=yes&amp;encoding=utf-8-bom"),
+        "the export link keeps the view: {list}"
+    );
 
     // Save as another contract: a copy without a number, with the same links.
     let (status, location, _) = post(&mut admin, &format!("/contracts/{id}/copy"), &[]).await;
