@@ -91,10 +91,14 @@ pub async fn columns(
     Path(list): Path<String>,
 ) -> Result<Json<Columns>, AppError> {
     let list = list_kind(&list)?;
-    let columns = service::columns(&state.db, &actor, list).await?;
-    Ok(Json(Columns {
-        columns: columns.into_iter().map(str::to_string).collect(),
-    }))
+    let mut columns: Vec<String> = service::columns(&state.db, &actor, list)
+        .await?
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let custom = service::custom_columns(&state.db, &actor, list).await?;
+    columns.extend(custom.into_iter().map(|id| format!("custom.{id}")));
+    Ok(Json(Columns { columns }))
 }
 
 /// Chooses the caller's columns of a list.
@@ -106,7 +110,5 @@ pub async fn set_columns(
 ) -> Result<Json<Columns>, AppError> {
     let list = list_kind(&list)?;
     let columns = service::set_columns(&state.db, &actor, list, &body.columns).await?;
-    Ok(Json(Columns {
-        columns: columns.into_iter().map(str::to_string).collect(),
-    }))
+    Ok(Json(Columns { columns }))
 }

@@ -221,7 +221,32 @@ pub async fn columns(
     })
 }
 
-/// Records the actor's columns for a list.
+/// A custom field column (`custom.<field id>`) of a list that offers them (the asset list).
+fn custom_column(list: ListKind, name: &str) -> Option<i64> {
+    (list == ListKind::Assets)
+        .then(|| name.strip_prefix("custom."))
+        .flatten()
+        .and_then(|id| id.parse().ok())
+}
+
+/// The custom field columns the actor chose on a list (field ids, in order); fields deleted
+/// since are left out by the caller, which knows the definitions.
+///
+/// # Errors
+/// Storage errors; 400 for a list without a column chooser.
+pub async fn custom_columns(db: &Db, actor: &Actor, list: ListKind) -> Result<Vec<i64>, AppError> {
+    chooser_of(list)?;
+    let chosen = store::columns(db, actor.user_id, list.as_str()).await?;
+    Ok(chosen
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|name| custom_column(list, name))
+        .collect())
+}
+
+/// Records the actor's columns for a list: its own columns and, on the asset list, custom
+/// fields of hardware assets (`custom.<field id>`).
 ///
 /// # Errors
 /// 400 for an unknown column, none at all, or a list without a column chooser.
@@ -230,15 +255,28 @@ pub async fn set_columns(
     actor: &Actor,
     list: ListKind,
     columns: &[String],
-) -> Result<Vec<&'static str>, AppError> {
+) -> Result<Vec<String>, AppError> {
     let (known, _) = chooser_of(list)?;
-    let mut picked: Vec<&'static str> = Vec::new();
+    let mut picked: Vec<String> = Vec::new();
     for name in columns {
-        let column = known
-            .iter()
-            .copied()
-            .find(|known| known == name)
-            .ok_or_else(|| AppError::invalid("columns", format!("no column {name:?}")))?;
+        let column = match custom_column(list, name) {
+            Some(id) => {
+                let mut conn = db.read().acquire().await.map_err(DbError::from)?;
+                let fields = crate::assets::fields::store::list(&mut conn, "hardware").await?;
+                if !fields.iter().any(|field| field.id == id) {
+                    return Err(AppError::invalid(
+                        "columns",
+                        format!("no custom field {id}"),
+                    ));
+                }
+                format!("custom.{id}")
+            }
+            None => known
+                .iter()
+                .find(|known| *known == name)
+                .map(|known| (*known).to_string())
+                .ok_or_else(|| AppError::invalid("columns", format!("no column {name:?}")))?,
+        };
         if !picked.contains(&column) {
             picked.push(column);
         }

@@ -415,6 +415,41 @@ async fn custom_fields_on_the_asset_page(backend: Backend) {
         serde_json::json!({ward_id.to_string(): option_id.parse::<i64>().expect("id"), memo_id.to_string(): "窓際"}),
         "{stored}"
     );
+    // A custom field as a column of the list.
+    let (status, body) = server
+        .api(
+            reqwest::Method::PUT,
+            "/api/v1/list-columns/assets",
+            Some(serde_json::json!({"columns": ["hostname", "custom.999999"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (_, _, list) = browser.get("/hardware-assets").await;
+    let csrf_list = csrf_in(&list);
+    let ward_column = format!("custom.{ward_id}");
+    let (status, _, _) = browser
+        .post(
+            "/list-columns",
+            &[
+                ("csrf", csrf_list.as_str()),
+                ("list", "assets"),
+                ("back", "/hardware-assets"),
+                ("columns", "hostname"),
+                ("columns", ward_column.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, list) = browser.get("/hardware-assets").await;
+    assert!(
+        list.contains(&format!("<td class=\"col-custom-{ward_id}\">東3病棟</td>")),
+        "{list}"
+    );
+    assert!(
+        list.contains(&format!("<th class=\"col-custom-{ward_id}\">病棟</th>")),
+        "{list}"
+    );
+
     // The list filters on them.
     let (_, _, list) = browser
         .get(&format!(

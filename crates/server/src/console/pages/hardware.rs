@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
 use crate::assets::choices::{builtin, Choice, ChoiceKind};
+use crate::assets::fields::CustomField;
 use crate::assets::hardware::bulk::{self, AssetBulkAction};
 use crate::assets::hardware::model::{AssetDetail, AssetSort, HardwareAsset};
 use crate::assets::hardware::query::AssetQuery;
@@ -32,8 +33,8 @@ pub const PATH: &str = "/hardware-assets";
 
 /// A column's heading.
 pub struct Header {
-    key: &'static str,
-    label: &'static str,
+    key: String,
+    label: String,
     sort_link: Option<String>,
     mark: &'static str,
 }
@@ -41,13 +42,13 @@ pub struct Header {
 /// One row: the asset id and its cells.
 pub struct Row {
     id: i64,
-    cells: Vec<(&'static str, String)>,
+    cells: Vec<(String, String)>,
 }
 
 /// A column in the chooser.
 pub struct ColumnChoice {
-    key: &'static str,
-    label: &'static str,
+    key: String,
+    label: String,
     shown: bool,
 }
 
@@ -116,6 +117,14 @@ pub struct AssetsPage {
     error: Option<String>,
     /// Conditions on the custom fields (`custom.<id>`).
     custom_filters: Vec<CustomInput>,
+}
+
+/// A custom field's name in the page language.
+fn custom_label(lang: Lang, field: &CustomField) -> String {
+    match lang {
+        Lang::En if !field.name_en.is_empty() => field.name_en.clone(),
+        _ => field.name.clone(),
+    }
 }
 
 fn column_label(m: &'static Msgs, key: &str) -> &'static str {
@@ -241,6 +250,28 @@ pub async fn list(
         Ok(saved) => saved,
         Err(error) => return app_error_page(user.lang, &error),
     };
+    let custom_fields =
+        match crate::assets::fields::service::list(&state, &user.actor, "hardware").await {
+            Ok(fields) => fields,
+            Err(error) => return app_error_page(user.lang, &error),
+        };
+    let custom_shown =
+        match crate::lists::service::custom_columns(&state.db, &user.actor, ListKind::Assets).await
+        {
+            Ok(ids) => ids,
+            Err(error) => return app_error_page(user.lang, &error),
+        };
+    // The chosen custom columns, in the chosen order, with their options' paths.
+    let shown_custom: Vec<(&CustomField, std::collections::HashMap<i64, String>)> = custom_shown
+        .iter()
+        .filter_map(|id| custom_fields.iter().find(|field| field.id == *id))
+        .map(|field| {
+            let paths = crate::console::custom_inputs::option_paths(field, user.lang)
+                .into_iter()
+                .collect();
+            (field, paths)
+        })
+        .collect();
     let mut page = AssetsPage {
         lang: user.lang,
         m,
@@ -255,10 +286,15 @@ pub async fn list(
         columns: crate::assets::hardware::model::LIST_COLUMNS
             .iter()
             .map(|key| ColumnChoice {
-                key,
-                label: column_label(m, key),
+                key: (*key).to_string(),
+                label: column_label(m, key).to_string(),
                 shown: columns.contains(key),
             })
+            .chain(custom_fields.iter().map(|field| ColumnChoice {
+                key: format!("custom.{}", field.id),
+                label: custom_label(user.lang, field),
+                shown: custom_shown.contains(&field.id),
+            }))
             .collect(),
         saved,
         list_name: ListKind::Assets.as_str(),
@@ -300,8 +336,8 @@ pub async fn list(
                 _ => None,
             };
             Header {
-                key,
-                label: column_label(m, key),
+                key: (*key).to_string(),
+                label: column_label(m, key).to_string(),
                 sort_link: sort_key.map(|k| page.sort_link(k)),
                 mark: match (page.sort == *key, descending) {
                     (false, _) => "",
@@ -311,6 +347,13 @@ pub async fn list(
             }
         })
         .collect();
+    page.headers
+        .extend(shown_custom.iter().map(|(field, _)| Header {
+            key: format!("custom-{}", field.id),
+            label: custom_label(user.lang, field),
+            sort_link: None,
+            mark: "",
+        }));
     let mut list_query = query.clone();
     list_query.limit = Some(limit.to_string());
     let result = match service::list(&state, &user.actor, &list_query).await {
@@ -332,7 +375,19 @@ pub async fn list(
             id: asset.id,
             cells: columns
                 .iter()
-                .map(|key| (*key, cell(&user, &page.lists, asset, key)))
+                .map(|key| ((*key).to_string(), cell(&user, &page.lists, asset, key)))
+                .chain(shown_custom.iter().map(|(field, paths)| {
+                    let key = field.id.to_string();
+                    let text = match asset.custom.get(&key) {
+                        Some(serde_json::Value::String(text)) => text.clone(),
+                        Some(serde_json::Value::Number(id)) => id
+                            .as_i64()
+                            .and_then(|id| paths.get(&id).cloned())
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    };
+                    (format!("custom-{key}"), text)
+                }))
                 .collect(),
         })
         .collect();
