@@ -551,6 +551,11 @@ pub struct Msgs {
     pub import_template_overwrite: &'static str,
     pub import_template_import: &'static str,
     pub import_not_template: &'static str,
+    pub stocktake_by_file: &'static str,
+    pub stocktake_apply: &'static str,
+    pub stocktake_file_hint: &'static str,
+    pub stocktake_unknown: &'static str,
+    pub stocktake_number: &'static str,
 }
 
 /// 日本語.
@@ -1054,6 +1059,11 @@ pub static JA: Msgs = Msgs {
     import_template_overwrite: "同じ名前のテンプレートを上書きする",
     import_template_import: "テンプレートをインポート",
     import_not_template: "エクスポートしたテンプレートのファイルではありません",
+    stocktake_by_file: "棚卸日の一括更新（ファイル）",
+    stocktake_apply: "棚卸日を設定",
+    stocktake_file_hint: "1行に1つの資産管理番号（ライセンス管理番号）を書いたファイル（CSV の1列目）。台帳にない番号は一覧で示します。",
+    stocktake_unknown: "台帳にない番号",
+    stocktake_number: "番号",
 };
 
 /// English.
@@ -1557,6 +1567,11 @@ pub static EN: Msgs = Msgs {
     import_template_overwrite: "Replace a template of the same name",
     import_template_import: "Import a template",
     import_not_template: "The file is not an exported template",
+    stocktake_by_file: "Stocktake from a file",
+    stocktake_apply: "Set the stocktake day",
+    stocktake_file_hint: "A file with one asset (licence) number per line (the first CSV column). Numbers not in the ledger are listed.",
+    stocktake_unknown: "Numbers not in the ledger",
+    stocktake_number: "Number",
 };
 
 impl Msgs {

@@ -110,6 +110,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/imports/{token}/discard", post(pages::imports::discard))
         .route("/imports/templates", post(pages::imports::import_template))
+        .route("/imports/stocktake", post(pages::imports::stocktake))
         .route(
             "/imports/templates/{id}/delete",
             post(pages::imports::delete_template),

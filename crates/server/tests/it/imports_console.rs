@@ -152,6 +152,33 @@ async fn wizard(backend: Backend) {
     assert_eq!(found["items"][0]["stocktaken_on"], "2026-04-01", "{found}");
     let (status, _, _) = admin.get(&location).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "an imported file is removed");
+
+    // Stocktake from a file of numbers (Shift_JIS, a header line, an unknown number).
+    let (numbers, _, _) = encoding_rs::SHIFT_JIS.encode("資産管理番号\r\nHW-0001\r\nHW-9999\r\n");
+    let (status, _, result) = admin
+        .post_file(
+            "/imports/stocktake",
+            &[("csrf", &csrf), ("ledger", "assets"), ("on", "2027-01-15")],
+            ("file", "棚卸.csv", &numbers),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{result}");
+    assert!(
+        result.contains("<dd class=\"updated\">1</dd>") && result.contains("<td>HW-9999</td>"),
+        "{result}"
+    );
+    let (_, found) = server
+        .api(Method::GET, "/api/v1/assets?asset_number=HW-0001", None)
+        .await;
+    assert_eq!(found["items"][0]["stocktaken_on"], "2027-01-15", "{found}");
+    let (status, _, refused) = admin
+        .post_file(
+            "/imports/stocktake",
+            &[("csrf", &csrf), ("ledger", "assets"), ("on", "someday")],
+            ("file", "棚卸.csv", &numbers),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
     assert!(
         std::fs::read_dir(server.state().config.data_dir.join("imports/staged"))
             .expect("staged dir")

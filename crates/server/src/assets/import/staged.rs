@@ -172,13 +172,19 @@ pub fn guess_encoding(path: &Path) -> CsvEncoding {
     if let Ok(file) = std::fs::File::open(path) {
         let _ = file.take(GUESS_BYTES as u64).read_to_end(&mut head);
     }
+    guess_encoding_of(&head)
+}
+
+/// [`guess_encoding`] of bytes in memory (their first 64 KiB).
+pub fn guess_encoding_of(bytes: &[u8]) -> CsvEncoding {
+    let head = &bytes[..bytes.len().min(GUESS_BYTES)];
     if head.starts_with(b"\xFF\xFE") {
         return CsvEncoding::Utf16Le;
     }
     if head.starts_with(b"\xEF\xBB\xBF") {
         return CsvEncoding::Utf8Bom;
     }
-    match std::str::from_utf8(&head) {
+    match std::str::from_utf8(head) {
         Ok(_) => CsvEncoding::Utf8,
         // Cut inside a character at the end of the sample: still UTF-8.
         Err(error) if error.error_len().is_none() => CsvEncoding::Utf8,

@@ -846,3 +846,91 @@ pub async fn delete_template(
         Err(error) => app_error_page(user.lang, &error),
     }
 }
+
+/// Largest file of numbers the stocktake form takes.
+const MAX_STOCKTAKE_BYTES: usize = 16 << 20;
+
+/// The result of a stocktake file.
+#[derive(Template)]
+#[template(path = "stocktake_result.html")]
+pub struct StocktakeResultPage {
+    lang: Lang,
+    m: &'static Msgs,
+    nav: Option<Nav>,
+    ledger: &'static str,
+    on: String,
+    outcome: crate::assets::stocktake::Outcome,
+}
+
+/// `POST /imports/stocktake` (multipart: `csrf`, `ledger`, `on`, `file`): a file of asset or
+/// licence numbers, one per line, sets their stocktake day (棚卸日の一括更新); numbers not in
+/// the ledger are listed. The encoding is guessed as the wizard does.
+pub async fn stocktake(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    origin: Origin,
+    mut multipart: Multipart,
+) -> Response {
+    use crate::assets::stocktake::Ledger;
+    let result = async {
+        let bad = |error: axum::extract::multipart::MultipartError| {
+            AppError::invalid("file", format!("the upload could not be read: {error}"))
+        };
+        let (mut csrf, mut ledger, mut on, mut bytes) =
+            (String::new(), String::new(), String::new(), Vec::new());
+        while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+            match field.name().unwrap_or("") {
+                "csrf" => csrf = field.text().await.map_err(bad)?,
+                "ledger" => ledger = field.text().await.map_err(bad)?,
+                "on" => on = field.text().await.map_err(bad)?,
+                "file" => {
+                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                        if bytes.len() + chunk.len() > MAX_STOCKTAKE_BYTES {
+                            return Err(AppError::TooLarge(format!(
+                                "a file of numbers is at most {MAX_STOCKTAKE_BYTES} bytes"
+                            )));
+                        }
+                        bytes.extend_from_slice(&chunk);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let Some(refusal) = user.csrf_refusal(&csrf) {
+            return Ok(Err(refusal));
+        }
+        let (ledger, label) = match ledger.as_str() {
+            "licences" => (Ledger::Licences, user.m().licence_list),
+            _ => (Ledger::Assets, user.m().hardware_assets),
+        };
+        let encoding = staged::guess_encoding_of(&bytes);
+        let outcome = crate::assets::stocktake::by_numbers(
+            &state,
+            &user.actor,
+            &origin,
+            (ledger, &on),
+            (&bytes, encoding),
+        )
+        .await?;
+        Ok(Ok((label, on, outcome)))
+    }
+    .await;
+    match result {
+        Ok(Ok((ledger, on, outcome))) => render(&StocktakeResultPage {
+            lang: user.lang,
+            m: user.m(),
+            nav: Some(Nav::new(&user, "assets")),
+            ledger,
+            on,
+            outcome,
+        }),
+        Ok(Err(refusal)) => refusal,
+        Err(AppError::Invalid { message, .. } | AppError::TooLarge(message)) => {
+            match imports_page(&state, &user, Kind::Assets, message).await {
+                Ok(page) => (StatusCode::BAD_REQUEST, render(&page)).into_response(),
+                Err(error) => app_error_page(user.lang, &error),
+            }
+        }
+        Err(error) => app_error_page(user.lang, &error),
+    }
+}
