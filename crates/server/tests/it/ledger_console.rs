@@ -650,3 +650,53 @@ async fn custom_fields_on_the_forms(backend: Backend) {
 }
 
 both_backends!(custom_fields_on_the_forms, custom_fields_on_the_forms);
+
+/// The licence list on the licence screen: conditions, pages of 200, CSV links that keep
+/// the conditions, and a bad condition named on the page.
+async fn licence_list_filters_and_pages(backend: Backend) {
+    let server = TestServer::start(backend).await;
+    for n in 0..202 {
+        let status = if n == 0 { 32 } else { 31 };
+        let (code, body) = server
+            .api(
+                Method::POST,
+                "/api/v1/licences",
+                Some(json!({"licence_number": format!("L-{n:04}"), "name": "Office", "held": 1, "status_id": status})),
+            )
+            .await;
+        assert_eq!(code, StatusCode::CREATED, "{body}");
+    }
+    let mut admin = signed_in_admin(&server).await;
+    let (_, _, page) = admin.get("/licences?status=32").await;
+    assert!(
+        page.contains(">L-0000<") && !page.contains(">L-0001<"),
+        "{page}"
+    );
+    assert!(
+        page.contains("/api/v1/licences/export?status=32&amp;encoding=utf-8-bom"),
+        "{page}"
+    );
+    let (_, _, first) = admin.get("/licences?status=31").await;
+    assert_eq!(first.matches("<tr data-id=").count(), 200, "a page of 200");
+    let at = first.find("rel=\"next\" href=\"").expect("a next page") + 17;
+    let next = first[at..]
+        .split('"')
+        .next()
+        .unwrap_or("")
+        .replace("&#38;", "&");
+    assert!(
+        next.contains("status=31") && next.contains("cursor="),
+        "{next}"
+    );
+    let (_, _, second) = admin.get(&next).await;
+    assert_eq!(second.matches("<tr data-id=").count(), 1, "{next}");
+    let (status, _, bad) = admin.get("/licences?department=abc").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("role=\"alert\""), "{bad}");
+    server.shutdown().await;
+}
+
+both_backends!(
+    licence_list_filters_and_pages,
+    licence_list_filters_and_pages
+);

@@ -4,8 +4,9 @@
 //! and the contract list with the "expiring within three months" view.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -19,6 +20,8 @@ use crate::console::pages::Nav;
 use crate::console::web::{
     app_error_page, department_paths, path_or_unknown, render, ConsoleUser, Entries,
 };
+use crate::core::error::AppError;
+use crate::core::paging::Page;
 use crate::departments::store::Tree;
 
 /// The licence status screen.
@@ -31,20 +34,62 @@ pub struct LicencesPage {
     managed: Vec<ManagedWithFigures>,
     pending: i64,
     licences: Vec<(Licence, String, String)>,
+    /// The licence list's conditions as sent.
+    query: LicenceQuery,
+    statuses: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+    /// The conditions as a query string (no cursor), for the next page and the CSV links.
+    filter_string: String,
+    next: Option<String>,
+    error: Option<String>,
 }
 
-/// `GET /licences`.
-pub async fn licences(State(state): State<AppState>, user: ConsoleUser) -> Response {
+impl LicencesPage {
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
+}
+
+/// Licences a page of the list shows.
+const LICENCE_PAGE: &str = "200";
+
+/// The query string without its cursor.
+fn without_cursor(raw: Option<&str>) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(
+            form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+                .filter(|(key, value)| key != "cursor" && !value.is_empty()),
+        )
+        .finish()
+}
+
+/// `GET /licences`: the reconciliation of every product, then the licence list with its
+/// conditions (product, status, department, number, name) and pages.
+pub async fn licences(
+    State(state): State<AppState>,
+    user: ConsoleUser,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let mut query: LicenceQuery = match serde_urlencoded::from_str(raw.as_deref().unwrap_or("")) {
+        Ok(query) => query,
+        Err(error) => {
+            return app_error_page(user.lang, &AppError::invalid("query", error.to_string()))
+        }
+    };
     let (managed, pending) = match service::list_managed(&state, &user.actor, false).await {
         Ok(list) => list,
         Err(error) => return app_error_page(user.lang, &error),
     };
-    let query = LicenceQuery {
-        limit: Some("1000".into()),
-        ..LicenceQuery::default()
-    };
-    let page = match service::list(&state, &user.actor, &query).await {
-        Ok(page) => page,
+    query.limit = Some(LICENCE_PAGE.into());
+    let (page, error) = match service::list(&state, &user.actor, &query).await {
+        Ok(page) => (page, None),
+        Err(AppError::Invalid { message, .. }) => (
+            Page {
+                items: Vec::new(),
+                next_cursor: None,
+            },
+            Some(message),
+        ),
         Err(error) => return app_error_page(user.lang, &error),
     };
     let departments =
@@ -52,6 +97,17 @@ pub async fn licences(State(state): State<AppState>, user: ConsoleUser) -> Respo
             Ok(list) => department_paths(&list, user.lang, Entries::All),
             Err(error) => return app_error_page(user.lang, &error),
         };
+    let statuses = match crate::console::pages::licence_edit::choice_options(
+        &state,
+        &user,
+        crate::assets::choices::ChoiceKind::LicenceStatus,
+        None,
+    )
+    .await
+    {
+        Ok(options) => options,
+        Err(error) => return app_error_page(user.lang, &error),
+    };
     let names: std::collections::HashMap<i64, String> = managed
         .iter()
         .map(|m| (m.managed.id, m.managed.name.clone()))
@@ -69,14 +125,35 @@ pub async fn licences(State(state): State<AppState>, user: ConsoleUser) -> Respo
             (l, product, department)
         })
         .collect();
-    render(&LicencesPage {
+    let filter_string = without_cursor(raw.as_deref());
+    let next = page.next_cursor.map(|cursor: String| {
+        let mut link = form_urlencoded::Serializer::new(filter_string.clone());
+        link.append_pair("cursor", &cursor);
+        format!("/licences?{}", link.finish())
+    });
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let rendered = render(&LicencesPage {
         lang: user.lang,
         m,
         nav: Some(Nav::new(&user, "licences")),
         managed,
         pending,
         licences,
-    })
+        query,
+        statuses,
+        departments: departments
+            .into_iter()
+            .map(|(id, path)| (id.to_string(), path))
+            .collect(),
+        filter_string,
+        next,
+        error,
+    });
+    (status, rendered).into_response()
 }
 
 /// The page of one managed software.
