@@ -556,6 +556,7 @@ pub struct Msgs {
     pub stocktake_file_hint: &'static str,
     pub stocktake_unknown: &'static str,
     pub stocktake_number: &'static str,
+    pub contract_search: &'static str,
 }
 
 /// 日本語.
@@ -1064,6 +1065,7 @@ pub static JA: Msgs = Msgs {
     stocktake_file_hint: "1行に1つの資産管理番号（ライセンス管理番号）を書いたファイル（CSV の1列目）。台帳にない番号は一覧で示します。",
     stocktake_unknown: "台帳にない番号",
     stocktake_number: "番号",
+    contract_search: "契約番号・名称",
 };
 
 /// English.
@@ -1572,6 +1574,7 @@ pub static EN: Msgs = Msgs {
     stocktake_file_hint: "A file with one asset (licence) number per line (the first CSV column). Numbers not in the ledger are listed.",
     stocktake_unknown: "Numbers not in the ledger",
     stocktake_number: "Number",
+    contract_search: "Contract number or name",
 };
 
 impl Msgs {

@@ -365,6 +365,18 @@ async fn contracts_and_vendors(backend: Backend) {
         list.contains("/api/v1/contracts/export?expiring=yes&amp;encoding=utf-8-bom"),
         "the export link keeps the view: {list}"
     );
+    let (_, _, list) = admin
+        .get(&format!(
+            "/contracts?vendor={vendor}&q=%E3%83%AA%E3%83%BC%E3%82%B9"
+        ))
+        .await;
+    assert!(list.contains("複合機リース"), "{list}");
+    assert!(
+        list.contains(&format!("<option value=\"{vendor}\" selected>")),
+        "{list}"
+    );
+    let (_, _, list) = admin.get("/contracts?q=%E4%BF%9D%E5%AE%88").await;
+    assert!(!list.contains("複合機リース"), "{list}");
 
     // Save as another contract: a copy without a number, with the same links.
     let (status, location, _) = post(&mut admin, &format!("/contracts/{id}/copy"), &[]).await;

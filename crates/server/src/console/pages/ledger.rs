@@ -245,15 +245,34 @@ pub struct ContractsPage {
     expiring: bool,
     contracts: Vec<(Contract, String, String, String)>,
     next: Option<String>,
+    /// The conditions as sent.
+    query: ContractQuery,
+    statuses: Vec<(String, String)>,
+    types: Vec<(String, String)>,
+    vendors: Vec<(String, String)>,
+    /// The conditions as a query string (no cursor).
+    filter_string: String,
+}
+
+impl ContractsPage {
+    fn value<'a>(&self, field: &'a Option<String>) -> &'a str {
+        field.as_deref().unwrap_or("")
+    }
 }
 
 /// `GET /contracts`.
 pub async fn contracts(
     State(state): State<AppState>,
     user: ConsoleUser,
-    Query(query): Query<ContractQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let m = user.m();
+    let query: ContractQuery = match serde_urlencoded::from_str(raw.as_deref().unwrap_or("")) {
+        Ok(query) => query,
+        Err(error) => {
+            return app_error_page(user.lang, &AppError::invalid("query", error.to_string()))
+        }
+    };
     let expiring = query.expiring.as_deref() == Some("yes");
     let page = match crate::assets::contracts::service::list(&state, &user.actor, &query).await {
         Ok(page) => page,
@@ -273,6 +292,13 @@ pub async fn contracts(
             .find(|c| c.id == id)
             .map_or_else(String::new, |c| c.label(user.lang.code()).to_string())
     };
+    let options = |kind: crate::assets::choices::ChoiceKind| -> Vec<(String, String)> {
+        statuses
+            .iter()
+            .filter(|c| c.kind == kind)
+            .map(|c| (c.id.to_string(), c.label(user.lang.code()).to_string()))
+            .collect()
+    };
     let contracts = page
         .items
         .into_iter()
@@ -285,9 +311,11 @@ pub async fn contracts(
             (c, status, kind, vendor)
         })
         .collect();
-    let next = page.next_cursor.map(|c| {
-        let expiring = if expiring { "expiring=yes&" } else { "" };
-        format!("/contracts?{expiring}cursor={c}")
+    let filter_string = without_cursor(raw.as_deref());
+    let next = page.next_cursor.map(|cursor: String| {
+        let mut link = form_urlencoded::Serializer::new(filter_string.clone());
+        link.append_pair("cursor", &cursor);
+        format!("/contracts?{}", link.finish())
     });
     render(&ContractsPage {
         lang: user.lang,
@@ -296,5 +324,13 @@ pub async fn contracts(
         expiring,
         contracts,
         next,
+        statuses: options(crate::assets::choices::ChoiceKind::ContractStatus),
+        types: options(crate::assets::choices::ChoiceKind::ContractType),
+        vendors: vendors
+            .iter()
+            .map(|v| (v.id.to_string(), v.name.clone()))
+            .collect(),
+        query,
+        filter_string,
     })
 }
