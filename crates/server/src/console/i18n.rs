@@ -557,6 +557,7 @@ pub struct Msgs {
     pub stocktake_unknown: &'static str,
     pub stocktake_number: &'static str,
     pub contract_search: &'static str,
+    pub form_too_large: &'static str,
 }
 
 /// 日本語.
@@ -1066,6 +1067,7 @@ pub static JA: Msgs = Msgs {
     stocktake_unknown: "台帳にない番号",
     stocktake_number: "番号",
     contract_search: "契約番号・名称",
+    form_too_large: "フォームの内容が大きすぎます。",
 };
 
 /// English.
@@ -1575,6 +1577,7 @@ pub static EN: Msgs = Msgs {
     stocktake_unknown: "Numbers not in the ledger",
     stocktake_number: "Number",
     contract_search: "Contract number or name",
+    form_too_large: "The form is too large.",
 };
 
 impl Msgs {

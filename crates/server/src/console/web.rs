@@ -2,7 +2,7 @@
 //! form CSRF checks, rendering, and dates in the user's time zone.
 
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -109,6 +109,40 @@ impl FromRequestParts<AppState> for ConsoleUser {
             browser_lang: Lang::pick(None, accept),
             tz,
         })
+    }
+}
+
+/// Largest form body a console page posts (files go through multipart handlers instead).
+const FORM_LIMIT: usize = 2 << 20;
+
+/// A posted console form whose CSRF token is the session's: the user and the form's pairs.
+/// A wrong token answers with the "form expired" page before the handler runs, so a handler
+/// taking this extractor cannot forget the check. It reads the body, so it comes last.
+pub struct PostedForm {
+    /// The signed-in user.
+    pub user: ConsoleUser,
+    /// The form.
+    pub form: FormPairs,
+}
+
+impl FromRequest<AppState> for PostedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<PostedForm, Response> {
+        let (mut parts, body) = request.into_parts();
+        let user = ConsoleUser::from_request_parts(&mut parts, state).await?;
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT).await.map_err(|_| {
+            error_page(
+                user.lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                user.m().form_too_large,
+            )
+        })?;
+        let form = FormPairs::parse(&bytes);
+        if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
+            return Err(refusal);
+        }
+        Ok(PostedForm { user, form })
     }
 }
 

@@ -300,6 +300,17 @@ async fn contracts_and_vendors(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = admin
+        .post(
+            "/vendors/new",
+            &[("csrf", "forged"), ("name", "偽の取引先")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a form without the session's token"
+    );
     let vendors = get_json(&server, "/api/v1/vendors").await;
     let vendor = vendors[0]["id"]
         .as_i64()

@@ -21,7 +21,7 @@ use crate::console::pages::licence_edit::{
 };
 use crate::console::pages::Nav;
 use crate::console::record_form::{id_value, to_json, Action, Field, Input, Json, RecordPage};
-use crate::console::web::{app_error_page, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, render, ConsoleUser, FormPairs, PostedForm};
 use crate::core::error::AppError;
 
 fn page(user: &ConsoleUser, title: String, action: String, fields: Vec<Field>) -> RecordPage {
@@ -250,14 +250,9 @@ pub async fn new_contract(State(state): State<AppState>, user: ConsoleUser) -> R
 /// `POST /contracts/new`.
 pub async fn create_contract(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let page = match new_contract_page(&state, &user).await {
         Ok(page) => page,
         Err(error) => return app_error_page(user.lang, &error),
@@ -288,15 +283,10 @@ pub async fn show_contract(
 /// `POST /contracts/{id}`.
 pub async fn save_contract(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let page = match contract_page(&state, &user, id).await {
         Ok(page) => page,
         Err(error) => return app_error_page(user.lang, &error),
@@ -316,15 +306,10 @@ pub async fn save_contract(
 /// without a number, opens for editing.
 pub async fn copy_contract(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let patch: ContractPatch = match patch_of(serde_json::Map::new()) {
         Ok(patch) => patch,
         Err(error) => return app_error_page(user.lang, &error),
@@ -338,15 +323,10 @@ pub async fn copy_contract(
 /// `POST /contracts/{id}/delete` (`confirm=1`): only a contract cancelled early or expired.
 pub async fn delete_contract(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = if confirmed(&form) {
         service::delete(&state, &user.actor, &origin, id).await
     } else {
@@ -477,44 +457,29 @@ async fn save_vendor(
 /// `POST /vendors/new`.
 pub async fn create_vendor(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     save_vendor(&state, &user, &origin, None, &form).await
 }
 
 /// `POST /vendors/{id}`.
 pub async fn update_vendor(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     save_vendor(&state, &user, &origin, Some(id), &form).await
 }
 
 /// `POST /vendors/{id}/delete` (`confirm=1`): refused while a contract names the vendor.
 pub async fn delete_vendor(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = if confirmed(&form) {
         service::delete_vendor(&state, &user.actor, &origin, id).await
     } else {

@@ -26,7 +26,7 @@ use crate::assets::import::templates::{self, TemplateInput};
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, error_page, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, error_page, render, ConsoleUser, FormPairs, PostedForm};
 use crate::core::csv::CsvEncoding;
 use crate::core::error::AppError;
 use crate::core::time::now_ms;
@@ -630,15 +630,10 @@ pub struct ResultPage {
 /// or imports the file. A refused file shows the mapping step again with the reason.
 pub async fn run(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(token): Path<String>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let staged = match staged::find(&state.config.data_dir, &token, user.actor.user_id).await {
         Ok(staged) => staged,
         Err(error) => return app_error_page(user.lang, &error),
@@ -754,14 +749,9 @@ pub async fn invalid_rows(
 /// `POST /imports/{token}/discard`: forgets an uploaded file without importing it.
 pub async fn discard(
     State(state): State<AppState>,
-    user: ConsoleUser,
     Path(token): Path<String>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     match staged::find(&state.config.data_dir, &token, user.actor.user_id).await {
         Ok(staged) => {
             staged::discard(&state.config.data_dir, &token).await;
@@ -826,15 +816,10 @@ pub async fn import_template(
 /// `POST /imports/templates/{id}/delete` (`confirm=1`).
 pub async fn delete_template(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     if form.get("confirm") != "1" {
         return app_error_page(
             user.lang,

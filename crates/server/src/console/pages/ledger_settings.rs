@@ -18,7 +18,7 @@ use crate::assets::settings::LedgerSettings;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, render, ConsoleUser, PostedForm};
 use crate::core::auth::Division;
 use crate::core::error::AppError;
 
@@ -163,14 +163,9 @@ async fn after(
 /// `POST /settings/ledger`: the stocktake and user-information settings.
 pub async fn save(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = async {
         let start = match form.get("user_info_start").trim() {
             "" => 0,
@@ -196,15 +191,10 @@ pub async fn save(
 /// `POST /settings/ledger/choices/{kind}`: adds an entry of the administrators' own.
 pub async fn add_choice(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(kind): Path<String>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let Some(kind) = ChoiceKind::parse(&kind) else {
         return app_error_page(user.lang, &AppError::NotFound("choice list"));
     };
@@ -223,14 +213,10 @@ pub async fn add_choice(
 /// filter holds the entry.
 pub async fn delete_choice(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path((kind, id)): Path<(String, i64)>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    if let Some(refusal) = user.csrf_refusal(FormPairs::parse(&body).get("csrf")) {
-        return refusal;
-    }
     let Some(kind) = ChoiceKind::parse(&kind) else {
         return app_error_page(user.lang, &AppError::NotFound("choice list"));
     };
@@ -242,14 +228,9 @@ pub async fn delete_choice(
 /// `POST /settings/ledger/fields`: defines a custom field.
 pub async fn add_field(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let input = FieldInput {
         target: Some(form.get("target").to_string()),
         name: form.get("name").to_string(),
@@ -268,15 +249,10 @@ pub async fn add_field(
 /// their next change.
 pub async fn delete_field(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = if form.get("confirm") == "1" {
         crate::assets::fields::service::delete(&state, &user.actor, &origin, id).await
     } else {
@@ -288,15 +264,10 @@ pub async fn delete_field(
 /// `POST /settings/ledger/fields/{id}/options`: a choice or a hierarchy node.
 pub async fn add_option(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let input = OptionInput {
         parent_id: form.get("parent_id").trim().parse().ok(),
         name: form.get("name").to_string(),
@@ -312,14 +283,10 @@ pub async fn add_option(
 /// `POST /settings/ledger/fields/{id}/options/{option_id}/delete`.
 pub async fn delete_option(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path((id, option_id)): Path<(i64, i64)>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    if let Some(refusal) = user.csrf_refusal(FormPairs::parse(&body).get("csrf")) {
-        return refusal;
-    }
     let result = crate::assets::fields::service::delete_option(
         &state,
         &user.actor,

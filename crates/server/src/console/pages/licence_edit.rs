@@ -21,7 +21,7 @@ use crate::console::record_form::{
     Section, SectionRow,
 };
 use crate::console::web::{
-    app_error_page, department_paths, render, ConsoleUser, Entries, FormPairs,
+    app_error_page, department_paths, render, ConsoleUser, Entries, FormPairs, PostedForm,
 };
 use crate::core::error::AppError;
 use crate::departments::store::Tree;
@@ -308,14 +308,9 @@ pub async fn new_licence(State(state): State<AppState>, user: ConsoleUser) -> Re
 /// `POST /licences/new`.
 pub async fn create_licence(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let page = match new_licence_page(&state, &user).await {
         Ok(page) => page,
         Err(error) => return app_error_page(user.lang, &error),
@@ -346,15 +341,10 @@ pub async fn show_licence(
 /// `POST /licences/{id}`: saves the form (a status change notes the reason).
 pub async fn save_licence(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let page = match licence_page(&state, &user, id).await {
         Ok(page) => page,
         Err(error) => return app_error_page(user.lang, &error),
@@ -375,15 +365,10 @@ pub async fn save_licence(
 /// `POST /licences/{id}/delete` (`confirm=1`): only a disposed licence goes.
 pub async fn delete_licence(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = if confirmed(&form) {
         service::delete(&state, &user.actor, &origin, id).await
     } else {
@@ -401,15 +386,10 @@ pub async fn delete_licence(
 /// `POST /licences/{id}/assign` (`hostname`).
 pub async fn assign(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let m = user.m();
     let hostname = form.get("hostname").trim().to_string();
     let result = async {
@@ -436,15 +416,10 @@ pub async fn assign(
 /// department; the page of the licence that received them opens.
 pub async fn move_held(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let fields = [
         Field::new("count", user.m().move_count, Input::Number, Json::Int),
         Field::new("department_id", "", Input::Text, Json::OptionalInt),
@@ -463,15 +438,10 @@ pub async fn move_held(
 /// `POST /licences/{id}/unassign/{device_id}`.
 pub async fn unassign(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path((id, device_id)): Path<(i64, i64)>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = service::unassign(&state, &user.actor, &origin, (id, device_id)).await;
     after_button(&state, &user, id, result).await
 }
@@ -610,44 +580,29 @@ async fn save_managed(
 /// `POST /licences/managed/new`.
 pub async fn create_managed(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     save_managed(&state, &user, &origin, None, &form).await
 }
 
 /// `POST /licences/managed/{id}/edit`.
 pub async fn update_managed(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     save_managed(&state, &user, &origin, Some(id), &form).await
 }
 
 /// `POST /licences/managed/{id}/delete` (`confirm=1`).
 pub async fn delete_managed(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let result = if confirmed(&form) {
         service::delete_managed(&state, &user.actor, &origin, id).await
     } else {
