@@ -14,7 +14,7 @@ use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
 use crate::console::web::{
-    app_error_page, department_paths, refusal, render, ConsoleUser, Entries, FormPairs,
+    app_error_page, department_paths, refusal, render, ConsoleUser, Entries, FormPairs, PostedForm,
 };
 use crate::core::auth::Division;
 use crate::core::error::AppError;
@@ -317,14 +317,9 @@ fn input_of(form: &FormPairs, creating: bool) -> AccountInput {
 /// `POST /accounts/new`.
 pub async fn create(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let input = input_of(&form, true);
     match service::create_user(&state.db, &user.actor, &input, &origin).await {
         Ok(_) => Redirect::to("/accounts").into_response(),
@@ -339,15 +334,10 @@ pub async fn create(
 /// `POST /accounts/{id}`: saves the form; a stale version shows the conflict.
 pub async fn update(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let input = input_of(&form, false);
     match service::update_user(&state.db, &user.actor, id, &input, &origin).await {
         Ok(_) => Redirect::to("/accounts").into_response(),
@@ -376,15 +366,10 @@ pub async fn update(
 /// `POST /accounts/{id}/delete`, `/unlock` and `/password`: the account's actions.
 pub async fn action(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path((id, action)): Path<(i64, String)>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let result = match action.as_str() {
         "delete" => service::delete_user(&state.db, &user.actor, id, &origin).await,
         "unlock" => service::unlock(&state.db, &user.actor, id, &origin)

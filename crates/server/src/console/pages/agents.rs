@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, render, ConsoleUser, FormPairs, PostedForm};
 use crate::core::error::AppError;
 
 /// Where this page lives.
@@ -181,15 +181,10 @@ fn refusal(m: &'static Msgs, error: &AppError) -> Option<String> {
 /// once; a refused form comes back with what was typed and why.
 pub async fn create(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     host: RequestHost,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let created = async {
         let target = Target::of(&state, &host)?;
         let new = NewToken {
@@ -238,15 +233,10 @@ pub async fn create(
 /// `POST /settings/agents/tokens/{id}/revoke`.
 pub async fn revoke(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     match service::revoke_enrollment_token(&state.db, &user.actor, &origin, id).await {
         Ok(_) => Redirect::to(PATH).into_response(),
         Err(error) => app_error_page(user.lang, &error),

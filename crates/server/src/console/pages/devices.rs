@@ -14,7 +14,7 @@ use crate::console::pages::lists::SavedChoice;
 use crate::console::pages::Nav;
 use crate::console::web::{
     app_error_page, department_paths, local_return, path_or_unknown, render, ConsoleUser, Entries,
-    FormPairs,
+    PostedForm,
 };
 use crate::core::time::now_ms;
 use crate::devices::bulk::{self, BulkAction, BulkOutcome};
@@ -459,14 +459,9 @@ impl BulkResultPage {
 /// `POST /devices/bulk`: the list's checked devices and the chosen action.
 pub async fn bulk_submit(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let m = user.m();
     let back = local_return(form.get("back"), "/devices");
     let ids: Vec<i64> = form.all("ids").filter_map(|id| id.parse().ok()).collect();

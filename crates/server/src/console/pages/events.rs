@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, local_return, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, local_return, render, ConsoleUser, PostedForm};
 use crate::events::catalogue;
 use crate::events::query::EventQuery;
 use crate::events::service::{self, EventView, Language};
@@ -191,14 +191,9 @@ pub async fn export(
 /// `POST /events/confirm`: the checked events confirmed (`action=confirm`) or unconfirmed.
 pub async fn confirm(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let ids: Vec<i64> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
     if ids.is_empty() {
         let error = crate::core::error::AppError::invalid("ids", user.m().choose_events);

@@ -22,7 +22,7 @@ use crate::console::pages::lists::SavedChoice;
 use crate::console::pages::Nav;
 use crate::console::web::{
     app_error_page, department_paths, local_return, path_or_unknown, refusal, render, ConsoleUser,
-    Entries, FormPairs,
+    Entries, FormPairs, PostedForm,
 };
 use crate::core::error::AppError;
 use crate::departments::store::Tree;
@@ -404,14 +404,9 @@ fn day_or_none(text: &str) -> Option<String> {
 /// `POST /hardware-assets/bulk`.
 pub async fn bulk_submit(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let m = user.m();
     let back = local_return(form.get("back"), PATH);
     let ids: Vec<i64> = form.all("ids").filter_map(|id| id.parse().ok()).collect();
@@ -700,15 +695,10 @@ pub async fn show(
 /// `POST /hardware-assets/new` and `POST /hardware-assets/{id}`: register or change.
 pub async fn save(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     id: Option<Path<i64>>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let mut typed = AssetForm::from_pairs(&form);
     let mut patch = typed.patch(form.get("note"));
     let inputs = match crate::console::custom_inputs::inputs(
@@ -764,15 +754,10 @@ pub async fn save(
 /// `POST /hardware-assets/{id}/notes`.
 pub async fn add_note(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     match service::add_note(&state, &user.actor, &origin, id, form.get("body")).await {
         Ok(_) => Redirect::to(&format!("{PATH}/{id}")).into_response(),
         Err(error @ AppError::Invalid { .. }) => {
@@ -787,15 +772,10 @@ pub async fn add_note(
 /// (`unlink`) a device record.
 pub async fn devices_submit(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let result = if let Ok(device) = form.get("unlink").parse::<i64>() {
         service::unlink_device(&state, &user.actor, &origin, (id, device)).await
     } else {
@@ -815,15 +795,10 @@ pub async fn devices_submit(
 /// `POST /hardware-assets/{id}/related`: relate (`other_id`) or unrelate (`remove`).
 pub async fn related_submit(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let result = if let Ok(other) = form.get("remove").parse::<i64>() {
         service::relate(&state, &user.actor, &origin, (id, other), false).await
     } else {

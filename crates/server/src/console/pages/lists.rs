@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
 use crate::audit::model::Origin;
-use crate::console::web::{app_error_page, local_return, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, local_return, ConsoleUser, FormPairs, PostedForm};
 use crate::core::error::AppError;
 use crate::lists::service::{self, ListKind};
 
@@ -22,14 +22,9 @@ fn back(form: &FormPairs, list: ListKind) -> String {
 /// `POST /saved-filters`: saves the list's current conditions under a name and opens them.
 pub async fn save(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let result = async {
         let list = list_of(&form)?;
         let shared = form.get("shared") == "1";
@@ -55,15 +50,10 @@ pub async fn save(
 /// `POST /saved-filters/{id}/delete`.
 pub async fn delete(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     match service::delete(&state.db, &user.actor, &origin, id).await {
         Ok(()) => Redirect::to(&local_return(form.get("back"), "/")).into_response(),
         Err(error) => app_error_page(user.lang, &error),
@@ -73,13 +63,8 @@ pub async fn delete(
 /// `POST /list-columns`: the checked columns become the account's columns of the list.
 pub async fn columns(
     State(state): State<AppState>,
-    user: ConsoleUser,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let result = async {
         let list = list_of(&form)?;
         let columns: Vec<String> = form.all("columns").map(str::to_string).collect();

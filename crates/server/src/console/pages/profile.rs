@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
-use crate::console::web::{app_error_page, refusal, render, ConsoleUser, FormPairs};
+use crate::console::web::{app_error_page, refusal, render, ConsoleUser, PostedForm};
 use crate::core::error::AppError;
 
 /// A token as listed: id, name, created, expires, revoked.
@@ -108,14 +108,9 @@ pub async fn show(State(state): State<AppState>, user: ConsoleUser) -> Response 
 /// `POST /profile`.
 pub async fn save(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let input = ProfileInput {
         name: form.get("name").to_string(),
         email: form.get("email").to_string(),
@@ -140,14 +135,9 @@ pub async fn save(
 /// `POST /profile/tokens`: creates an API token and shows it once.
 pub async fn create_token(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     let name = form.get("name").trim().to_string();
     let days = form.get("expires_in_days").trim();
     let expires = if days.is_empty() {
@@ -176,15 +166,10 @@ pub async fn create_token(
 /// `POST /profile/tokens/{id}/revoke`.
 pub async fn revoke_token(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
     Path(id): Path<i64>,
-    body: axum::body::Bytes,
+    PostedForm { user, .. }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(refusal) = user.csrf_refusal(form.get("csrf")) {
-        return refusal;
-    }
     match service::revoke_own_token(&state.db, &user.actor, id, &origin).await {
         Ok(()) => Redirect::to("/profile").into_response(),
         Err(error) => app_error_page(user.lang, &error),

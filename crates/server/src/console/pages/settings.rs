@@ -13,7 +13,7 @@ use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::Nav;
 use crate::console::web::{
-    app_error_page, department_paths, refusal, render, ConsoleUser, Entries, FormPairs,
+    app_error_page, department_paths, refusal, render, ConsoleUser, Entries, FormPairs, PostedForm,
 };
 use crate::core::error::AppError;
 use crate::departments::api::TreeRoute;
@@ -410,14 +410,9 @@ pub async fn policy(State(state): State<AppState>, user: ConsoleUser) -> Respons
 /// `POST /settings/policy`.
 pub async fn save_policy(
     State(state): State<AppState>,
-    user: ConsoleUser,
     origin: Origin,
-    body: axum::body::Bytes,
+    PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let form = FormPairs::parse(&body);
-    if let Some(page) = user.csrf_refusal(form.get("csrf")) {
-        return page;
-    }
     let number = |name: &str| form.get(name).trim().parse::<u32>();
     let parsed = (|| {
         Ok::<_, String>(AccountPolicy {
