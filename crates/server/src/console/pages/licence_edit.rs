@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::app::AppState;
 use crate::assets::choices::ChoiceKind;
-use crate::assets::import::kinds::managed::{format_rules, parse_rules};
+use crate::assets::licences::matching::{format_rules, parse_rules};
 use crate::assets::licences::model::{Licence, ManagedSoftware};
 use crate::assets::licences::moving::MoveInput;
 use crate::assets::licences::service::{self, LicencePatch, ManagedInput};

@@ -17,7 +17,7 @@ use crate::assets::import::apply::{Ctx, Done, Failure, Importer, Item};
 use crate::assets::import::kinds::{text, Cell, Field, FieldType, Row, RowError};
 use crate::assets::import::refs::Refs;
 use crate::assets::licences::managed_store;
-use crate::assets::licences::matching::Rule;
+use crate::assets::licences::matching::{format_rules, parse_rules, Rule};
 use crate::assets::licences::model::ManagedSoftware;
 use crate::assets::licences::reconcile;
 use crate::assets::values;
@@ -47,56 +47,6 @@ pub const FIELDS: &[Field] = &[
 
 /// Longest name, in characters.
 const MAX_TEXT_CHARS: usize = 255;
-
-/// Rules from a cell.
-///
-/// # Errors
-/// A rule without a name.
-pub fn parse_rules(cell: &str) -> Result<Vec<Rule>, String> {
-    let mut rules = Vec::new();
-    for part in cell.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let lower = part.to_ascii_lowercase();
-        let (pattern, rest) = if lower.starts_with("pattern:") {
-            (true, &part["pattern:".len()..])
-        } else if lower.starts_with("exact:") {
-            (false, &part["exact:".len()..])
-        } else {
-            (false, part)
-        };
-        let (name, version) = match rest.rfind('@').filter(|at| *at > 0) {
-            Some(at) => (&rest[..at], &rest[at + 1..]),
-            None => (rest, ""),
-        };
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(format!("rules: {part:?} has no name"));
-        }
-        rules.push(Rule {
-            pattern,
-            name: name.to_string(),
-            version: version.trim().to_string(),
-        });
-    }
-    Ok(rules)
-}
-
-/// Rules as a cell (what [`parse_rules`] reads back).
-pub fn format_rules(rules: &[Rule]) -> String {
-    rules
-        .iter()
-        .map(|rule| {
-            let kind = if rule.pattern { "pattern" } else { "exact" };
-            if !rule.version.is_empty() {
-                format!("{kind}:{}@{}", rule.name, rule.version)
-            } else if rule.name.chars().skip(1).any(|c| c == '@') {
-                format!("{kind}:{}@", rule.name)
-            } else {
-                format!("{kind}:{}", rule.name)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(";")
-}
 
 /// One managed software's cells as the export writes them, in [`FIELDS`] order (the same
 /// in every language: the Japanese name is the key).
@@ -239,43 +189,4 @@ async fn apply_one(
         ctx.rules_changed = true;
     }
     Ok(Done::Updated)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(pattern: bool, name: &str, version: &str) -> Rule {
-        Rule {
-            pattern,
-            name: name.into(),
-            version: version.into(),
-        }
-    }
-
-    #[test]
-    fn the_rules_cell_reads_and_writes_back() {
-        let rules =
-            parse_rules("pattern:libreoffice-*; exact:firefox-esr@115* ;gimp;;PATTERN:@types/*")
-                .expect("rules");
-        assert_eq!(
-            rules,
-            vec![
-                rule(true, "libreoffice-*", ""),
-                rule(false, "firefox-esr", "115*"),
-                rule(false, "gimp", ""),
-                rule(true, "@types/*", ""),
-            ]
-        );
-        let tricky = vec![rule(false, "pkg@corp", ""), rule(true, "a@b", "1.*")];
-        for rules in [rules, tricky] {
-            assert_eq!(parse_rules(&format_rules(&rules)), Ok(rules.clone()));
-        }
-        assert!(
-            parse_rules("exact:@1.0").is_ok(),
-            "a leading @ is part of the name"
-        );
-        assert!(parse_rules("pattern:").is_err());
-        assert_eq!(parse_rules(""), Ok(Vec::new()));
-    }
 }
