@@ -26,6 +26,14 @@ pub struct CustomInput {
     pub value: String,
 }
 
+/// A field's name in the page language (Japanese when it has no English name).
+pub fn field_label(field: &CustomField, lang: Lang) -> String {
+    match lang {
+        Lang::En if !field.name_en.is_empty() => field.name_en.clone(),
+        _ => field.name.clone(),
+    }
+}
+
 /// A field's options as `(id, path)` (`親 / 子` for hierarchy nodes, in path order).
 pub fn option_paths(field: &CustomField, lang: Lang) -> Vec<(i64, String)> {
     let name = |o: &FieldOption| match lang {
@@ -72,10 +80,7 @@ pub async fn inputs(
                 Some(Value::Number(id)) => id.to_string(),
                 _ => String::new(),
             };
-            let label = match user.lang {
-                Lang::En if !field.name_en.is_empty() => field.name_en.clone(),
-                _ => field.name.clone(),
-            };
+            let label = field_label(field, user.lang);
             let options = (field.data_type != "text").then(|| {
                 option_paths(field, user.lang)
                     .into_iter()

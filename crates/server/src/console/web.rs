@@ -219,6 +219,19 @@ impl FormPairs {
             .map_or("", |(_, value)| value.as_str())
     }
 
+    /// Ok when the form's confirmation box (`confirm=1`) was ticked, as deletions ask; else
+    /// a 400 asking for it.
+    ///
+    /// # Errors
+    /// As said.
+    pub fn confirmation(&self, m: &Msgs) -> Result<(), AppError> {
+        if self.get("confirm") == "1" {
+            Ok(())
+        } else {
+            Err(AppError::invalid("confirm", m.confirm_delete))
+        }
+    }
+
     /// Every value of `name`, in order.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.0

@@ -17,7 +17,7 @@ use crate::assets::stocktake::Ledger;
 use crate::audit::model::Origin;
 use crate::console::i18n::{Lang, Msgs};
 use crate::console::pages::licence_edit::{
-    choice_options, confirmed, department_options, json_with_custom, patch_of, refused,
+    choice_options, department_options, json_with_custom, patch_of, refused,
 };
 use crate::console::pages::Nav;
 use crate::console::record_form::{id_value, to_json, Action, Field, Input, Json, RecordPage};
@@ -327,11 +327,11 @@ pub async fn delete_contract(
     Path(id): Path<i64>,
     PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let result = if confirmed(&form) {
+    let result = async {
+        form.confirmation(user.m())?;
         service::delete(&state, &user.actor, &origin, id).await
-    } else {
-        Err(AppError::invalid("confirm", user.m().confirm_delete))
-    };
+    }
+    .await;
     match result {
         Ok(()) => Redirect::to("/contracts").into_response(),
         Err(error) => match contract_page(&state, &user, id).await {
@@ -480,11 +480,11 @@ pub async fn delete_vendor(
     Path(id): Path<i64>,
     PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let result = if confirmed(&form) {
+    let result = async {
+        form.confirmation(user.m())?;
         service::delete_vendor(&state, &user.actor, &origin, id).await
-    } else {
-        Err(AppError::invalid("confirm", user.m().confirm_delete))
-    };
+    }
+    .await;
     match result {
         Ok(()) => Redirect::to("/vendors").into_response(),
         Err(error) => match vendor_of(&state, &user, id).await {

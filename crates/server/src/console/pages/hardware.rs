@@ -119,14 +119,6 @@ pub struct AssetsPage {
     custom_filters: Vec<CustomInput>,
 }
 
-/// A custom field's name in the page language.
-fn custom_label(lang: Lang, field: &CustomField) -> String {
-    match lang {
-        Lang::En if !field.name_en.is_empty() => field.name_en.clone(),
-        _ => field.name.clone(),
-    }
-}
-
 fn column_label(m: &'static Msgs, key: &str) -> &'static str {
     match key {
         "asset_number" => m.asset_number,
@@ -292,7 +284,7 @@ pub async fn list(
             })
             .chain(custom_fields.iter().map(|field| ColumnChoice {
                 key: format!("custom.{}", field.id),
-                label: custom_label(user.lang, field),
+                label: crate::console::custom_inputs::field_label(field, user.lang),
                 shown: custom_shown.contains(&field.id),
             }))
             .collect(),
@@ -350,7 +342,7 @@ pub async fn list(
     page.headers
         .extend(shown_custom.iter().map(|(field, _)| Header {
             key: format!("custom-{}", field.id),
-            label: custom_label(user.lang, field),
+            label: crate::console::custom_inputs::field_label(field, user.lang),
             sort_link: None,
             mark: "",
         }));

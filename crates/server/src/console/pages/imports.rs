@@ -761,6 +761,41 @@ pub async fn discard(
     }
 }
 
+/// A small upload read whole: the form's text fields and the `file` field's bytes.
+struct SmallUpload {
+    form: FormPairs,
+    file: Vec<u8>,
+}
+
+/// Reads a multipart form whose file is at most `limit` bytes (`too_large` says so).
+async fn small_upload(
+    mut multipart: Multipart,
+    (limit, too_large): (usize, String),
+) -> Result<SmallUpload, AppError> {
+    let bad = |error: axum::extract::multipart::MultipartError| {
+        AppError::invalid("file", format!("the upload could not be read: {error}"))
+    };
+    let mut upload = SmallUpload {
+        form: FormPairs::default(),
+        file: Vec::new(),
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if upload.file.len() + chunk.len() > limit {
+                    return Err(AppError::invalid("file", too_large));
+                }
+                upload.file.extend_from_slice(&chunk);
+            }
+        } else {
+            let value = field.text().await.map_err(bad)?;
+            upload.form.0.push((name, value));
+        }
+    }
+    Ok(upload)
+}
+
 /// Largest template document the console takes.
 const MAX_TEMPLATE_BYTES: usize = 1 << 20;
 
@@ -770,31 +805,16 @@ pub async fn import_template(
     State(state): State<AppState>,
     user: ConsoleUser,
     origin: Origin,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     let result = async {
-        let bad = |error: axum::extract::multipart::MultipartError| {
-            AppError::invalid("file", format!("the upload could not be read: {error}"))
-        };
-        let (mut csrf, mut overwrite, mut bytes) = (String::new(), false, Vec::new());
-        while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-            match field.name().unwrap_or("") {
-                "csrf" => csrf = field.text().await.map_err(bad)?,
-                "overwrite" => overwrite = field.text().await.map_err(bad)? == "1",
-                "file" => {
-                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                        if bytes.len() + chunk.len() > MAX_TEMPLATE_BYTES {
-                            return Err(AppError::invalid("file", user.m().import_not_template));
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(refusal) = user.csrf_refusal(&csrf) {
+        let too_large = user.m().import_not_template.to_string();
+        let upload = small_upload(multipart, (MAX_TEMPLATE_BYTES, too_large)).await?;
+        if let Some(refusal) = user.csrf_refusal(upload.form.get("csrf")) {
             return Ok(Err(refusal));
         }
+        let overwrite = upload.form.get("overwrite") == "1";
+        let bytes = upload.file;
         let document = templates::read_document(&bytes)?;
         templates::import(&state.db, &user.actor, &origin, document, (None, overwrite)).await?;
         Ok(Ok(()))
@@ -820,13 +840,12 @@ pub async fn delete_template(
     Path(id): Path<i64>,
     PostedForm { user, form }: PostedForm,
 ) -> Response {
-    if form.get("confirm") != "1" {
-        return app_error_page(
-            user.lang,
-            &AppError::invalid("confirm", user.m().confirm_delete),
-        );
+    let result = async {
+        form.confirmation(user.m())?;
+        templates::delete(&state.db, &user.actor, &origin, id).await
     }
-    match templates::delete(&state.db, &user.actor, &origin, id).await {
+    .await;
+    match result {
         Ok(()) => Redirect::to("/imports#templates").into_response(),
         Err(error) => app_error_page(user.lang, &error),
     }
@@ -854,37 +873,18 @@ pub async fn stocktake(
     State(state): State<AppState>,
     user: ConsoleUser,
     origin: Origin,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Response {
     use crate::assets::stocktake::Ledger;
     let result = async {
-        let bad = |error: axum::extract::multipart::MultipartError| {
-            AppError::invalid("file", format!("the upload could not be read: {error}"))
-        };
-        let (mut csrf, mut ledger, mut on, mut bytes) =
-            (String::new(), String::new(), String::new(), Vec::new());
-        while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-            match field.name().unwrap_or("") {
-                "csrf" => csrf = field.text().await.map_err(bad)?,
-                "ledger" => ledger = field.text().await.map_err(bad)?,
-                "on" => on = field.text().await.map_err(bad)?,
-                "file" => {
-                    while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                        if bytes.len() + chunk.len() > MAX_STOCKTAKE_BYTES {
-                            return Err(AppError::TooLarge(format!(
-                                "a file of numbers is at most {MAX_STOCKTAKE_BYTES} bytes"
-                            )));
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some(refusal) = user.csrf_refusal(&csrf) {
+        let too_large = format!("a file of numbers is at most {MAX_STOCKTAKE_BYTES} bytes");
+        let upload = small_upload(multipart, (MAX_STOCKTAKE_BYTES, too_large)).await?;
+        if let Some(refusal) = user.csrf_refusal(upload.form.get("csrf")) {
             return Ok(Err(refusal));
         }
-        let (ledger, label) = match ledger.as_str() {
+        let (bytes, on) = (upload.file, upload.form.get("on").to_string());
+        let ledger = upload.form.get("ledger");
+        let (ledger, label) = match ledger {
             "licences" => (Ledger::Licences, user.m().licence_list),
             _ => (Ledger::Assets, user.m().hardware_assets),
         };
@@ -910,7 +910,7 @@ pub async fn stocktake(
             outcome,
         }),
         Ok(Err(refusal)) => refusal,
-        Err(AppError::Invalid { message, .. } | AppError::TooLarge(message)) => {
+        Err(AppError::Invalid { message, .. }) => {
             match imports_page(&state, &user, Kind::Assets, message).await {
                 Ok(page) => (StatusCode::BAD_REQUEST, render(&page)).into_response(),
                 Err(error) => app_error_page(user.lang, &error),

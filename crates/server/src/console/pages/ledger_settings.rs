@@ -253,11 +253,11 @@ pub async fn delete_field(
     Path(id): Path<i64>,
     PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let result = if form.get("confirm") == "1" {
+    let result = async {
+        form.confirmation(user.m())?;
         crate::assets::fields::service::delete(&state, &user.actor, &origin, id).await
-    } else {
-        Err(AppError::invalid("confirm", user.m().confirm_delete))
-    };
+    }
+    .await;
     after(&state, &user, "fields", result).await
 }
 

@@ -117,11 +117,6 @@ pub fn json_with_custom(
     Ok(json)
 }
 
-/// Whether a confirmation box was ticked.
-pub fn confirmed(form: &FormPairs) -> bool {
-    form.get("confirm") == "1"
-}
-
 async fn licence_fields(
     state: &AppState,
     user: &ConsoleUser,
@@ -369,11 +364,11 @@ pub async fn delete_licence(
     Path(id): Path<i64>,
     PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let result = if confirmed(&form) {
+    let result = async {
+        form.confirmation(user.m())?;
         service::delete(&state, &user.actor, &origin, id).await
-    } else {
-        Err(AppError::invalid("confirm", user.m().confirm_delete))
-    };
+    }
+    .await;
     match result {
         Ok(()) => Redirect::to("/licences").into_response(),
         Err(error) => match licence_page(&state, &user, id).await {
@@ -603,11 +598,11 @@ pub async fn delete_managed(
     Path(id): Path<i64>,
     PostedForm { user, form }: PostedForm,
 ) -> Response {
-    let result = if confirmed(&form) {
+    let result = async {
+        form.confirmation(user.m())?;
         service::delete_managed(&state, &user.actor, &origin, id).await
-    } else {
-        Err(AppError::invalid("confirm", user.m().confirm_delete))
-    };
+    }
+    .await;
     match result {
         Ok(()) => Redirect::to("/licences").into_response(),
         Err(error) => match service::get_managed(&state, &user.actor, id).await {
